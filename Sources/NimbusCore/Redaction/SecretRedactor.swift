@@ -1,0 +1,91 @@
+import Foundation
+import Synchronization
+
+/// Removes secrets from text and JSON before it reaches logs, events, stored state or model prompts.
+///
+/// Three guards: values under sensitive keys (`password`, `secret_access_key`, `api_key`, `authorization`, …),
+/// well-known secret shapes in free text (AWS access key ids, `Bearer` tokens, OpenAI/Anthropic keys, JWTs,
+/// `key=value` assignments of sensitive names), and exact secret values registered at run time, such as the
+/// credentials Nimbus has loaded.
+public enum SecretRedactor {
+    /// What a redacted secret is replaced with.
+    public static let placeholder = "[REDACTED]"
+
+    private static let registered = Mutex<Set<String>>([])
+
+    /// Registers a secret value (a loaded key, a token) so any later occurrence is redacted.
+    /// Values shorter than 8 characters are ignored: they would redact ordinary words.
+    public static func register(_ secret: String) {
+        guard secret.count >= 8 else { return }
+        registered.withLock { _ = $0.insert(secret) }
+    }
+
+    /// Whether a key names something secret (`AWS_SECRET_ACCESS_KEY`, `apiKey`, `x-api-key`, `password`).
+    public static func isSensitiveKey(_ key: String) -> Bool {
+        let normalized = key.lowercased().filter { $0.isLetter || $0.isNumber }
+        if normalized.isEmpty { return false }
+        // Names that merely mention a key id or a token count are not secret.
+        let harmless = ["accesskeyid", "keyid", "tokens", "tokensin", "tokensout", "tokencount", "maxtokens",
+            "secretname", "secretid", "secretarn", "passwordlength", "keyname", "tokenusage"]
+        if harmless.contains(normalized) { return false }
+        let markers = ["password", "passwd", "secret", "apikey", "token", "authorization", "credential",
+            "privatekey", "sessionkey", "signature", "cookie"]
+        return markers.contains { normalized.contains($0) }
+    }
+
+    /// `text` with every recognisable secret replaced by ``placeholder``.
+    public static func redact(_ text: String) -> String {
+        var output = text
+        let secrets = registered.withLock { $0 }
+        for secret in secrets where output.contains(secret) {
+            output = output.replacingOccurrences(of: secret, with: placeholder)
+        }
+        for pattern in patterns {
+            let range = NSRange(output.startIndex..., in: output)
+            output = pattern.expression.stringByReplacingMatches(
+                in: output, range: range, withTemplate: pattern.template)
+        }
+        return output
+    }
+
+    /// `value` with secrets removed: members under sensitive keys are replaced whole, strings are scanned.
+    public static func redact(_ value: JSONValue) -> JSONValue {
+        switch value {
+        case .string(let text): return .string(redact(text))
+        case .array(let elements): return .array(elements.map(redact))
+        case .object(let members):
+            var cleaned: [String: JSONValue] = [:]
+            for (key, member) in members {
+                if isSensitiveKey(key), !member.isNull {
+                    cleaned[key] = .string(placeholder)
+                } else {
+                    cleaned[key] = redact(member)
+                }
+            }
+            return .object(cleaned)
+        default: return value
+        }
+    }
+
+    private struct Pattern: @unchecked Sendable {
+        let expression: NSRegularExpression
+        let template: String
+    }
+
+    private static let patterns: [Pattern] = {
+        let sensitiveNames = "(?:password|passwd|secret[_-]?access[_-]?key|secret|api[_-]?key|access[_-]?token"
+            + "|session[_-]?token|auth[_-]?token|private[_-]?key)"
+        let sources: [(String, String)] = [
+            // name=value / name: value / "name": "value"
+            ("(?i)(\"?\(sensitiveNames)\"?\\s*[:=]\\s*\"?)[^\\s\"',;&]+", "$1\(placeholder)"),
+            ("(?i)(authorization\\s*[:=]\\s*)(?:bearer|basic|aws4-hmac-sha256)?\\s*[^\\r\\n]+", "$1\(placeholder)"),
+            ("(?i)\\bbearer\\s+[A-Za-z0-9._~+/=-]{8,}", "Bearer \(placeholder)"),
+            ("\\b(?:AKIA|ASIA|AIDA|AROA)[A-Z0-9]{16}\\b", placeholder),
+            ("\\bsk-(?:ant-)?[A-Za-z0-9_-]{16,}", placeholder),
+            ("\\beyJ[A-Za-z0-9_-]{8,}\\.[A-Za-z0-9_-]{8,}\\.[A-Za-z0-9_-]{8,}", placeholder),
+            ("(?i)(x-amz-security-token[=:]\\s*)[^\\s&]+", "$1\(placeholder)"),
+            ("(?i)(x-amz-signature[=:]\\s*)[0-9a-f]+", "$1\(placeholder)"),
+        ]
+        return sources.map { Pattern(expression: try! NSRegularExpression(pattern: $0.0), template: $0.1) }
+    }()
+}

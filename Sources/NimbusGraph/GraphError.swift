@@ -1,0 +1,135 @@
+public import NimbusCore
+
+/// A problem defining or running a graph. The message names the node, field or thread involved;
+/// compare ``kind`` to tell problems apart.
+public struct GraphError: NimbusError {
+    /// Which problem this is.
+    public struct Kind: Hashable, Sendable, CustomStringConvertible {
+        private let name: String
+        public var description: String { name }
+
+        public static let invalidGraph = Kind(name: "invalidGraph")
+        public static let undeclaredField = Kind(name: "undeclaredField")
+        public static let wrongWriteType = Kind(name: "wrongWriteType")
+        public static let conflictingWrites = Kind(name: "conflictingWrites")
+        public static let stepLimit = Kind(name: "stepLimit")
+        public static let nodeFailed = Kind(name: "nodeFailed")
+        public static let nodeTimedOut = Kind(name: "nodeTimedOut")
+        public static let undeclaredRoute = Kind(name: "undeclaredRoute")
+        public static let unknownThread = Kind(name: "unknownThread")
+        public static let nothingToResume = Kind(name: "nothingToResume")
+        public static let unknownInterrupt = Kind(name: "unknownInterrupt")
+        public static let checkpointStoreRequired = Kind(name: "checkpointStoreRequired")
+        public static let corruptCheckpoint = Kind(name: "corruptCheckpoint")
+        public static let threadBusy = Kind(name: "threadBusy")
+        public static let badInput = Kind(name: "badInput")
+        public static let unknownCheckpoint = Kind(name: "unknownCheckpoint")
+    }
+
+    public let kind: Kind
+    public let message: String
+    public let suggestion: String?
+    /// The node the problem is about, if any.
+    public let node: String?
+    /// The error a node threw, for ``Kind/nodeFailed``.
+    public let underlying: (any Error)?
+
+    init(_ kind: Kind, _ message: String, suggestion: String? = nil, node: String? = nil, underlying: (any Error)? = nil) {
+        self.kind = kind
+        self.message = message
+        self.suggestion = suggestion
+        self.node = node
+        self.underlying = underlying
+    }
+
+    static func invalidGraph(_ name: String, problems: [String]) -> GraphError {
+        GraphError(
+            .invalidGraph,
+            "graph '\(name)' is not valid:\n" + problems.map { "  - \($0)" }.joined(separator: "\n"))
+    }
+
+    static func undeclaredField(node: String, keyPath: AnyKeyPath, stateType: Any.Type) -> GraphError {
+        GraphError(
+            .undeclaredField,
+            "node '\(node)' wrote \(keyPath), which is not a field of \(stateType).schema",
+            suggestion: "declare it with .field(\"name\", \\.property) in the schema", node: node)
+    }
+
+    static func wrongWriteType(field: String, expected: String, found: String) -> GraphError {
+        GraphError(.wrongWriteType, "field '\(field)' takes writes of type \(expected), not \(found)")
+    }
+
+    static func conflictingWrites(field: String, nodes: [String]) -> GraphError {
+        GraphError(
+            .conflictingWrites,
+            "nodes \(nodes.map { "'\($0)'" }.joined(separator: " and ")) both wrote the last-value field '\(field)' "
+                + "in the same step",
+            suggestion: "give '\(field)' a reducer (.append, .merge or .custom) or let only one of them write it",
+            node: nodes.first)
+    }
+
+    static func stepLimit(_ limit: Int, lastNodes: [String]) -> GraphError {
+        GraphError(
+            .stepLimit,
+            "the run reached its limit of \(limit) steps without ending; the last step ran "
+                + lastNodes.map { "'\($0)'" }.joined(separator: ", "),
+            suggestion: "check the loop's exit condition, or raise the limit with stepLimit", node: lastNodes.first)
+    }
+
+    static func nodeFailed(_ node: String, attempts: Int, underlying: any Error) -> GraphError {
+        let tries = attempts > 1 ? " after \(attempts) attempts" : ""
+        return GraphError(.nodeFailed, "node '\(node)' failed\(tries): \(underlying)", node: node, underlying: underlying)
+    }
+
+    static func nodeTimedOut(_ node: String, after timeout: Duration) -> GraphError {
+        GraphError(.nodeTimedOut, "node '\(node)' did not finish within \(timeout)", node: node)
+    }
+
+    static func undeclaredRoute(from node: String, to target: String, allowed: [String]) -> GraphError {
+        GraphError(
+            .undeclaredRoute,
+            "'\(node)' routed to '\(target)', which is not among its declared destinations "
+                + "(\(allowed.joined(separator: ", ")))",
+            suggestion: closestMatch(to: target, in: allowed).map { "did you mean '\($0)'?" }, node: node)
+    }
+
+    static func unknownThread(_ threadID: String, known: [String]) -> GraphError {
+        let hint = closestMatch(to: threadID, in: known).map { "did you mean '\($0)'?" }
+        return GraphError(.unknownThread, "there is no run with thread id '\(threadID)'", suggestion: hint ?? "list runs with `nimbus runs list`")
+    }
+
+    static func nothingToResume(_ threadID: String, status: RunStatus) -> GraphError {
+        GraphError(.nothingToResume, "thread '\(threadID)' is \(status.rawValue); there is nothing to resume")
+    }
+
+    static func unknownInterrupt(_ id: String, pending: [String]) -> GraphError {
+        let list = pending.isEmpty ? "none are pending" : "pending: " + pending.joined(separator: ", ")
+        return GraphError(
+            .unknownInterrupt, "'\(id)' is not a pending interrupt of this run (\(list))",
+            suggestion: closestMatch(to: id, in: pending).map { "did you mean '\($0)'?" })
+    }
+
+    static func checkpointStoreRequired(_ feature: String) -> GraphError {
+        GraphError(
+            .checkpointStoreRequired, "\(feature) needs a checkpoint store",
+            suggestion: "compile the graph with checkpointer: InMemoryCheckpointStore() or a SQLiteStore")
+    }
+
+    static func corruptCheckpoint(threadID: String, detail: String) -> GraphError {
+        GraphError(.corruptCheckpoint, "the stored state of thread '\(threadID)' cannot be read: \(detail)")
+    }
+
+    static func threadBusy(_ threadID: String, status: RunStatus) -> GraphError {
+        GraphError(
+            .threadBusy, "thread '\(threadID)' has a \(status.rawValue) run",
+            suggestion: "resume it, or start the new run on another thread id")
+    }
+
+    static func badInput(node: String, expected: String, detail: String) -> GraphError {
+        GraphError(.badInput, "node '\(node)' expected an input of type \(expected): \(detail)", node: node)
+    }
+
+    static func unknownCheckpoint(_ id: String, threadID: String) -> GraphError {
+        GraphError(.unknownCheckpoint, "thread '\(threadID)' has no checkpoint '\(id)'")
+    }
+}
