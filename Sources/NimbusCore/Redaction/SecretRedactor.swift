@@ -74,7 +74,7 @@ public enum SecretRedactor {
 
     private static let patterns: [Pattern] = {
         let sensitiveNames = "(?:password|passwd|secret[_-]?access[_-]?key|secret|api[_-]?key|access[_-]?token"
-            + "|session[_-]?token|auth[_-]?token|private[_-]?key)"
+            + "|session[_-]?token|auth[_-]?token|private[_-]?key|token|passphrase)"
         let sources: [(String, String)] = [
             // name=value / name: value / "name": "value"
             ("(?i)(\"?\(sensitiveNames)\"?\\s*[:=]\\s*\"?)[^\\s\"',;&]+", "$1\(placeholder)"),

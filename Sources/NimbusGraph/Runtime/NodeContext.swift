@@ -77,9 +77,10 @@ public struct NodeContext: Sendable {
     /// Runs side-effecting work once: its result is stored before the node goes on, and a re-run of the task
     /// (after a resume, a retry or a crash) returns the stored result instead of doing the work again.
     ///
-    /// Steps are matched by name and by their order among steps of that name in the task. Only the instant
-    /// between the work finishing and its result being stored is unprotected; work that must be exactly-once
-    /// even then should pass ``RecordedStep/idempotencyKey`` to the system it changes.
+    /// Steps are matched by name and by their order among steps of that name in the task. The intent to run is
+    /// stored before the work starts, so if a process dies after the work but before its result is stored, the
+    /// re-run sees ``RecordedStep/mayHaveRunBefore`` and can check with the system it changes (using
+    /// ``RecordedStep/idempotencyKey``) instead of doing the work twice.
     public func step<T: Codable & Sendable>(_ name: String, _ body: (RecordedStep) async throws -> T) async throws -> T {
         let occurrence = recorder.nextStepOccurrence(name)
         let key = "\(name)#\(occurrence)"
@@ -91,7 +92,11 @@ public struct NodeContext: Sendable {
                     threadID: threadID, detail: "the recorded result of step '\(key)' in '\(taskID)' is not a \(T.self)")
             }
         }
-        let info = RecordedStep(name: name, occurrence: occurrence, idempotencyKey: "\(threadID)/\(taskID)/\(key)")
+        let intentKey = key + RecordedStep.intentSuffix
+        let info = RecordedStep(
+            name: name, occurrence: occurrence, idempotencyKey: "\(threadID)/\(taskID)/\(key)",
+            mayHaveRunBefore: recorder.recordedResult(intentKey) != nil)
+        if !info.mayHaveRunBefore { try await recorder.record(intentKey, Data("true".utf8)) }
         let result = try await body(info)
         let data = try StateCoding.encode(result)
         try await recorder.record(key, data)
@@ -125,6 +130,11 @@ public struct RecordedStep: Sendable {
     public let occurrence: Int
     /// The same on every re-run of this step: `thread/task/name#occurrence`.
     public let idempotencyKey: String
+    /// Whether an earlier run of this step started but its result was never stored (the process died or the
+    /// step threw): the work may or may not have happened.
+    public let mayHaveRunBefore: Bool
+
+    static let intentSuffix = "!started"
 }
 
 /// Thrown by `interrupt` to end a node; the runtime turns it into a pause.

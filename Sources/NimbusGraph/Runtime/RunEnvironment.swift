@@ -69,7 +69,7 @@ final class RunEnvironment: Sendable {
     }
 
     func wants(_ mode: EventModes) -> Bool {
-        modes.contains(mode) || (mode == .debug && eventLog != nil)
+        modes.contains(mode) || (eventLog != nil && (mode == .debug || mode == .custom))
     }
 
     func emit(_ kind: GraphEvent.Kind) {

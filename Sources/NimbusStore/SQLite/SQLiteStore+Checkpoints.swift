@@ -1,0 +1,264 @@
+import Foundation
+import GRDB
+import NimbusCore
+public import NimbusGraph
+
+extension SQLiteStore {
+    public func save(_ checkpoint: Checkpoint, thread: ThreadRecord) async throws {
+        let tasks = try SQLiteStore.encode(checkpoint.tasks)
+        let barriers = try SQLiteStore.encode(checkpoint.barriers)
+        let nodes = try SQLiteStore.encode(checkpoint.nodes)
+        let metadata = try SQLiteStore.encode(checkpoint.metadata)
+        let threadRow = try ThreadRow(thread)
+        try write { db in
+            try db.cachedStatement(
+                sql: """
+                    INSERT INTO checkpoints (thread_id, checkpoint_id, parent_id, step, source, state, tasks, barriers,
+                        nodes, metadata, created_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """
+            ).execute(arguments: [
+                checkpoint.threadID, checkpoint.id, checkpoint.parentID, checkpoint.step, checkpoint.source.rawValue,
+                checkpoint.state, tasks, barriers, nodes, metadata, checkpoint.createdAt.timeIntervalSince1970,
+            ])
+            transactionHook?("save")
+            try threadRow.upsert(db)
+        }
+    }
+
+    public func saveWrites(_ writes: [PendingWrite], threadID: String, checkpointID: String) async throws {
+        guard !writes.isEmpty else { return }
+        try write { db in
+            let statement = try db.cachedStatement(
+                sql: """
+                    INSERT OR REPLACE INTO checkpoint_writes (thread_id, checkpoint_id, task_id, kind, key, value)
+                    VALUES (?, ?, ?, ?, ?, ?)
+                    """)
+            for (index, pending) in writes.enumerated() {
+                try statement.execute(arguments: [
+                    threadID, checkpointID, pending.taskID, pending.kind.rawValue, pending.key, pending.value,
+                ])
+                if index == 0 { transactionHook?("saveWrites") }
+            }
+        }
+    }
+
+    public func saveThread(_ thread: ThreadRecord) async throws {
+        let row = try ThreadRow(thread)
+        try write { db in try row.upsert(db) }
+    }
+
+    public func thread(_ threadID: String) async throws -> ThreadRecord? {
+        let row = try read { db in
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM threads WHERE thread_id = ?"), arguments: [threadID])
+        }
+        return try row.map(ThreadRow.record)
+    }
+
+    public func threads(status: RunStatus?, limit: Int) async throws -> [ThreadListing] {
+        let rows = try read { db in
+            if let status {
+                return try Row.fetchAll(
+                    db, sql: "SELECT * FROM threads WHERE status = ? ORDER BY updated_at DESC, thread_id DESC LIMIT ?",
+                    arguments: [status.rawValue, limit])
+            }
+            return try Row.fetchAll(
+                db, sql: "SELECT * FROM threads ORDER BY updated_at DESC, thread_id DESC LIMIT ?", arguments: [limit])
+        }
+        return rows.map { row in
+            let id: String = row["thread_id"] ?? "?"
+            do {
+                return ThreadListing(threadID: id, record: try ThreadRow.record(row), problem: nil)
+            } catch {
+                return ThreadListing(threadID: id, record: nil, problem: "\(error)")
+            }
+        }
+    }
+
+    public func latestCheckpoint(threadID: String) async throws -> Checkpoint? {
+        let row = try read { db in
+            try Row.fetchOne(
+                db.cachedStatement(sql: "SELECT * FROM checkpoints WHERE thread_id = ? ORDER BY seq DESC LIMIT 1"),
+                arguments: [threadID])
+        }
+        return try row.map(SQLiteStore.checkpoint)
+    }
+
+    public func checkpoint(threadID: String, id: String) async throws -> Checkpoint? {
+        let row = try read { db in
+            try Row.fetchOne(
+                db, sql: "SELECT * FROM checkpoints WHERE thread_id = ? AND checkpoint_id = ?", arguments: [threadID, id])
+        }
+        return try row.map(SQLiteStore.checkpoint)
+    }
+
+    public func checkpoints(threadID: String, limit: Int?) async throws -> [Checkpoint] {
+        let rows = try read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT * FROM checkpoints WHERE thread_id = ? ORDER BY seq DESC LIMIT ?",
+                arguments: [threadID, limit ?? -1])
+        }
+        return try rows.map(SQLiteStore.checkpoint)
+    }
+
+    public func writes(threadID: String, checkpointID: String) async throws -> [PendingWrite] {
+        let rows = try read { db in
+            try Row.fetchAll(
+                db.cachedStatement(
+                    sql: "SELECT task_id, kind, key, value FROM checkpoint_writes WHERE thread_id = ? AND checkpoint_id = ? ORDER BY seq"
+                ), arguments: [threadID, checkpointID])
+        }
+        return try rows.map { row in
+            guard let kind = PendingWrite.Kind(rawValue: row["kind"] ?? "") else {
+                throw StoreError.corruptRow(table: "checkpoint_writes", id: threadID, detail: "unknown kind \(row["kind"] ?? "")")
+            }
+            return PendingWrite(taskID: row["task_id"], kind: kind, key: row["key"], value: row["value"] ?? Data())
+        }
+    }
+
+    public func prune(threadID: String, policy: RetentionPolicy) async throws -> Int {
+        try write { db in
+            var removed = 0
+            if let keepLast = policy.keepLast {
+                try db.execute(
+                    sql: """
+                        DELETE FROM checkpoints WHERE thread_id = ? AND seq NOT IN
+                            (SELECT seq FROM checkpoints WHERE thread_id = ? ORDER BY seq DESC LIMIT ?)
+                        """, arguments: [threadID, threadID, max(1, keepLast)])
+                removed += db.changesCount
+            }
+            if let maxAge = policy.maxAge {
+                let cutoff = Date().timeIntervalSince1970 - maxAge
+                try db.execute(
+                    sql: """
+                        DELETE FROM checkpoints WHERE thread_id = ? AND created_at < ?
+                            AND seq <> (SELECT MAX(seq) FROM checkpoints WHERE thread_id = ?)
+                        """, arguments: [threadID, cutoff, threadID])
+                removed += db.changesCount
+            }
+            if removed > 0 {
+                try db.execute(
+                    sql: """
+                        DELETE FROM checkpoint_writes WHERE thread_id = ? AND checkpoint_id NOT IN
+                            (SELECT checkpoint_id FROM checkpoints WHERE thread_id = ?)
+                        """, arguments: [threadID, threadID])
+            }
+            return removed
+        }
+    }
+
+    public func deleteThread(_ threadID: String) async throws {
+        try write { db in
+            // Subgraph threads are named after their parent: "<parent>/<task>/<checkpoint>".
+            let pattern = threadID.replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_") + "/%"
+            for table in ["checkpoint_writes", "checkpoints", "threads"] {
+                try db.execute(
+                    sql: "DELETE FROM \(table) WHERE thread_id = ? OR thread_id LIKE ? ESCAPE '\\'",
+                    arguments: [threadID, pattern])
+            }
+            try db.execute(sql: "DELETE FROM events WHERE root_thread_id = ?", arguments: [threadID])
+        }
+    }
+
+    // MARK: - Events
+
+    public func append(_ events: [GraphEvent]) async throws {
+        guard !events.isEmpty else { return }
+        let rows = try events.map { event in
+            (event, try SQLiteStore.encode(event.namespace), event.json.jsonText)
+        }
+        try write { db in
+            let statement = try db.cachedStatement(
+                sql: """
+                    INSERT INTO events (thread_id, root_thread_id, name, node, namespace, payload, created_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    """)
+            for (event, namespace, payload) in rows {
+                let root = String(event.threadID.split(separator: "/", maxSplits: 1).first ?? Substring(event.threadID))
+                try statement.execute(arguments: [
+                    event.threadID, root, event.name, event.node, namespace, payload, event.time.timeIntervalSince1970,
+                ])
+            }
+        }
+    }
+
+    public func events(threadID: String, limit: Int?) async throws -> [StoredEvent] {
+        let rows = try read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT * FROM events WHERE root_thread_id = ? ORDER BY seq LIMIT ?",
+                arguments: [threadID, limit ?? -1])
+        }
+        return try rows.map { row in
+            let thread: String = row["thread_id"]
+            return StoredEvent(
+                sequence: row["seq"], threadID: thread, name: row["name"], node: row["node"],
+                namespace: try SQLiteStore.decode([String].self, row["namespace"], table: "events", id: thread),
+                payload: try SQLiteStore.json(row["payload"], table: "events", id: thread) ?? .null,
+                time: Date(timeIntervalSince1970: row["created_at"]))
+        }
+    }
+
+    // MARK: - Rows
+
+    static func checkpoint(_ row: Row) throws -> Checkpoint {
+        let thread: String = row["thread_id"]
+        let id: String = row["checkpoint_id"]
+        let label = "\(thread)@\(id)"
+        guard let source = Checkpoint.Source(rawValue: row["source"] ?? "") else {
+            throw StoreError.corruptRow(table: "checkpoints", id: label, detail: "unknown source")
+        }
+        return Checkpoint(
+            id: id, threadID: thread, parentID: row["parent_id"], step: row["step"], source: source,
+            state: row["state"] ?? Data(),
+            tasks: try decode([GraphTask].self, row["tasks"], table: "checkpoints", id: label),
+            barriers: try decode([String: [String]].self, row["barriers"], table: "checkpoints", id: label),
+            nodes: try decode([String].self, row["nodes"], table: "checkpoints", id: label),
+            createdAt: Date(timeIntervalSince1970: row["created_at"]),
+            metadata: try decode([String: JSONValue].self, row["metadata"], table: "checkpoints", id: label))
+    }
+}
+
+/// A thread record as its table row.
+struct ThreadRow {
+    let record: ThreadRecord
+    let interrupts: String
+    let metadata: String
+
+    init(_ record: ThreadRecord) throws {
+        self.record = record
+        self.interrupts = try SQLiteStore.encode(record.interrupts)
+        self.metadata = try SQLiteStore.encode(record.metadata)
+    }
+
+    func upsert(_ db: Database) throws {
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO threads (thread_id, graph, status, step, checkpoint_id, parent_thread_id, owner, error,
+                    interrupts, metadata, created_at, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT(thread_id) DO UPDATE SET graph = excluded.graph, status = excluded.status,
+                    step = excluded.step, checkpoint_id = excluded.checkpoint_id,
+                    parent_thread_id = excluded.parent_thread_id, owner = excluded.owner, error = excluded.error,
+                    interrupts = excluded.interrupts, metadata = excluded.metadata, updated_at = excluded.updated_at
+                """
+        ).execute(arguments: [
+            record.threadID, record.graph, record.status.rawValue, record.step, record.checkpointID,
+            record.parentThreadID, record.owner, record.error, interrupts, metadata,
+            record.createdAt.timeIntervalSince1970, record.updatedAt.timeIntervalSince1970,
+        ])
+    }
+
+    static func record(_ row: Row) throws -> ThreadRecord {
+        let id: String = row["thread_id"]
+        guard let status = RunStatus(rawValue: row["status"] ?? "") else {
+            throw StoreError.corruptRow(table: "threads", id: id, detail: "unknown status '\(row["status"] ?? "")'")
+        }
+        return ThreadRecord(
+            threadID: id, graph: row["graph"], status: status, step: row["step"], checkpointID: row["checkpoint_id"],
+            parentThreadID: row["parent_thread_id"], owner: row["owner"], error: row["error"],
+            interrupts: try SQLiteStore.decode([Interrupt].self, row["interrupts"], table: "threads", id: id),
+            createdAt: Date(timeIntervalSince1970: row["created_at"]),
+            updatedAt: Date(timeIntervalSince1970: row["updated_at"]),
+            metadata: try SQLiteStore.decode([String: JSONValue].self, row["metadata"], table: "threads", id: id))
+    }
+}

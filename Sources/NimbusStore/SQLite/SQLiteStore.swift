@@ -1,0 +1,224 @@
+import Foundation
+import GRDB
+public import Logging
+public import NimbusCore
+import NimbusGraph
+
+/// The default ``Store``: one SQLite file (WAL mode) under the Nimbus home.
+///
+/// Every call is one transaction, so a process killed at any moment leaves each checkpoint, batch of writes
+/// or job transition either whole or absent. `synchronous=NORMAL` in WAL mode survives process crashes;
+/// only a power loss can drop the last commits.
+public final class SQLiteStore: Store {
+    /// The database file.
+    public let path: String
+    let pool: DatabasePool
+    let logger: Logger
+    let transactionHook: (@Sendable (String) -> Void)?
+
+    /// Opens (creating if needed) the database at `path` and brings its schema up to date.
+    public convenience init(path: String, logger: Logger = Logger(label: "nimbus.store")) throws {
+        try self.init(path: path, logger: logger, transactionHook: nil)
+    }
+
+    /// Opens the database with a hook called inside the write transactions of `save` and `saveWrites`, after
+    /// their first statement: crash tests kill the process there to prove half-written transactions vanish.
+    @_spi(Testing)
+    public init(path: String, logger: Logger = Logger(label: "nimbus.store"), transactionHook: (@Sendable (String) -> Void)?) throws {
+        self.path = path
+        self.logger = logger
+        self.transactionHook = transactionHook
+        let directory = (path as NSString).deletingLastPathComponent
+        if !directory.isEmpty {
+            do {
+                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            } catch {
+                throw StoreError.cannotOpen(path, detail: "cannot create \(directory): \(error.localizedDescription)")
+            }
+        }
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        configuration.label = "nimbus"
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        do {
+            pool = try DatabasePool(path: path, configuration: configuration)
+        } catch {
+            throw StoreError.cannotOpen(path, detail: "\(error)")
+        }
+        let migrator = SQLiteStore.migrator
+        do {
+            let superseded = try pool.read { db in try migrator.hasBeenSuperseded(db) }
+            if superseded {
+                let applied = try pool.read { db in try migrator.appliedIdentifiers(db) }
+                throw StoreError.newerSchema(path, unknown: applied.subtracting(migrator.migrations).sorted())
+            }
+            try migrator.migrate(pool)
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw StoreError.cannotOpen(path, detail: "\(error)")
+        }
+    }
+
+    /// Opens the database named by the configuration: `store.path`, else `nimbus.sqlite` in the Nimbus home.
+    public convenience init(configuration: NimbusConfiguration, logger: Logger = Logger(label: "nimbus.store")) throws {
+        let path = configuration["store.path"]?.stringValue.map { ($0 as NSString).expandingTildeInPath }
+            ?? configuration.home.appendingPathComponent("nimbus.sqlite").path
+        try self.init(path: path, logger: logger)
+    }
+
+    /// The names of the migrations applied to this database, oldest first.
+    public func appliedMigrations() throws -> [String] {
+        try pool.read { db in try SQLiteStore.migrator.appliedMigrations(db) }
+    }
+
+    // MARK: - Access
+
+    /// Runs a write transaction on the calling thread. SQLite commits take microseconds, which is cheaper than
+    /// hopping to another executor and back.
+    func write<T>(_ body: (Database) throws -> T) throws -> T {
+        try pool.write(body)
+    }
+
+    func read<T>(_ body: (Database) throws -> T) throws -> T {
+        try pool.read(body)
+    }
+
+    static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return encoder
+    }()
+
+    static func encode(_ value: some Encodable) throws -> String {
+        String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+
+    static func decode<T: Decodable>(_ type: T.Type, _ text: String?, table: String, id: String) throws -> T {
+        guard let text else { throw StoreError.corruptRow(table: table, id: id, detail: "a required column is empty") }
+        do {
+            return try JSONDecoder().decode(type, from: Data(text.utf8))
+        } catch {
+            throw StoreError.corruptRow(table: table, id: id, detail: JSONValueError.describe(error))
+        }
+    }
+
+    static func json(_ text: String?, table: String, id: String) throws -> JSONValue? {
+        guard let text else { return nil }
+        do {
+            return try JSONValue(parsing: text)
+        } catch {
+            throw StoreError.corruptRow(table: table, id: id, detail: "invalid JSON")
+        }
+    }
+
+    // MARK: - Schema
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1-core") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE threads (
+                        thread_id TEXT PRIMARY KEY NOT NULL,
+                        graph TEXT NOT NULL,
+                        status TEXT NOT NULL,
+                        step INTEGER NOT NULL DEFAULT 0,
+                        checkpoint_id TEXT,
+                        parent_thread_id TEXT,
+                        owner TEXT,
+                        error TEXT,
+                        interrupts TEXT NOT NULL DEFAULT '[]',
+                        metadata TEXT NOT NULL DEFAULT '{}',
+                        created_at REAL NOT NULL,
+                        updated_at REAL NOT NULL
+                    );
+                    CREATE INDEX threads_by_update ON threads(updated_at DESC);
+                    CREATE INDEX threads_by_parent ON threads(parent_thread_id);
+
+                    CREATE TABLE checkpoints (
+                        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                        thread_id TEXT NOT NULL,
+                        checkpoint_id TEXT NOT NULL,
+                        parent_id TEXT,
+                        step INTEGER NOT NULL,
+                        source TEXT NOT NULL,
+                        state BLOB NOT NULL,
+                        tasks TEXT NOT NULL,
+                        barriers TEXT NOT NULL,
+                        nodes TEXT NOT NULL,
+                        metadata TEXT NOT NULL,
+                        created_at REAL NOT NULL,
+                        UNIQUE (thread_id, checkpoint_id)
+                    );
+                    CREATE INDEX checkpoints_by_thread ON checkpoints(thread_id, seq DESC);
+
+                    CREATE TABLE checkpoint_writes (
+                        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                        thread_id TEXT NOT NULL,
+                        checkpoint_id TEXT NOT NULL,
+                        task_id TEXT NOT NULL,
+                        kind TEXT NOT NULL,
+                        key TEXT NOT NULL,
+                        value BLOB NOT NULL,
+                        UNIQUE (thread_id, checkpoint_id, task_id, kind, key)
+                    );
+
+                    CREATE TABLE events (
+                        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                        thread_id TEXT NOT NULL,
+                        root_thread_id TEXT NOT NULL,
+                        name TEXT NOT NULL,
+                        node TEXT,
+                        namespace TEXT NOT NULL DEFAULT '[]',
+                        payload TEXT NOT NULL,
+                        created_at REAL NOT NULL
+                    );
+                    CREATE INDEX events_by_root ON events(root_thread_id, seq);
+
+                    CREATE TABLE jobs (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        kind TEXT NOT NULL,
+                        payload TEXT NOT NULL,
+                        status TEXT NOT NULL,
+                        priority INTEGER NOT NULL DEFAULT 0,
+                        attempts INTEGER NOT NULL DEFAULT 0,
+                        max_attempts INTEGER NOT NULL DEFAULT 3,
+                        run_after REAL NOT NULL,
+                        lease_owner TEXT,
+                        lease_expires_at REAL,
+                        result TEXT,
+                        error TEXT,
+                        thread_id TEXT,
+                        created_at REAL NOT NULL,
+                        updated_at REAL NOT NULL
+                    );
+                    CREATE INDEX jobs_due ON jobs(status, priority DESC, run_after, id);
+
+                    CREATE TABLE agent_executions (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        agent TEXT NOT NULL,
+                        thread_id TEXT,
+                        job_id TEXT,
+                        status TEXT NOT NULL,
+                        input TEXT NOT NULL,
+                        output TEXT,
+                        error TEXT,
+                        started_at REAL NOT NULL,
+                        finished_at REAL,
+                        duration_ms REAL,
+                        tokens_in INTEGER NOT NULL DEFAULT 0,
+                        tokens_out INTEGER NOT NULL DEFAULT 0,
+                        model TEXT,
+                        cost REAL,
+                        metadata TEXT NOT NULL DEFAULT '{}'
+                    );
+                    CREATE INDEX agent_executions_by_thread ON agent_executions(thread_id, started_at);
+                    CREATE INDEX agent_executions_by_agent ON agent_executions(agent, started_at);
+                    """)
+        }
+        return migrator
+    }
+}
