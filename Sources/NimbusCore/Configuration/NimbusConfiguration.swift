@@ -101,7 +101,7 @@ public struct NimbusConfiguration: Sendable {
 
         for flag in flags {
             let path = flag.key.trimmingCharacters(in: .whitespaces)
-            guard !path.isEmpty, !path.split(separator: ".").contains(where: \.isEmpty) else {
+            guard !path.isEmpty, !path.split(separator: ".", omittingEmptySubsequences: false).contains(where: \.isEmpty) else {
                 throw ConfigurationError.badFlag("\(flag.key)=\(flag.value)")
             }
             configuration.set(path, to: .string(flag.value), source: .flag(path))
@@ -135,8 +135,9 @@ public struct NimbusConfiguration: Sendable {
         do {
             return try section.decode(type, lenient: true)
         } catch let error as JSONValueError {
-            let origin = sources.first(where: { $0.key == path || $0.key.hasPrefix(path + ".") })?.value
-            throw ConfigurationError.invalidSection(path, detail: error.message, source: origin)
+            let origins = Set(
+                sources.filter { ($0.key == path || $0.key.hasPrefix(path + ".")) && $0.value != .defaults }.values)
+            throw ConfigurationError.invalidSection(path, detail: error.message, sources: origins.map(\.description).sorted())
         }
     }
 
@@ -273,10 +274,8 @@ public struct ConfigurationError: NimbusError {
             code: .badFlag, message: "'\(text)' is not a setting", suggestion: "use --config section.key=value")
     }
 
-    public static func invalidSection(_ path: String, detail: String, source: ConfigurationSource?)
-        -> ConfigurationError
-    {
-        let origin = source.map { " (set by \($0))" } ?? ""
+    public static func invalidSection(_ path: String, detail: String, sources: [String]) -> ConfigurationError {
+        let origin = sources.isEmpty ? "" : " (from \(sources.joined(separator: ", ")))"
         return ConfigurationError(
             code: .invalidSection, message: "the '\(path)' settings\(origin) are invalid: \(detail)", suggestion: nil)
     }

@@ -328,6 +328,11 @@ public struct JSONValueError: NimbusError {
         JSONValueError(code: .invalidJSON, message: "invalid JSON: \(detail)")
     }
 
+    /// A value that does not fit the type it is decoded into; `detail` names the path.
+    public static func decodingFailed(_ detail: String) -> JSONValueError {
+        JSONValueError(code: .typeMismatch, message: detail)
+    }
+
     public static func unsupportedValue(_ type: String) -> JSONValueError {
         JSONValueError(code: .unsupportedValue, message: "a \(type) cannot be represented as JSON")
     }
@@ -353,7 +358,7 @@ public struct JSONValueError: NimbusError {
             let parent = context.codingPath.isEmpty ? "" : " in \(path(context))"
             return "the required field '\(key.stringValue)' is missing\(parent)"
         case .dataCorrupted(let context):
-            return "\(path(context)) is invalid: \(context.debugDescription)"
+            return "\(path(context)): \(context.debugDescription)"
         @unknown default:
             return String(describing: error)
         }

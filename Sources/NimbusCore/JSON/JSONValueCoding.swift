@@ -21,7 +21,7 @@ extension JSONValue {
         do {
             return try T(from: JSONValueDecoderImpl(value: self, codingPath: [], lenient: lenient))
         } catch let error as DecodingError {
-            throw JSONValueError.invalidJSON(JSONValueError.describe(error))
+            throw JSONValueError.decodingFailed(JSONValueError.describe(error))
         }
     }
 }

@@ -78,7 +78,10 @@ public enum SecretRedactor {
         let sources: [(String, String)] = [
             // name=value / name: value / "name": "value"
             ("(?i)(\"?\(sensitiveNames)\"?\\s*[:=]\\s*\"?)[^\\s\"',;&]+", "$1\(placeholder)"),
-            ("(?i)(authorization\\s*[:=]\\s*)(?:bearer|basic|aws4-hmac-sha256)?\\s*[^\\r\\n]+", "$1\(placeholder)"),
+            (
+                "(?i)(authorization\\s*[:=]\\s*)(?:(?:bearer|basic|aws4-hmac-sha256)\\s+)?[^\\s,]+(?:,\\s*[A-Za-z]+=[^\\s,]+)*",
+                "$1\(placeholder)"
+            ),
             ("(?i)\\bbearer\\s+[A-Za-z0-9._~+/=-]{8,}", "Bearer \(placeholder)"),
             ("\\b(?:AKIA|ASIA|AIDA|AROA)[A-Z0-9]{16}\\b", placeholder),
             ("\\bsk-(?:ant-)?[A-Za-z0-9_-]{16,}", placeholder),

@@ -81,6 +81,11 @@ public struct Checkpoint: Sendable, Codable, Hashable {
         self.metadata = metadata
     }
 
+    enum CodingKeys: String, CodingKey {
+        case id, threadID = "thread_id", parentID = "parent_id", step, source, state, tasks, barriers, nodes
+        case createdAt = "created_at", metadata
+    }
+
     /// The state as JSON, for tools that do not know the state's Swift type.
     public var stateJSON: JSONValue { (try? JSONValue(parsing: state)) ?? .null }
 }
@@ -124,6 +129,10 @@ public struct PendingWrite: Sendable, Codable, Hashable {
     /// JSON.
     public var value: Data
 
+    enum CodingKeys: String, CodingKey {
+        case taskID = "task_id", kind, key, value
+    }
+
     public init(taskID: String, kind: Kind, key: String, value: Data) {
         self.taskID = taskID
         self.kind = kind
@@ -166,6 +175,10 @@ public struct Interrupt: Sendable, Codable, Hashable {
     /// What the node asked (a question, a plan to approve, …).
     public var value: JSONValue
 
+    enum CodingKeys: String, CodingKey {
+        case id, kind, node, taskID = "task_id", namespace, value
+    }
+
     public init(id: String, kind: Kind, node: String, taskID: String, namespace: [String], value: JSONValue) {
         self.id = id
         self.kind = kind
@@ -195,6 +208,12 @@ public struct ThreadRecord: Sendable, Codable, Hashable {
     public var createdAt: Date
     public var updatedAt: Date
     public var metadata: [String: JSONValue]
+
+    enum CodingKeys: String, CodingKey {
+        case threadID = "thread_id", graph, status, step, checkpointID = "checkpoint_id"
+        case parentThreadID = "parent_thread_id", owner, error, interrupts, createdAt = "created_at"
+        case updatedAt = "updated_at", metadata
+    }
 
     public init(
         threadID: String, graph: String, status: RunStatus, step: Int = 0, checkpointID: String? = nil,
@@ -235,6 +254,10 @@ public struct ThreadListing: Sendable {
 public struct RetentionPolicy: Sendable, Hashable, Codable {
     public var keepLast: Int?
     public var maxAge: TimeInterval?
+
+    enum CodingKeys: String, CodingKey {
+        case keepLast = "keep_last", maxAge = "max_age"
+    }
 
     public init(keepLast: Int? = nil, maxAge: TimeInterval? = nil) {
         self.keepLast = keepLast

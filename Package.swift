@@ -1,0 +1,92 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "Nimbus",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "nimbus", targets: ["nimbus"]),
+        .library(name: "NimbusCore", targets: ["NimbusCore"]),
+        .library(name: "NimbusGraph", targets: ["NimbusGraph"]),
+        .library(name: "NimbusStore", targets: ["NimbusStore"]),
+        .library(name: "NimbusWorkflows", targets: ["NimbusWorkflows"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+    ],
+    targets: [
+        .target(
+            name: "NimbusCore",
+            dependencies: [
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "NimbusGraph",
+            dependencies: [
+                "NimbusCore",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "NimbusStore",
+            dependencies: [
+                "NimbusCore",
+                "NimbusGraph",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "NimbusWorkflows",
+            dependencies: [
+                "NimbusCore",
+                "NimbusGraph",
+                "NimbusStore",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "nimbus",
+            dependencies: [
+                "NimbusCore",
+                "NimbusGraph",
+                "NimbusStore",
+                "NimbusWorkflows",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(name: "NimbusCoreTests", dependencies: ["NimbusCore"], swiftSettings: strict),
+        .testTarget(name: "NimbusGraphTests", dependencies: ["NimbusGraph", "NimbusCore"], swiftSettings: strict),
+        .testTarget(name: "NimbusCLITests", dependencies: ["nimbus", "NimbusCore"], swiftSettings: strict),
+        .executableTarget(
+            name: "GraphCrashHarness",
+            dependencies: ["NimbusStore", "NimbusGraph", "NimbusCore"],
+            path: "Tests/GraphCrashHarness",
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "NimbusStoreTests",
+            dependencies: [
+                "NimbusStore", "NimbusGraph", "NimbusCore", "GraphCrashHarness",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: strict
+        ),
+    ]
+)

@@ -1,0 +1,103 @@
+public import NimbusCore
+public import NimbusGraph
+public import NimbusStore
+
+/// How a workflow run ended or paused, without the workflow's Swift state type: what the CLI and server show.
+public struct WorkflowOutcome: Sendable {
+    public let threadID: String
+    public let status: RunStatus
+    public let interrupts: [Interrupt]
+    /// The final (or paused) state as JSON.
+    public let state: JSONValue
+    public let steps: Int
+
+    public init(threadID: String, status: RunStatus, interrupts: [Interrupt], state: JSONValue, steps: Int) {
+        self.threadID = threadID
+        self.status = status
+        self.interrupts = interrupts
+        self.state = state
+        self.steps = steps
+    }
+
+    /// Wraps a typed run result.
+    public init<State: GraphState>(_ result: RunResult<State>) throws {
+        self.init(
+            threadID: result.threadID, status: result.status, interrupts: result.interrupts,
+            state: try JSONValue(encoding: result.state), steps: result.steps)
+    }
+}
+
+/// What a workflow needs to run: the store, and who is watching.
+public struct WorkflowEnvironment: Sendable {
+    public var store: any Store
+    public var configuration: NimbusConfiguration
+    public var modes: EventModes
+    public var onEvent: @Sendable (GraphEvent) -> Void
+
+    public init(
+        store: any Store, configuration: NimbusConfiguration, modes: EventModes = [],
+        onEvent: @escaping @Sendable (GraphEvent) -> Void = { _ in }
+    ) {
+        self.store = store
+        self.configuration = configuration
+        self.modes = modes
+        self.onEvent = onEvent
+    }
+}
+
+/// A workflow the CLI and server can resume by the graph name stored with each thread.
+public struct RegisteredWorkflow: Sendable {
+    public let name: String
+    public let summary: String
+    /// The graph as a Mermaid diagram.
+    public let diagram: @Sendable () throws -> String
+    let resumeRun: @Sendable (String, [String: JSONValue], WorkflowEnvironment) async throws -> WorkflowOutcome
+
+    public init(
+        name: String, summary: String, diagram: @escaping @Sendable () throws -> String,
+        resume: @escaping @Sendable (String, [String: JSONValue], WorkflowEnvironment) async throws -> WorkflowOutcome
+    ) {
+        self.name = name
+        self.summary = summary
+        self.diagram = diagram
+        self.resumeRun = resume
+    }
+
+    /// Continues a paused, failed or crashed run of this workflow.
+    public func resume(threadID: String, answers: [String: JSONValue], environment: WorkflowEnvironment) async throws
+        -> WorkflowOutcome
+    {
+        try await resumeRun(threadID, answers, environment)
+    }
+}
+
+/// The workflows this build of Nimbus knows, by graph name.
+public enum WorkflowCatalog {
+    /// Every registered workflow.
+    public static let all: [RegisteredWorkflow] = [SampleReportWorkflow.registration]
+
+    /// The workflow that runs graph `name`, if this build knows it.
+    public static func workflow(named name: String) -> RegisteredWorkflow? {
+        all.first { $0.name == name }
+    }
+}
+
+/// A problem running a workflow.
+public struct WorkflowError: NimbusError {
+    private enum Code: Sendable { case unknownWorkflow, badOutput }
+    private let code: Code
+    public let message: String
+    public let suggestion: String?
+
+    public static func unknownWorkflow(_ name: String, thread: String) -> WorkflowError {
+        let known = WorkflowCatalog.all.map(\.name)
+        return WorkflowError(
+            code: .unknownWorkflow,
+            message: "thread '\(thread)' runs graph '\(name)', which this nimbus does not know",
+            suggestion: "known graphs: \(known.joined(separator: ", "))")
+    }
+
+    public static func badOutput(_ path: String, detail: String) -> WorkflowError {
+        WorkflowError(code: .badOutput, message: "cannot write to \(path): \(detail)", suggestion: nil)
+    }
+}

@@ -1,0 +1,50 @@
+import ArgumentParser
+import Foundation
+import Logging
+import NimbusCore
+import NimbusStore
+
+/// Options every command takes: logging and configuration overrides.
+struct GlobalOptions: ParsableArguments {
+    @Option(help: "Log level: trace, debug, info, notice, warning, error or critical.")
+    var logLevel: String?
+
+    @Option(help: "Log format: human or json.")
+    var logFormat: String?
+
+    @Option(
+        name: [.customShort("c"), .customLong("config")],
+        help: ArgumentHelp("Set a configuration value, highest precedence (repeatable).", valueName: "section.key=value"))
+    var settings: [String] = []
+
+    /// Loads the configuration (file, environment, flags) and starts logging.
+    func configuration() throws -> NimbusConfiguration {
+        var flags: [(key: String, value: String)] = []
+        for setting in settings {
+            guard let equals = setting.firstIndex(of: "=") else { throw ConfigurationError.badFlag(setting) }
+            flags.append((String(setting[..<equals]), String(setting[setting.index(after: equals)...])))
+        }
+        if let logLevel { flags.append(("log.level", logLevel)) }
+        if let logFormat { flags.append(("log.format", logFormat)) }
+        let configuration = try NimbusConfiguration.load(flags: flags)
+        try NimbusLogging.bootstrap(from: configuration)
+        return configuration
+    }
+
+    /// The configuration and the store it names.
+    func openStore() throws -> (NimbusConfiguration, SQLiteStore) {
+        let configuration = try configuration()
+        let store = try SQLiteStore(configuration: configuration, logger: Logger(label: "nimbus.store"))
+        return (configuration, store)
+    }
+}
+
+/// How results are printed.
+enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
+    case text
+    case json
+}
+
+enum NimbusVersion {
+    static let current = "0.1.0"
+}
