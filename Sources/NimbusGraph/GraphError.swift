@@ -34,7 +34,9 @@ public struct GraphError: NimbusError {
     /// The error a node threw, for ``Kind/nodeFailed``.
     public let underlying: (any Error)?
 
-    init(_ kind: Kind, _ message: String, suggestion: String? = nil, node: String? = nil, underlying: (any Error)? = nil) {
+    init(
+        _ kind: Kind, _ message: String, suggestion: String? = nil, node: String? = nil, underlying: (any Error)? = nil
+    ) {
         self.kind = kind
         self.message = message
         self.suggestion = suggestion
@@ -78,7 +80,8 @@ public struct GraphError: NimbusError {
 
     static func nodeFailed(_ node: String, attempts: Int, underlying: any Error) -> GraphError {
         let tries = attempts > 1 ? " after \(attempts) attempts" : ""
-        return GraphError(.nodeFailed, "node '\(node)' failed\(tries): \(underlying)", node: node, underlying: underlying)
+        return GraphError(
+            .nodeFailed, "node '\(node)' failed\(tries): \(underlying)", node: node, underlying: underlying)
     }
 
     static func nodeTimedOut(_ node: String, after timeout: Duration) -> GraphError {
@@ -95,7 +98,9 @@ public struct GraphError: NimbusError {
 
     static func unknownThread(_ threadID: String, known: [String]) -> GraphError {
         let hint = closestMatch(to: threadID, in: known).map { "did you mean '\($0)'?" }
-        return GraphError(.unknownThread, "there is no run with thread id '\(threadID)'", suggestion: hint ?? "list runs with `nimbus runs list`")
+        return GraphError(
+            .unknownThread, "there is no run with thread id '\(threadID)'",
+            suggestion: hint ?? "list runs with `nimbus runs list`")
     }
 
     static func nothingToResume(_ threadID: String, status: RunStatus) -> GraphError {

@@ -165,7 +165,8 @@ public struct StoreError: NimbusError {
     public static func newerSchema(_ path: String, unknown: [String]) -> StoreError {
         StoreError(
             code: .newerSchema,
-            message: "the database at \(path) was written by a newer Nimbus (migrations \(unknown.joined(separator: ", ")))",
+            message:
+                "the database at \(path) was written by a newer Nimbus (migrations \(unknown.joined(separator: ", ")))",
             suggestion: "upgrade nimbus, or point store.path at another file")
     }
 

@@ -14,7 +14,8 @@ struct GlobalOptions: ParsableArguments {
 
     @Option(
         name: [.customShort("c"), .customLong("config")],
-        help: ArgumentHelp("Set a configuration value, highest precedence (repeatable).", valueName: "section.key=value"))
+        help: ArgumentHelp(
+            "Set a configuration value, highest precedence (repeatable).", valueName: "section.key=value"))
     var settings: [String] = []
 
     /// Loads the configuration (file, environment, flags) and starts logging.

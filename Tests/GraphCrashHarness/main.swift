@@ -92,7 +92,9 @@ struct CrashingStore: CheckpointStore {
     func threads(status: RunStatus?, limit: Int) async throws -> [ThreadListing] {
         try await inner.threads(status: status, limit: limit)
     }
-    func latestCheckpoint(threadID: String) async throws -> Checkpoint? { try await inner.latestCheckpoint(threadID: threadID) }
+    func latestCheckpoint(threadID: String) async throws -> Checkpoint? {
+        try await inner.latestCheckpoint(threadID: threadID)
+    }
     func checkpoint(threadID: String, id: String) async throws -> Checkpoint? {
         try await inner.checkpoint(threadID: threadID, id: id)
     }
@@ -178,9 +180,11 @@ func makeGraph(store: any CheckpointStore) throws -> CompiledGraph<Ledger> {
 }
 
 do {
-    let sqlite = try SQLiteStore(path: options.database, transactionHook: { operation in
-        crashPoint("\(operation)#\(calls.next("hook-" + operation)).mid")
-    })
+    let sqlite = try SQLiteStore(
+        path: options.database,
+        transactionHook: { operation in
+            crashPoint("\(operation)#\(calls.next("hook-" + operation)).mid")
+        })
     let graph = try makeGraph(store: CrashingStore(inner: sqlite))
     let state: Ledger
     if let existing = try await sqlite.thread(options.thread) {

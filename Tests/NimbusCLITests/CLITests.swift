@@ -14,7 +14,8 @@ struct CLI: ~Copyable {
     deinit { try? FileManager.default.removeItem(at: home) }
 
     static var binary: URL {
-        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+            .deletingLastPathComponent()
         while !directory.path.hasSuffix("/debug") && !directory.path.hasSuffix("/release") && directory.path != "/" {
             directory = directory.deletingLastPathComponent()
         }
@@ -142,7 +143,9 @@ struct CLITests {
     @Test("unknown threads, bad flags and bad settings give clear errors")
     func errors() throws {
         let cli = try CLI()
-        _ = try cli.run(["demo", "--yes", "--out", cli.home.appendingPathComponent("o").path, "--thread", "finished-run"])
+        _ = try cli.run([
+            "demo", "--yes", "--out", cli.home.appendingPathComponent("o").path, "--thread", "finished-run",
+        ])
         let unknown = try cli.run(["runs", "show", "finishd-run"])
         #expect(unknown.status != 0)
         #expect(unknown.err.contains("Did you mean finished-run?"))
@@ -164,8 +167,10 @@ struct CLITests {
     @Test("config show reports each value's source")
     func configShow() throws {
         let cli = try CLI()
-        try "log:\n  format: json\n".write(to: cli.home.appendingPathComponent("config.yaml"), atomically: true, encoding: .utf8)
-        let result = try cli.run(["config", "show", "-c", "llm.model=ollama:llama3.1"], environment: ["NIMBUS_LOG_LEVEL": "debug"])
+        try "log:\n  format: json\n".write(
+            to: cli.home.appendingPathComponent("config.yaml"), atomically: true, encoding: .utf8)
+        let result = try cli.run(
+            ["config", "show", "-c", "llm.model=ollama:llama3.1"], environment: ["NIMBUS_LOG_LEVEL": "debug"])
         #expect(result.status == 0)
         #expect(result.out.contains("log.level") && result.out.contains("environment NIMBUS_LOG_LEVEL"))
         #expect(result.out.contains("log.format") && result.out.contains("file "))
@@ -176,7 +181,9 @@ struct CLITests {
     func deleteAndPrune() throws {
         let cli = try CLI()
         for thread in ["a", "b"] {
-            _ = try cli.run(["demo", "--yes", "--out", cli.home.appendingPathComponent(thread).path, "--thread", thread])
+            _ = try cli.run([
+                "demo", "--yes", "--out", cli.home.appendingPathComponent(thread).path, "--thread", thread,
+            ])
         }
         let pruned = try cli.run(["runs", "prune", "--keep", "2"])
         #expect(pruned.out.contains("Removed 8 checkpoints."))

@@ -8,7 +8,8 @@ import Testing
 @Suite("Configuration")
 struct ConfigurationTests {
     func home() throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("nimbus-config-\(SortableID().rawValue)")
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "nimbus-config-\(SortableID().rawValue)")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         return url
     }
@@ -28,8 +29,10 @@ struct ConfigurationTests {
           path: /tmp/x.sqlite
         """.write(to: home.appendingPathComponent("config.yaml"), atomically: true, encoding: .utf8)
         let configuration = try NimbusConfiguration.load(
-            environment: ["NIMBUS_HOME": home.path, "NIMBUS_LOG_LEVEL": "warning", "NIMBUS_LLM__TEMPERATURE": "0.7",
-                "NIMBUS_STORE__PATH": "/tmp/env.sqlite", "PATH": "/bin"],
+            environment: [
+                "NIMBUS_HOME": home.path, "NIMBUS_LOG_LEVEL": "warning", "NIMBUS_LLM__TEMPERATURE": "0.7",
+                "NIMBUS_STORE__PATH": "/tmp/env.sqlite", "PATH": "/bin",
+            ],
             flags: [("store.path", "/tmp/flag.sqlite"), ("graph.step_limit", "40")],
             homeDirectory: URL(fileURLWithPath: "/nonexistent"))
         #expect(configuration.home.path == home.path)
@@ -81,11 +84,17 @@ struct ConfigurationTests {
             #expect(error.message.contains("line"))
         }
         try "- just\n- a list\n".write(to: file, atomically: true, encoding: .utf8)
-        #expect(throws: ConfigurationError.self) { try NimbusConfiguration.load(environment: ["NIMBUS_HOME": home.path]) }
         #expect(throws: ConfigurationError.self) {
-            try NimbusConfiguration.load(environment: ["NIMBUS_CONFIG": home.appendingPathComponent("missing.yaml").path])
+            try NimbusConfiguration.load(environment: ["NIMBUS_HOME": home.path])
         }
-        #expect(throws: ConfigurationError.self) { try NimbusConfiguration.load(environment: [:], flags: [("a..b", "1")]) }
+        #expect(throws: ConfigurationError.self) {
+            try NimbusConfiguration.load(environment: [
+                "NIMBUS_CONFIG": home.appendingPathComponent("missing.yaml").path
+            ])
+        }
+        #expect(throws: ConfigurationError.self) {
+            try NimbusConfiguration.load(environment: [:], flags: [("a..b", "1")])
+        }
 
         try "log:\n  level: loud\n".write(to: file, atomically: true, encoding: .utf8)
         let configuration = try NimbusConfiguration.load(environment: ["NIMBUS_HOME": home.path])
@@ -105,7 +114,8 @@ struct RedactionTests {
     func text() {
         let redacted = SecretRedactor.redact(
             "key AKIAIOSFODNN7EXAMPLE secret_access_key=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY "
-                + "Authorization: Bearer abcdefghijklmnop.qrs sk-proj-abcdefghijklmnopqrstuvwx password: hunter22 tokens=15")
+                + "Authorization: Bearer abcdefghijklmnop.qrs sk-proj-abcdefghijklmnopqrstuvwx password: hunter22 tokens=15"
+        )
         #expect(!redacted.contains("AKIAIOSFODNN7EXAMPLE"))
         #expect(!redacted.contains("wJalrXUtnFEMI"))
         #expect(!redacted.contains("abcdefghijklmnop"))
@@ -139,10 +149,13 @@ struct RedactionTests {
     func jsonLogs() throws {
         let lines = Lines()
         var logger = Logger(label: "nimbus.test") { label in
-            NimbusLogHandler(label: label, level: .debug, format: .json, sink: .custom { line in lines.storage.withLock { $0.append(line) } })
+            NimbusLogHandler(
+                label: label, level: .debug, format: .json,
+                sink: .custom { line in lines.storage.withLock { $0.append(line) } })
         }
         logger[metadataKey: "thread"] = "t-1"
-        logger.info("calling with Bearer abcdefghijklmnopqrstuvwxyz", metadata: ["aws_secret_access_key": "zzz", "count": "3"])
+        logger.info(
+            "calling with Bearer abcdefghijklmnopqrstuvwxyz", metadata: ["aws_secret_access_key": "zzz", "count": "3"])
         logger.trace("not printed")
         #expect(lines.all.count == 1)
         let line = try JSONValue(parsing: lines.all[0])
@@ -155,7 +168,9 @@ struct RedactionTests {
 
         let human = Lines()
         let plain = Logger(label: "nimbus.human") { label in
-            NimbusLogHandler(label: label, level: .info, format: .human, sink: .custom { line in human.storage.withLock { $0.append(line) } })
+            NimbusLogHandler(
+                label: label, level: .info, format: .human,
+                sink: .custom { line in human.storage.withLock { $0.append(line) } })
         }
         plain.warning("disk low", metadata: ["path": "/tmp"])
         #expect(human.all.first?.contains("WARNING nimbus.human: disk low path=/tmp") == true)

@@ -33,7 +33,9 @@ struct JSONValueTests {
 
     @Test("paths reach into objects and arrays; merging is recursive")
     func pathsAndMerge() {
-        let value: JSONValue = ["llm": ["model": "openai:gpt-4o-mini", "fallbacks": ["a", "b"]], "log": ["level": "info"]]
+        let value: JSONValue = [
+            "llm": ["model": "openai:gpt-4o-mini", "fallbacks": ["a", "b"]], "log": ["level": "info"],
+        ]
         #expect(value.value(atPath: "llm.model") == "openai:gpt-4o-mini")
         #expect(value.value(atPath: "llm.fallbacks.1") == "b")
         #expect(value.value(atPath: "llm.missing") == nil)
@@ -60,7 +62,11 @@ struct JSONValueTests {
         let profile = Profile(
             name: "ops", kind: .role, regions: ["us-east-1"], limits: ["calls": 5], weight: 0.5, nickname: nil,
             created: Date(timeIntervalSince1970: 1_700_000_000),
-            nested: [Profile(name: "child", kind: .user, regions: [], limits: [:], weight: 1, created: Date(timeIntervalSince1970: 0))])
+            nested: [
+                Profile(
+                    name: "child", kind: .user, regions: [], limits: [:], weight: 1,
+                    created: Date(timeIntervalSince1970: 0))
+            ])
         let json = try JSONValue(encoding: profile)
         #expect(json["name"] == "ops")
         #expect(json["kind"] == "role")
@@ -71,7 +77,10 @@ struct JSONValueTests {
 
     @Test("decoding errors name the path of the bad value")
     func decodingErrors() throws {
-        let json: JSONValue = ["name": "ops", "kind": "role", "regions": ["a", 5], "limits": [:], "weight": 1, "created": "2023-11-14T22:13:20Z"]
+        let json: JSONValue = [
+            "name": "ops", "kind": "role", "regions": ["a", 5], "limits": [:], "weight": 1,
+            "created": "2023-11-14T22:13:20Z",
+        ]
         do {
             _ = try json.decode(Profile.self)
             Issue.record("expected a decoding error")
@@ -99,7 +108,10 @@ struct JSONValueTests {
         let settings = try json.decode(Settings.self, lenient: true)
         #expect(settings.retries == 3 && settings.verbose && settings.ratio == 0.25 && settings.name == "42")
         #expect(throws: JSONValueError.self) { try json.decode(Settings.self) }
-        #expect(throws: JSONValueError.self) { try (["retries": "many", "verbose": true, "ratio": 1, "name": "x"] as JSONValue).decode(Settings.self, lenient: true) }
+        #expect(throws: JSONValueError.self) {
+            try (["retries": "many", "verbose": true, "ratio": 1, "name": "x"] as JSONValue).decode(
+                Settings.self, lenient: true)
+        }
     }
 }
 

@@ -7,7 +7,11 @@ import Testing
 /// A graph with a loop of counter increments, then a report, for checkpoint tests.
 func countingGraph(store: any CheckpointStore, retention: RetentionPolicy? = nil) throws -> CompiledGraph<Trail> {
     var graph = StateGraph<Trail>()
-    graph.addNode("inc") { state, _ in Update { $0.write(\.value, state.value + 1); $0.append(\.visited, "inc") } }
+    graph.addNode("inc") { state, _ in
+        Update {
+            $0.write(\.value, state.value + 1); $0.append(\.visited, "inc")
+        }
+    }
     graph.addNode("report") { state, _ in Update(\.note, "value=\(state.value)") }
     graph.addEdge(from: START, to: "inc")
     graph.addConditionalEdge(from: "inc", to: ["inc", "report"]) { $0.value < 3 ? "inc" : "report" }
@@ -45,7 +49,9 @@ struct CheckpointTests {
         _ = try await graph.invoke(Trail(), configuration: RunConfiguration(threadID: "original"))
         let history = try await graph.history(threadID: "original")
         let afterFirst = try #require(history.first { $0.step == 1 })
-        let forked = try await graph.fork(threadID: "original", checkpointID: afterFirst.checkpointID, newThreadID: "branch") {
+        let forked = try await graph.fork(
+            threadID: "original", checkpointID: afterFirst.checkpointID, newThreadID: "branch"
+        ) {
             $0.value = 10
         }
         #expect(forked.source == .fork)
@@ -73,7 +79,9 @@ struct CheckpointTests {
     func retentionByAge() {
         let old = Date(timeIntervalSinceNow: -3600)
         let checkpoints = (0..<3).map { index in
-            Checkpoint(threadID: "t", parentID: nil, step: 2 - index, source: .step, state: Data("{}".utf8), tasks: [], createdAt: old)
+            Checkpoint(
+                threadID: "t", parentID: nil, step: 2 - index, source: .step, state: Data("{}".utf8), tasks: [],
+                createdAt: old)
         }
         let expired = RetentionPolicy.maxAge(60).expired(checkpoints)
         #expect(expired.map(\.step) == [1, 0])
@@ -132,7 +140,11 @@ struct SubgraphTests {
         graph.addNode("intake", visit("intake"))
         graph.addSubgraph(
             "planner", inner, input: { _ in Inner() },
-            output: { inner in Update { $0.write(\.note, inner.answer); $0.write(\.visited, inner.steps) } })
+            output: { inner in
+                Update {
+                    $0.write(\.note, inner.answer); $0.write(\.visited, inner.steps)
+                }
+            })
         graph.addNode("generate", visit("generate"))
         graph.addEdge(from: START, to: "intake")
         graph.addEdge(from: "intake", to: "planner")
@@ -212,7 +224,8 @@ struct EventTests {
 
         var debug: [String] = []
         for try await event in compiled.stream(Trail(), modes: .debug) { debug.append(event.name) }
-        #expect(debug == ["run_started", "step_started", "node_started", "node_finished", "step_finished", "run_finished"])
+        #expect(
+            debug == ["run_started", "step_started", "node_started", "node_finished", "step_finished", "run_finished"])
     }
 
     @Test("node durations are reported and a failing run streams its error")

@@ -70,7 +70,8 @@ struct ReliabilityTests {
 
     @Test("back-off grows exponentially, is capped, and jitter stays within half to all of it")
     func backoff() {
-        let policy = RetryPolicy(initialDelay: .milliseconds(100), backoffFactor: 2, maxDelay: .milliseconds(350), jitter: false)
+        let policy = RetryPolicy(
+            initialDelay: .milliseconds(100), backoffFactor: 2, maxDelay: .milliseconds(350), jitter: false)
         #expect(policy.delay(afterAttempt: 1) == .milliseconds(100))
         #expect(policy.delay(afterAttempt: 2) == .milliseconds(200))
         #expect(policy.delay(afterAttempt: 3) == .milliseconds(350))
@@ -100,7 +101,8 @@ struct ReliabilityTests {
         let attempts = Counter()
         var graph = StateGraph<Trail>()
         graph.addNode(
-            "sometimes-slow", retry: RetryPolicy(maxAttempts: 2, initialDelay: .milliseconds(1)), timeout: .milliseconds(50)
+            "sometimes-slow", retry: RetryPolicy(maxAttempts: 2, initialDelay: .milliseconds(1)),
+            timeout: .milliseconds(50)
         ) { _, _ in
             if attempts.increment() == 1 { try await Task.sleep(for: .seconds(30)) }
             return Update(\.value, 1)

@@ -89,7 +89,9 @@ struct RoutingTests {
         graph.addNode("report", visit("report"))
         graph.addEdge(from: START, to: "plan")
         graph.addConditionalEdges(from: "plan", to: ["score"]) { _ in
-            try [("a", 1), ("b", 2), ("c", 3), ("d", 4), ("e", 5)].map { try Route.send("score", Item(name: $0.0, size: $0.1)) }
+            try [("a", 1), ("b", 2), ("c", 3), ("d", 4), ("e", 5)].map {
+                try Route.send("score", Item(name: $0.0, size: $0.1))
+            }
         }
         graph.addEdge(from: "score", to: "report")
         graph.addEdge(from: "report", to: END)

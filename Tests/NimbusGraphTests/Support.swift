@@ -20,7 +20,9 @@ struct Trail: GraphState, Equatable {
         .field("scores", \.scores, .merge),
         .field("note", \.note),
         .field("total", \.total, .custom("sum") { total, write in total += write }),
-        .field("tally", \.tally, Reducer<[String: Int], String>.custom("count") { tally, word in tally[word, default: 0] += 1 })
+        .field(
+            "tally", \.tally,
+            Reducer<[String: Int], String>.custom("count") { tally, word in tally[word, default: 0] += 1 })
     )
 }
 
@@ -65,6 +67,7 @@ func waitUntil(_ condition: @Sendable () -> Bool) async throws {
     throw CancellationError()
 }
 
+@discardableResult
 func expectGraphError(_ kind: GraphError.Kind, _ body: () async throws -> Void) async -> GraphError? {
     do {
         try await body()

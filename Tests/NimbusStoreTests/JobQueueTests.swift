@@ -13,7 +13,8 @@ struct JobQueueTests {
         let store = try SQLiteStore(path: directory.databasePath)
         let low = try await store.enqueue(NewJob(kind: "inspect", payload: ["q": "low"]))
         let high = try await store.enqueue(NewJob(kind: "inspect", payload: ["q": "high"], priority: 5))
-        let later = try await store.enqueue(NewJob(kind: "inspect", payload: [:], runAfter: Date(timeIntervalSinceNow: 3600)))
+        let later = try await store.enqueue(
+            NewJob(kind: "inspect", payload: [:], runAfter: Date(timeIntervalSinceNow: 3600)))
         let other = try await store.enqueue(NewJob(kind: "module", payload: [:]))
 
         let first = try #require(try await store.claimJob(worker: "w1", kinds: ["inspect"], lease: 30))
@@ -32,7 +33,9 @@ struct JobQueueTests {
         #expect(done.status == .succeeded)
         #expect(done.result == ["answer": 42])
         #expect(try await store.job(later.id)?.status == .queued)
-        await #expect(throws: StoreError.self) { try await store.completeJob(jobID: second.id, worker: "w2", result: nil) }
+        await #expect(throws: StoreError.self) {
+            try await store.completeJob(jobID: second.id, worker: "w2", result: nil)
+        }
     }
 
     @Test("an expired lease is taken over; the old worker's heartbeat then fails")
@@ -44,7 +47,9 @@ struct JobQueueTests {
         let taken = try #require(try await store.claimJob(worker: "alive", kinds: nil, lease: 30))
         #expect(taken.id == job.id)
         #expect(taken.attempts == 2)
-        await #expect(throws: StoreError.self) { try await store.heartbeat(jobID: job.id, worker: "crashed", lease: 30) }
+        await #expect(throws: StoreError.self) {
+            try await store.heartbeat(jobID: job.id, worker: "crashed", lease: 30)
+        }
     }
 
     @Test("failures retry while attempts remain, then fail for good; cancel stops a job")
@@ -53,7 +58,8 @@ struct JobQueueTests {
         let store = try SQLiteStore(path: directory.databasePath)
         let job = try await store.enqueue(NewJob(kind: "k", payload: [:], maxAttempts: 2))
         _ = try await store.claimJob(worker: "w", kinds: nil, lease: 30)
-        let retried = try await store.failJob(jobID: job.id, worker: "w", error: "boom token=abcdef123456", retryAfter: 0)
+        let retried = try await store.failJob(
+            jobID: job.id, worker: "w", error: "boom token=abcdef123456", retryAfter: 0)
         #expect(retried.status == .queued)
         #expect(retried.error?.contains("abcdef123456") == false)
         _ = try await store.claimJob(worker: "w", kinds: nil, lease: 30)
@@ -95,7 +101,8 @@ struct JobQueueTests {
         let directory = try TemporaryDirectory()
         let store = try SQLiteStore(path: directory.databasePath)
         var execution = AgentExecution(
-            agent: "planner", threadID: "t1", input: ["request": "make a bucket", "api_key": "sk-live-abcdefghijklmnopqrstuv"],
+            agent: "planner", threadID: "t1",
+            input: ["request": "make a bucket", "api_key": "sk-live-abcdefghijklmnopqrstuv"],
             startedAt: Date(timeIntervalSince1970: 100))
         try await store.record(execution)
         execution.status = .succeeded

@@ -52,10 +52,12 @@ struct SQLiteCheckpointStoreTests {
     func roundTrip() async throws {
         let directory = try TemporaryDirectory()
         let store = try SQLiteStore(path: directory.databasePath)
-        let interrupt = Interrupt(id: "1.ask#0", kind: .node, node: "ask", taskID: "1.ask", namespace: [], value: ["q": 1])
+        let interrupt = Interrupt(
+            id: "1.ask#0", kind: .node, node: "ask", taskID: "1.ask", namespace: [], value: ["q": 1])
         let record = ThreadRecord(
             threadID: "t", graph: "g", status: .interrupted, step: 3, checkpointID: "c", owner: "host:1",
-            interrupts: [interrupt], createdAt: Date(timeIntervalSince1970: 1000), updatedAt: Date(timeIntervalSince1970: 2000),
+            interrupts: [interrupt], createdAt: Date(timeIntervalSince1970: 1000),
+            updatedAt: Date(timeIntervalSince1970: 2000),
             metadata: ["who": "test"])
         let checkpoint = Checkpoint(
             id: "c", threadID: "t", parentID: "b", step: 3, source: .step, state: Data(#"{"x":1}"#.utf8),
@@ -72,7 +74,8 @@ struct SQLiteCheckpointStoreTests {
         try await store.saveWrites(writes, threadID: "t", checkpointID: "c")
         // The same task, kind and key replaces.
         try await store.saveWrites(
-            [PendingWrite(taskID: "4.n.0", kind: .step, key: "s#0", value: Data("3".utf8))], threadID: "t", checkpointID: "c")
+            [PendingWrite(taskID: "4.n.0", kind: .step, key: "s#0", value: Data("3".utf8))], threadID: "t",
+            checkpointID: "c")
         let stored = try await store.writes(threadID: "t", checkpointID: "c")
         #expect(stored.count == 2)
         #expect(stored.first { $0.kind == .step }?.value == Data("3".utf8))
@@ -167,7 +170,8 @@ struct SQLiteCheckpointStoreTests {
         inner.addEdge(from: START, to: "inner-work")
         inner.addEdge(from: "inner-work", to: END)
         var outer = StateGraph<Notes>()
-        outer.addSubgraph("child", try inner.compile(name: "inner"), input: { _ in Notes() }, output: { Update(\.items, $0.items) })
+        outer.addSubgraph(
+            "child", try inner.compile(name: "inner"), input: { _ in Notes() }, output: { Update(\.items, $0.items) })
         outer.addEdge(from: START, to: "child")
         outer.addEdge(from: "child", to: END)
         let graph = try outer.compile(name: "outer", checkpointer: store, eventLog: store)

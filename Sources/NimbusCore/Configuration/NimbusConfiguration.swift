@@ -101,7 +101,9 @@ public struct NimbusConfiguration: Sendable {
 
         for flag in flags {
             let path = flag.key.trimmingCharacters(in: .whitespaces)
-            guard !path.isEmpty, !path.split(separator: ".", omittingEmptySubsequences: false).contains(where: \.isEmpty) else {
+            guard !path.isEmpty,
+                !path.split(separator: ".", omittingEmptySubsequences: false).contains(where: \.isEmpty)
+            else {
                 throw ConfigurationError.badFlag("\(flag.key)=\(flag.value)")
             }
             configuration.set(path, to: .string(flag.value), source: .flag(path))
@@ -137,7 +139,8 @@ public struct NimbusConfiguration: Sendable {
         } catch let error as JSONValueError {
             let origins = Set(
                 sources.filter { ($0.key == path || $0.key.hasPrefix(path + ".")) && $0.value != .defaults }.values)
-            throw ConfigurationError.invalidSection(path, detail: error.message, sources: origins.map(\.description).sorted())
+            throw ConfigurationError.invalidSection(
+                path, detail: error.message, sources: origins.map(\.description).sorted())
         }
     }
 

@@ -20,7 +20,9 @@ extension NimbusError {
 /// The closest of `candidates` to `word` by edit distance, when it is close enough to be a likely typo.
 ///
 /// Used by errors that say "did you mean …?" for unknown names.
-public func closestMatch(to word: String, in candidates: some Sequence<String>, maximumDistance: Int? = nil)
+public func closestMatch(
+    to word: String, in candidates: some Sequence<String>, maximumDistance: Int? = nil
+)
     -> String?
 {
     let limit = maximumDistance ?? max(1, word.count / 3)

@@ -57,7 +57,8 @@ public struct LogSettings: Sendable, Codable {
         let formatName = try container.decodeIfPresent(String.self, forKey: .format) ?? "human"
         guard let format = LogFormat(rawValue: formatName.lowercased()) else {
             throw DecodingError.dataCorruptedError(
-                forKey: .format, in: container, debugDescription: "'\(formatName)' is not a log format (use human or json)")
+                forKey: .format, in: container,
+                debugDescription: "'\(formatName)' is not a log format (use human or json)")
         }
         self.level = level
         self.format = format

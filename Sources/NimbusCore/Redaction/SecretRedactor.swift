@@ -25,11 +25,15 @@ public enum SecretRedactor {
         let normalized = key.lowercased().filter { $0.isLetter || $0.isNumber }
         if normalized.isEmpty { return false }
         // Names that merely mention a key id or a token count are not secret.
-        let harmless = ["accesskeyid", "keyid", "tokens", "tokensin", "tokensout", "tokencount", "maxtokens",
-            "secretname", "secretid", "secretarn", "passwordlength", "keyname", "tokenusage"]
+        let harmless = [
+            "accesskeyid", "keyid", "tokens", "tokensin", "tokensout", "tokencount", "maxtokens",
+            "secretname", "secretid", "secretarn", "passwordlength", "keyname", "tokenusage",
+        ]
         if harmless.contains(normalized) { return false }
-        let markers = ["password", "passwd", "secret", "apikey", "token", "authorization", "credential",
-            "privatekey", "sessionkey", "signature", "cookie"]
+        let markers = [
+            "password", "passwd", "secret", "apikey", "token", "authorization", "credential",
+            "privatekey", "sessionkey", "signature", "cookie",
+        ]
         return markers.contains { normalized.contains($0) }
     }
 
@@ -73,7 +77,8 @@ public enum SecretRedactor {
     }
 
     private static let patterns: [Pattern] = {
-        let sensitiveNames = "(?:password|passwd|secret[_-]?access[_-]?key|secret|api[_-]?key|access[_-]?token"
+        let sensitiveNames =
+            "(?:password|passwd|secret[_-]?access[_-]?key|secret|api[_-]?key|access[_-]?token"
             + "|session[_-]?token|auth[_-]?token|private[_-]?key|token|passphrase)"
         let sources: [(String, String)] = [
             // name=value / name: value / "name": "value"

@@ -57,7 +57,9 @@ public struct StateGraph<State: GraphState>: Sendable {
     public init(_ stateType: State.Type = State.self) {}
 
     /// Adds a node.
-    public mutating func addNode(_ name: String, options: NodeOptions = NodeOptions(), _ action: @escaping NodeAction<State>) {
+    public mutating func addNode(
+        _ name: String, options: NodeOptions = NodeOptions(), _ action: @escaping NodeAction<State>
+    ) {
         add(Node(name: name, kind: .function, options: options, action: action))
     }
 
@@ -203,11 +205,14 @@ public struct StateGraph<State: GraphState>: Sendable {
         }
         for edge in conditionalEdges {
             checkSource(edge.source, "a conditional edge")
-            for destination in edge.destinations { checkTarget(destination, "the conditional edge from '\(edge.source)'") }
+            for destination in edge.destinations {
+                checkTarget(destination, "the conditional edge from '\(edge.source)'")
+            }
         }
         for join in joins {
             for source in join.sources where nodes[source] == nil {
-                problems.append("the join to '\(join.target)' waits for unknown node '\(source)'\(suggestion(for: source))")
+                problems.append(
+                    "the join to '\(join.target)' waits for unknown node '\(source)'\(suggestion(for: source))")
             }
             checkTarget(join.target, "the join from \(join.sources.joined(separator: ", "))")
         }

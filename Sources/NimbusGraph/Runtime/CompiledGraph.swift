@@ -80,7 +80,9 @@ public struct CompiledGraph<State: GraphState>: Sendable {
     ///
     /// Throws ``GraphError`` when a node fails (after its retries), the step limit is reached or writes conflict;
     /// the thread is then marked failed and can be resumed after a fix.
-    public func invoke(_ input: State, configuration: RunConfiguration = RunConfiguration()) async throws -> RunResult<State> {
+    public func invoke(
+        _ input: State, configuration: RunConfiguration = RunConfiguration()
+    ) async throws -> RunResult<State> {
         try await engine(configuration, modes: [], sink: nil).start(input)
     }
 
@@ -128,7 +130,8 @@ public struct CompiledGraph<State: GraphState>: Sendable {
         var resumed = configuration
         resumed.threadID = threadID
         let configuration = resumed
-        return eventStream { sink in try await engine(configuration, modes: modes, sink: sink).resume(answers: answers) }
+        return eventStream { sink in try await engine(configuration, modes: modes, sink: sink).resume(answers: answers)
+        }
     }
 
     private func eventStream(

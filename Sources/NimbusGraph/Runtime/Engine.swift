@@ -128,7 +128,8 @@ struct Engine<State: GraphState>: Sendable {
         let clock = ContinuousClock()
 
         while true {
-            let stored = isFresh || store == nil ? [] : try await store!.writes(threadID: threadID, checkpointID: checkpoint.id)
+            let stored =
+                isFresh || store == nil ? [] : try await store!.writes(threadID: threadID, checkpointID: checkpoint.id)
             let resumed = Set(stored.filter { $0.kind == .resume }.map(\.key))
 
             // A static gate after the nodes that produced this checkpoint.
@@ -139,7 +140,8 @@ struct Engine<State: GraphState>: Sendable {
                     let interrupt = Interrupt(
                         id: id, kind: .after, node: gated[0], taskID: "\(checkpoint.step).after",
                         namespace: environment.namespace, value: ["after": .array(gated.map(JSONValue.string))])
-                    return try await pause(with: [interrupt], checkpoint: checkpoint, state: state, record: &record, started: started)
+                    return try await pause(
+                        with: [interrupt], checkpoint: checkpoint, state: state, record: &record, started: started)
                 }
             }
 
@@ -149,7 +151,8 @@ struct Engine<State: GraphState>: Sendable {
             }
             let stepNumber = checkpoint.step + 1
             if stepNumber > stepLimit {
-                let error = GraphError.stepLimit(stepLimit, lastNodes: checkpoint.nodes.isEmpty ? tasks.map(\.node) : checkpoint.nodes)
+                let error = GraphError.stepLimit(
+                    stepLimit, lastNodes: checkpoint.nodes.isEmpty ? tasks.map(\.node) : checkpoint.nodes)
                 try await fail(error, record: &record, checkpoint: checkpoint, started: started)
                 throw error
             }
@@ -165,12 +168,14 @@ struct Engine<State: GraphState>: Sendable {
                     value: .object(value))
             }
             if !gates.isEmpty {
-                return try await pause(with: gates, checkpoint: checkpoint, state: state, record: &record, started: started)
+                return try await pause(
+                    with: gates, checkpoint: checkpoint, state: state, record: &record, started: started)
             }
 
             let stepStarted = clock.now
             if environment.wants(.debug) { emit(.stepStarted(step: stepNumber, tasks: tasks)) }
-            let outcomes = try await runStep(tasks, checkpoint: checkpoint, state: state, stored: stored, step: stepNumber)
+            let outcomes = try await runStep(
+                tasks, checkpoint: checkpoint, state: state, stored: stored, step: stepNumber)
 
             // Failures win over interrupts; interrupts over progress.
             if Task.isCancelled || outcomes.contains(where: { if case .cancelled = $0 { true } else { false } }) {
@@ -183,7 +188,8 @@ struct Engine<State: GraphState>: Sendable {
             }
             for (task, outcome) in zip(tasks, outcomes) {
                 if case .failed(let error) = outcome {
-                    let graphError = error as? GraphError ?? GraphError.nodeFailed(task.node, attempts: 1, underlying: error)
+                    let graphError =
+                        error as? GraphError ?? GraphError.nodeFailed(task.node, attempts: 1, underlying: error)
                     try await fail(graphError, record: &record, checkpoint: checkpoint, started: started)
                     throw graphError
                 }
@@ -193,7 +199,8 @@ struct Engine<State: GraphState>: Sendable {
                 return []
             }
             if !interrupts.isEmpty {
-                return try await pause(with: interrupts, checkpoint: checkpoint, state: state, record: &record, started: started)
+                return try await pause(
+                    with: interrupts, checkpoint: checkpoint, state: state, record: &record, started: started)
             }
 
             // Apply all writes together, in task order.
@@ -216,7 +223,8 @@ struct Engine<State: GraphState>: Sendable {
                     do {
                         try field.apply(&newState, write.value)
                     } catch {
-                        let failure = error as? GraphError ?? GraphError.nodeFailed(task.node, attempts: 1, underlying: error)
+                        let failure =
+                            error as? GraphError ?? GraphError.nodeFailed(task.node, attempts: 1, underlying: error)
                         try await fail(failure, record: &record, checkpoint: checkpoint, started: started)
                         throw failure
                     }
@@ -226,9 +234,11 @@ struct Engine<State: GraphState>: Sendable {
 
             let next: (tasks: [GraphTask], barriers: [String: [String]])
             do {
-                next = try await plan(finished: finished, state: newState, barriers: checkpoint.barriers, nextStep: stepNumber + 1)
+                next = try await plan(
+                    finished: finished, state: newState, barriers: checkpoint.barriers, nextStep: stepNumber + 1)
             } catch {
-                let failure = error as? GraphError ?? GraphError(.nodeFailed, "a router failed: \(error)", underlying: error)
+                let failure =
+                    error as? GraphError ?? GraphError(.nodeFailed, "a router failed: \(error)", underlying: error)
                 try await fail(failure, record: &record, checkpoint: checkpoint, started: started)
                 throw failure
             }
@@ -297,7 +307,10 @@ struct Engine<State: GraphState>: Sendable {
             await withTaskGroup(of: (Int, TaskOutcome).self) { group in
                 for (index, task, recorder) in toRun {
                     group.addTask {
-                        (index, await self.runTask(task, recorder: recorder, state: state, step: step, persist: persistEach))
+                        (
+                            index,
+                            await self.runTask(task, recorder: recorder, state: state, step: step, persist: persistEach)
+                        )
                     }
                 }
                 for await (index, outcome) in group {
@@ -312,7 +325,8 @@ struct Engine<State: GraphState>: Sendable {
         _ task: GraphTask, recorder: TaskRecorder, state: State, step: Int, persist: Bool
     ) async -> TaskOutcome {
         guard let node = graph.definition.nodes[task.node] else {
-            return .failed(GraphError(.invalidGraph, "the checkpoint names node '\(task.node)', which this graph lacks"))
+            return .failed(
+                GraphError(.invalidGraph, "the checkpoint names node '\(task.node)', which this graph lacks"))
         }
         let clock = ContinuousClock()
         var attempt = 1
@@ -344,13 +358,15 @@ struct Engine<State: GraphState>: Sendable {
                 return await interrupted(task, recorder.raised, recorder: recorder)
             } catch {
                 if Task.isCancelled { return .cancelled }
-                if let policy = node.options.retry, attempt < policy.maxAttempts, Engine.isRetryable(error, policy)
-                {
+                if let policy = node.options.retry, attempt < policy.maxAttempts, Engine.isRetryable(error, policy) {
                     let delay = policy.delay(afterAttempt: attempt)
                     environment.logger.debug(
-                        "retrying node", metadata: ["node": "\(task.node)", "attempt": "\(attempt)", "error": "\(error)"])
+                        "retrying node",
+                        metadata: ["node": "\(task.node)", "attempt": "\(attempt)", "error": "\(error)"])
                     if environment.wants(.debug) {
-                        emit(.nodeRetrying(task, attempt: attempt, delay: delay, error: SecretRedactor.redact("\(error)")))
+                        emit(
+                            .nodeRetrying(
+                                task, attempt: attempt, delay: delay, error: SecretRedactor.redact("\(error)")))
                     }
                     do {
                         try await Task.sleep(for: delay)
@@ -361,7 +377,8 @@ struct Engine<State: GraphState>: Sendable {
                     continue
                 }
                 let failure: GraphError
-                if let graphError = error as? GraphError, graphError.kind != .nodeFailed || graphError.node == task.node {
+                if let graphError = error as? GraphError, graphError.kind != .nodeFailed || graphError.node == task.node
+                {
                     failure = graphError
                 } else {
                     failure = GraphError.nodeFailed(task.node, attempts: attempt, underlying: error)
@@ -420,7 +437,8 @@ struct Engine<State: GraphState>: Sendable {
                     value: try field.encodeWrite(write.value)))
         }
         if !routes.isEmpty {
-            result.append(PendingWrite(taskID: task.id, kind: .route, key: "routes", value: try StateCoding.encode(routes)))
+            result.append(
+                PendingWrite(taskID: task.id, kind: .route, key: "routes", value: try StateCoding.encode(routes)))
         }
         result.append(PendingWrite(taskID: task.id, kind: .done, key: "", value: Data("true".utf8)))
         return result
@@ -435,13 +453,16 @@ struct Engine<State: GraphState>: Sendable {
             case .state:
                 let parts = write.key.split(separator: ":", maxSplits: 1)
                 guard parts.count == 2, let sequence = Int(parts[0]), let index = schema.byName[String(parts[1])] else {
-                    throw GraphError.corruptCheckpoint(threadID: threadID, detail: "unreadable write '\(write.key)' of '\(task.id)'")
+                    throw GraphError.corruptCheckpoint(
+                        threadID: threadID, detail: "unreadable write '\(write.key)' of '\(task.id)'")
                 }
                 do {
-                    ordered.append((sequence, FieldWrite(field: index, value: try schema.fields[index].decodeWrite(write.value))))
+                    ordered.append(
+                        (sequence, FieldWrite(field: index, value: try schema.fields[index].decodeWrite(write.value))))
                 } catch {
                     throw GraphError.corruptCheckpoint(
-                        threadID: threadID, detail: "the write to '\(parts[1])' by '\(task.id)': \(JSONValueError.describe(error))")
+                        threadID: threadID,
+                        detail: "the write to '\(parts[1])' by '\(task.id)': \(JSONValueError.describe(error))")
                 }
             case .route:
                 routes = (try? StateCoding.decode([Route].self, from: write.value)) ?? []
@@ -479,7 +500,8 @@ struct Engine<State: GraphState>: Sendable {
                     routes = try await edge.router(state)
                 } catch {
                     throw GraphError(
-                        .nodeFailed, "the router after '\(task.node)' failed: \(error)", node: task.node, underlying: error)
+                        .nodeFailed, "the router after '\(task.node)' failed: \(error)", node: task.node,
+                        underlying: error)
                 }
                 for route in routes where route.node != END && !edge.destinations.contains(route.node) {
                     throw GraphError.undeclaredRoute(from: task.node, to: route.node, allowed: edge.destinations)

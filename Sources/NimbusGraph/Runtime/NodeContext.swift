@@ -81,7 +81,8 @@ public struct NodeContext: Sendable {
     /// stored before the work starts, so if a process dies after the work but before its result is stored, the
     /// re-run sees ``RecordedStep/mayHaveRunBefore`` and can check with the system it changes (using
     /// ``RecordedStep/idempotencyKey``) instead of doing the work twice.
-    public func step<T: Codable & Sendable>(_ name: String, _ body: (RecordedStep) async throws -> T) async throws -> T {
+    public func step<T: Codable & Sendable>(_ name: String, _ body: (RecordedStep) async throws -> T) async throws -> T
+    {
         let occurrence = recorder.nextStepOccurrence(name)
         let key = "\(name)#\(occurrence)"
         if let recorded = recorder.recordedResult(key) {
@@ -89,7 +90,8 @@ public struct NodeContext: Sendable {
                 return try StateCoding.decode(T.self, from: recorded)
             } catch {
                 throw GraphError.corruptCheckpoint(
-                    threadID: threadID, detail: "the recorded result of step '\(key)' in '\(taskID)' is not a \(T.self)")
+                    threadID: threadID, detail: "the recorded result of step '\(key)' in '\(taskID)' is not a \(T.self)"
+                )
             }
         }
         let intentKey = key + RecordedStep.intentSuffix
@@ -157,7 +159,10 @@ final class TaskRecorder: Sendable {
     private let counters: Mutex<Counters>
     let answers: [String: JSONValue]
 
-    init(task: GraphTask, checkpointID: String, environment: RunEnvironment, recorded: [String: Data], answers: [String: JSONValue]) {
+    init(
+        task: GraphTask, checkpointID: String, environment: RunEnvironment, recorded: [String: Data],
+        answers: [String: JSONValue]
+    ) {
         self.task = task
         self.checkpointID = checkpointID
         self.environment = environment

@@ -110,7 +110,9 @@ public struct StateField<State: GraphState>: Sendable {
     }
 
     /// Declares a field where the last written value wins.
-    public static func field<Value: Codable & Sendable>(_ name: String, _ keyPath: WritableKeyPath<State, Value>)
+    public static func field<Value: Codable & Sendable>(
+        _ name: String, _ keyPath: WritableKeyPath<State, Value>
+    )
         -> StateField
     {
         field(name, keyPath, Reducer<Value, Value>.lastValue)

@@ -50,7 +50,8 @@ extension SQLiteStore {
 
     public func thread(_ threadID: String) async throws -> ThreadRecord? {
         let row = try read { db in
-            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM threads WHERE thread_id = ?"), arguments: [threadID])
+            try Row.fetchOne(
+                db.cachedStatement(sql: "SELECT * FROM threads WHERE thread_id = ?"), arguments: [threadID])
         }
         return try row.map(ThreadRow.record)
     }
@@ -87,7 +88,8 @@ extension SQLiteStore {
     public func checkpoint(threadID: String, id: String) async throws -> Checkpoint? {
         let row = try read { db in
             try Row.fetchOne(
-                db, sql: "SELECT * FROM checkpoints WHERE thread_id = ? AND checkpoint_id = ?", arguments: [threadID, id])
+                db, sql: "SELECT * FROM checkpoints WHERE thread_id = ? AND checkpoint_id = ?",
+                arguments: [threadID, id])
         }
         return try row.map(SQLiteStore.checkpoint)
     }
@@ -105,12 +107,14 @@ extension SQLiteStore {
         let rows = try read { db in
             try Row.fetchAll(
                 db.cachedStatement(
-                    sql: "SELECT task_id, kind, key, value FROM checkpoint_writes WHERE thread_id = ? AND checkpoint_id = ? ORDER BY seq"
+                    sql:
+                        "SELECT task_id, kind, key, value FROM checkpoint_writes WHERE thread_id = ? AND checkpoint_id = ? ORDER BY seq"
                 ), arguments: [threadID, checkpointID])
         }
         return try rows.map { row in
             guard let kind = PendingWrite.Kind(rawValue: row["kind"] ?? "") else {
-                throw StoreError.corruptRow(table: "checkpoint_writes", id: threadID, detail: "unknown kind \(row["kind"] ?? "")")
+                throw StoreError.corruptRow(
+                    table: "checkpoint_writes", id: threadID, detail: "unknown kind \(row["kind"] ?? "")")
             }
             return PendingWrite(taskID: row["task_id"], kind: kind, key: row["key"], value: row["value"] ?? Data())
         }
@@ -150,7 +154,8 @@ extension SQLiteStore {
     public func deleteThread(_ threadID: String) async throws {
         try write { db in
             // Subgraph threads are named after their parent: "<parent>/<task>/<checkpoint>".
-            let pattern = threadID.replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_") + "/%"
+            let pattern =
+                threadID.replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_") + "/%"
             for table in ["checkpoint_writes", "checkpoints", "threads"] {
                 try db.execute(
                     sql: "DELETE FROM \(table) WHERE thread_id = ? OR thread_id LIKE ? ESCAPE '\\'",

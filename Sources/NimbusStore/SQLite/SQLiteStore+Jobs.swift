@@ -76,13 +76,16 @@ extension SQLiteStore {
         if changed == 0 { throw StoreError.leaseLost(jobID, worker: worker) }
     }
 
-    public func failJob(jobID: String, worker: String, error: String, retryAfter: TimeInterval?) async throws -> JobRecord {
+    public func failJob(
+        jobID: String, worker: String, error: String, retryAfter: TimeInterval?
+    ) async throws -> JobRecord {
         let now = Date().timeIntervalSince1970
         let message = SecretRedactor.redact(error)
         let row = try write { db -> Row? in
             guard
                 let current = try Row.fetchOne(
-                    db, sql: "SELECT attempts, max_attempts, lease_owner, status FROM jobs WHERE id = ?", arguments: [jobID])
+                    db, sql: "SELECT attempts, max_attempts, lease_owner, status FROM jobs WHERE id = ?",
+                    arguments: [jobID])
             else { throw StoreError.unknownJob(jobID) }
             guard current["status"] == "running", current["lease_owner"] == worker else {
                 throw StoreError.leaseLost(jobID, worker: worker)
@@ -111,7 +114,8 @@ extension SQLiteStore {
     public func cancelJob(jobID: String) async throws -> JobRecord {
         let now = Date().timeIntervalSince1970
         let row = try write { db -> Row? in
-            guard let status = try String.fetchOne(db, sql: "SELECT status FROM jobs WHERE id = ?", arguments: [jobID]) else {
+            guard let status = try String.fetchOne(db, sql: "SELECT status FROM jobs WHERE id = ?", arguments: [jobID])
+            else {
                 throw StoreError.unknownJob(jobID)
             }
             guard status == "queued" || status == "running" else {
@@ -137,7 +141,8 @@ extension SQLiteStore {
         let rows = try read { db in
             if let status {
                 return try Row.fetchAll(
-                    db, sql: "SELECT * FROM jobs WHERE status = ? ORDER BY id DESC LIMIT ?", arguments: [status.rawValue, limit])
+                    db, sql: "SELECT * FROM jobs WHERE status = ? ORDER BY id DESC LIMIT ?",
+                    arguments: [status.rawValue, limit])
             }
             return try Row.fetchAll(db, sql: "SELECT * FROM jobs ORDER BY id DESC LIMIT ?", arguments: [limit])
         }
@@ -151,7 +156,8 @@ extension SQLiteStore {
         }
         let leaseExpiry: Double? = row["lease_expires_at"]
         return JobRecord(
-            id: id, kind: row["kind"], payload: try json(row["payload"], table: "jobs", id: id) ?? .null, status: status,
+            id: id, kind: row["kind"], payload: try json(row["payload"], table: "jobs", id: id) ?? .null,
+            status: status,
             priority: row["priority"], attempts: row["attempts"], maxAttempts: row["max_attempts"],
             runAfter: Date(timeIntervalSince1970: row["run_after"]), leaseOwner: row["lease_owner"],
             leaseExpiresAt: leaseExpiry.map(Date.init(timeIntervalSince1970:)),

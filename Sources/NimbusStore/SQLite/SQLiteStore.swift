@@ -24,7 +24,9 @@ public final class SQLiteStore: Store {
     /// Opens the database with a hook called inside the write transactions of `save` and `saveWrites`, after
     /// their first statement: crash tests kill the process there to prove half-written transactions vanish.
     @_spi(Testing)
-    public init(path: String, logger: Logger = Logger(label: "nimbus.store"), transactionHook: (@Sendable (String) -> Void)?) throws {
+    public init(
+        path: String, logger: Logger = Logger(label: "nimbus.store"), transactionHook: (@Sendable (String) -> Void)?
+    ) throws {
         self.path = path
         self.logger = logger
         self.transactionHook = transactionHook
@@ -64,7 +66,8 @@ public final class SQLiteStore: Store {
 
     /// Opens the database named by the configuration: `store.path`, else `nimbus.sqlite` in the Nimbus home.
     public convenience init(configuration: NimbusConfiguration, logger: Logger = Logger(label: "nimbus.store")) throws {
-        let path = configuration["store.path"]?.stringValue.map { ($0 as NSString).expandingTildeInPath }
+        let path =
+            configuration["store.path"]?.stringValue.map { ($0 as NSString).expandingTildeInPath }
             ?? configuration.home.appendingPathComponent("nimbus.sqlite").path
         try self.init(path: path, logger: logger)
     }

@@ -64,7 +64,9 @@ public struct RegisteredWorkflow: Sendable {
     }
 
     /// Continues a paused, failed or crashed run of this workflow.
-    public func resume(threadID: String, answers: [String: JSONValue], environment: WorkflowEnvironment) async throws
+    public func resume(
+        threadID: String, answers: [String: JSONValue], environment: WorkflowEnvironment
+    ) async throws
         -> WorkflowOutcome
     {
         try await resumeRun(threadID, answers, environment)

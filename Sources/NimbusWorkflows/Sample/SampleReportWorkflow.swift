@@ -46,7 +46,9 @@ public enum SampleReportWorkflow {
     }
 
     /// Compiles the workflow over `store`.
-    public static func graph(store: (any CheckpointStore)?, eventLog: (any GraphEventLog)? = nil) throws
+    public static func graph(
+        store: (any CheckpointStore)?, eventLog: (any GraphEventLog)? = nil
+    ) throws
         -> CompiledGraph<State>
     {
         var graph = StateGraph<State>()
@@ -64,9 +66,12 @@ public enum SampleReportWorkflow {
                 throw WorkflowError.badOutput(regionName, detail: "not a region of the sample account")
             }
             context.progress(
-                "surveying \(plural(region.buckets.count, "bucket")) and \(plural(region.instances.count, "instance")) in \(region.name)")
+                "surveying \(plural(region.buckets.count, "bucket")) and \(plural(region.instances.count, "instance")) in \(region.name)"
+            )
             let findings = review(region)
-            let path = URL(fileURLWithPath: state.outputDirectory).appendingPathComponent("findings-\(region.name).json").path
+            let path = URL(fileURLWithPath: state.outputDirectory).appendingPathComponent(
+                "findings-\(region.name).json"
+            ).path
             // Written once: a resumed or retried run returns the recorded path instead of writing again.
             let written = try await context.step("write-findings") { _ in
                 try write(JSONValue(encoding: findings).prettyJSONText + "\n", to: path)
@@ -150,13 +155,17 @@ public enum SampleReportWorkflow {
         var findings: [Finding] = []
         for bucket in region.buckets {
             if !bucket.encrypted {
-                findings.append(Finding(resource: "s3://\(bucket.name)", severity: "high", message: "default encryption is off"))
+                findings.append(
+                    Finding(resource: "s3://\(bucket.name)", severity: "high", message: "default encryption is off"))
             }
             if bucket.publicRead {
-                findings.append(Finding(resource: "s3://\(bucket.name)", severity: "high", message: "objects are publicly readable"))
+                findings.append(
+                    Finding(resource: "s3://\(bucket.name)", severity: "high", message: "objects are publicly readable")
+                )
             }
             if !bucket.versioning {
-                findings.append(Finding(resource: "s3://\(bucket.name)", severity: "medium", message: "versioning is off"))
+                findings.append(
+                    Finding(resource: "s3://\(bucket.name)", severity: "medium", message: "versioning is off"))
             }
         }
         for instance in region.instances {
@@ -166,7 +175,8 @@ public enum SampleReportWorkflow {
             }
             if instance.state == "stopped" {
                 findings.append(
-                    Finding(resource: instance.id, severity: "low", message: "stopped instance still holds its volumes"))
+                    Finding(resource: instance.id, severity: "low", message: "stopped instance still holds its volumes")
+                )
             }
         }
         return findings

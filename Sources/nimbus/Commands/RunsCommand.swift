@@ -39,7 +39,8 @@ struct RunsCommand: AsyncParsableCommand {
             if let status {
                 guard let parsed = RunStatus(rawValue: status) else {
                     throw ValidationError(
-                        "'\(status)' is not a run status; use one of \(RunStatus.allCases.map(\.rawValue).joined(separator: ", "))")
+                        "'\(status)' is not a run status; use one of \(RunStatus.allCases.map(\.rawValue).joined(separator: ", "))"
+                    )
                 }
                 filter = parsed
             }
@@ -62,11 +63,14 @@ struct RunsCommand: AsyncParsableCommand {
                     guard let record = listing.record else {
                         return [listing.threadID, "?", "unreadable", "", "", listing.problem ?? ""]
                     }
-                    let waiting = record.interrupts.isEmpty
+                    let waiting =
+                        record.interrupts.isEmpty
                         ? (record.error.map { String($0.prefix(60)) } ?? "")
                         : "\(record.interrupts.count) interrupt\(record.interrupts.count == 1 ? "" : "s")"
-                    return [record.threadID, record.graph, record.status.rawValue, String(record.step),
-                        Console.time(record.updatedAt), waiting]
+                    return [
+                        record.threadID, record.graph, record.status.rawValue, String(record.step),
+                        Console.time(record.updatedAt), waiting,
+                    ]
                 }
                 Console.table(["THREAD", "GRAPH", "STATUS", "STEPS", "UPDATED", "WAITING / ERROR"], rows)
             }
@@ -119,17 +123,21 @@ struct RunsCommand: AsyncParsableCommand {
                 if let owner = record.owner { Console.out("owner      \(owner)") }
                 if let parent = record.parentThreadID { Console.out("parent     \(parent)") }
                 if let checkpoint {
-                    Console.out("checkpoint \(checkpoint.id) (step \(checkpoint.step), \(Console.time(checkpoint.createdAt)))")
+                    Console.out(
+                        "checkpoint \(checkpoint.id) (step \(checkpoint.step), \(Console.time(checkpoint.createdAt)))")
                     let next = checkpoint.tasks.map { task in
                         task.input.map { "\(task.node)[\($0.stringValue ?? $0.jsonText)]" } ?? task.node
                     }
-                    Console.out("next       \(next.isEmpty ? "(nothing: the run is over)" : next.joined(separator: ", "))")
+                    Console.out(
+                        "next       \(next.isEmpty ? "(nothing: the run is over)" : next.joined(separator: ", "))")
                 }
                 if let error = record.error { Console.out("error      \(error)") }
                 if !record.interrupts.isEmpty {
                     Console.out("waiting for:")
                     for interrupt in record.interrupts {
-                        Console.out("  \(interrupt.id) (\(interrupt.kind.rawValue) \(interrupt.node)): \(interrupt.value.jsonText)")
+                        Console.out(
+                            "  \(interrupt.id) (\(interrupt.kind.rawValue) \(interrupt.node)): \(interrupt.value.jsonText)"
+                        )
                     }
                 }
                 if state, let checkpoint { Console.out("state:\n" + checkpoint.stateJSON.prettyJSONText) }
@@ -137,7 +145,9 @@ struct RunsCommand: AsyncParsableCommand {
                     Console.out("events:")
                     for event in stored {
                         let namespace = event.namespace.isEmpty ? "" : event.namespace.joined(separator: "/") + " "
-                        Console.out("  \(Console.time(event.time)) \(namespace)\(event.name)\(event.node.map { " " + $0 } ?? "")")
+                        Console.out(
+                            "  \(Console.time(event.time)) \(namespace)\(event.name)\(event.node.map { " " + $0 } ?? "")"
+                        )
                     }
                 }
             }
@@ -176,9 +186,11 @@ struct RunsCommand: AsyncParsableCommand {
                 Console.out(JSONValue.array(rows).prettyJSONText)
             case .text:
                 let rows = checkpoints.map { checkpoint in
-                    [String(checkpoint.step), checkpoint.id, checkpoint.source.rawValue,
+                    [
+                        String(checkpoint.step), checkpoint.id, checkpoint.source.rawValue,
                         checkpoint.nodes.joined(separator: ","), checkpoint.tasks.map(\.node).joined(separator: ","),
-                        Console.time(checkpoint.createdAt)]
+                        Console.time(checkpoint.createdAt),
+                    ]
                 }
                 Console.table(["STEP", "CHECKPOINT", "SOURCE", "RAN", "NEXT", "TIME"], rows)
             }

@@ -29,7 +29,9 @@ enum Console {
     static func table(_ header: [String], _ rows: [[String]]) {
         var widths = header.map(\.count)
         for row in rows {
-            for (index, cell) in row.enumerated() where index < widths.count { widths[index] = max(widths[index], cell.count) }
+            for (index, cell) in row.enumerated() where index < widths.count {
+                widths[index] = max(widths[index], cell.count)
+            }
         }
         func line(_ cells: [String]) -> String {
             cells.enumerated().map { index, cell in
@@ -69,7 +71,8 @@ struct ProgressPrinter: Sendable {
         case .nodeFinished(let task, let duration):
             Console.progress("\(indent)  done \(task.node)\(label(task)) in \(milliseconds(duration))")
         case .nodeRetrying(let task, let attempt, let delay, let error):
-            Console.progress("\(indent)  retrying \(task.node) (attempt \(attempt) failed: \(error)) in \(milliseconds(delay))")
+            Console.progress(
+                "\(indent)  retrying \(task.node) (attempt \(attempt) failed: \(error)) in \(milliseconds(delay))")
         case .nodeFailed(let task, let error):
             Console.progress("\(indent)  failed \(task.node): \(error)")
         case .custom(let task, let name, let payload):

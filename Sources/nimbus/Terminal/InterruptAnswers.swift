@@ -38,10 +38,13 @@ struct AnswerOptions: ParsableArguments {
                 continue
             }
             guard interactive else { return nil }
-            let question = interrupt.value["question"]?.stringValue ?? interrupt.value.stringValue
+            let question =
+                interrupt.value["question"]?.stringValue ?? interrupt.value.stringValue
                 ?? interrupt.value.prettyJSONText
             if let summary = interrupt.value["summary"]?.stringValue { Console.progress(summary) }
-            let where_ = interrupt.namespace.isEmpty ? interrupt.node : interrupt.namespace.joined(separator: "/") + "/" + interrupt.node
+            let where_ =
+                interrupt.namespace.isEmpty
+                ? interrupt.node : interrupt.namespace.joined(separator: "/") + "/" + interrupt.node
             guard let reply = Console.ask("[\(where_)] \(question) [y/N] ") else { return nil }
             let trimmed = reply.trimmingCharacters(in: .whitespaces)
             switch trimmed.lowercased() {
