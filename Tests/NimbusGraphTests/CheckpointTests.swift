@@ -270,3 +270,51 @@ struct EventTests {
         #expect(finished.count() == 0)
     }
 }
+
+@Suite("Pending writes")
+struct PendingWriteTests {
+    @Test("a finished node's writes are stored at once when a sibling of its step is still pending")
+    func siblingWritesStored() async throws {
+        let store = InMemoryCheckpointStore()
+        var graph = StateGraph<Trail>()
+        graph.addNode("quick") { _, _ in Update(\.visited, ["quick"]) }
+        graph.addNode("asks") { _, context in
+            _ = try context.interrupt("go?")
+            return Update(\.visited, ["asks"])
+        }
+        for name in ["quick", "asks"] {
+            graph.addEdge(from: START, to: name)
+            graph.addEdge(from: name, to: END)
+        }
+        let compiled = try graph.compile(name: "siblings", checkpointer: store)
+        _ = try await compiled.invoke(Trail(), configuration: RunConfiguration(threadID: "s"))
+        let checkpoint = try #require(try await store.latestCheckpoint(threadID: "s"))
+        #expect(checkpoint.step == 0)
+        let writes = try await store.writes(threadID: "s", checkpointID: checkpoint.id)
+        #expect(writes.contains { $0.taskID == "1.quick" && $0.kind == .done })
+        #expect(writes.contains { $0.taskID == "1.quick" && $0.kind == .state && $0.key == "0:visited" })
+        #expect(writes.contains { $0.taskID == "1.asks" && $0.kind == .interrupt && $0.key == "1.asks#0" })
+        #expect(!writes.contains { $0.taskID == "1.asks" && $0.kind == .done })
+    }
+
+    @Test("a step whose earlier attempt started but stored no result says it may have run")
+    func mayHaveRunBefore() async throws {
+        let seen = Recorded<Bool>()
+        let attempts = Counter()
+        var graph = StateGraph<Trail>()
+        graph.addNode("charge", retry: RetryPolicy(maxAttempts: 2, initialDelay: .milliseconds(1))) { _, context in
+            let receipt = try await context.step("charge-card") { step in
+                seen.append(step.mayHaveRunBefore)
+                if attempts.increment() == 1 { throw Flaky(attempt: 1) }
+                return "receipt-\(step.idempotencyKey)"
+            }
+            return Update(\.note, receipt)
+        }
+        graph.addEdge(from: START, to: "charge")
+        graph.addEdge(from: "charge", to: END)
+        let result = try await graph.compile(name: "charge", checkpointer: InMemoryCheckpointStore())
+            .invoke(Trail(), configuration: RunConfiguration(threadID: "pay"))
+        #expect(seen.values == [false, true])
+        #expect(result.state.note == "receipt-pay/1.charge/charge-card#0")
+    }
+}

@@ -45,6 +45,13 @@ final class Counter: Sendable {
     func count(_ key: String = "") -> Int { counts.withLock { $0[key, default: 0] } }
 }
 
+/// Values collected from concurrently running nodes.
+final class Recorded<Value: Sendable>: Sendable {
+    private let storage = Mutex<[Value]>([])
+    func append(_ value: Value) { storage.withLock { $0.append(value) } }
+    var values: [Value] { storage.withLock { $0 } }
+}
+
 /// Collects events from a run.
 final class EventCollector: Sendable {
     private let events = Mutex<[GraphEvent]>([])
