@@ -34,7 +34,7 @@ public struct GraphError: NimbusError {
     /// The error a node threw, for ``Kind/nodeFailed``.
     public let underlying: (any Error)?
 
-    init(
+    @usableFromInline init(
         _ kind: Kind, _ message: String, suggestion: String? = nil, node: String? = nil, underlying: (any Error)? = nil
     ) {
         self.kind = kind
@@ -44,24 +44,25 @@ public struct GraphError: NimbusError {
         self.underlying = underlying
     }
 
-    static func invalidGraph(_ name: String, problems: [String]) -> GraphError {
+    @usableFromInline static func invalidGraph(_ name: String, problems: [String]) -> GraphError {
         GraphError(
             .invalidGraph,
             "graph '\(name)' is not valid:\n" + problems.map { "  - \($0)" }.joined(separator: "\n"))
     }
 
-    static func undeclaredField(node: String, keyPath: AnyKeyPath, stateType: Any.Type) -> GraphError {
+    @usableFromInline static func undeclaredField(node: String, keyPath: AnyKeyPath, stateType: Any.Type) -> GraphError
+    {
         GraphError(
             .undeclaredField,
             "node '\(node)' wrote \(keyPath), which is not a field of \(stateType).schema",
             suggestion: "declare it with .field(\"name\", \\.property) in the schema", node: node)
     }
 
-    static func wrongWriteType(field: String, expected: String, found: String) -> GraphError {
+    @usableFromInline static func wrongWriteType(field: String, expected: String, found: String) -> GraphError {
         GraphError(.wrongWriteType, "field '\(field)' takes writes of type \(expected), not \(found)")
     }
 
-    static func conflictingWrites(field: String, nodes: [String]) -> GraphError {
+    @usableFromInline static func conflictingWrites(field: String, nodes: [String]) -> GraphError {
         GraphError(
             .conflictingWrites,
             "nodes \(nodes.map { "'\($0)'" }.joined(separator: " and ")) both wrote the last-value field '\(field)' "
@@ -70,7 +71,7 @@ public struct GraphError: NimbusError {
             node: nodes.first)
     }
 
-    static func stepLimit(_ limit: Int, lastNodes: [String]) -> GraphError {
+    @usableFromInline static func stepLimit(_ limit: Int, lastNodes: [String]) -> GraphError {
         GraphError(
             .stepLimit,
             "the run reached its limit of \(limit) steps without ending; the last step ran "
@@ -78,17 +79,18 @@ public struct GraphError: NimbusError {
             suggestion: "check the loop's exit condition, or raise the limit with stepLimit", node: lastNodes.first)
     }
 
-    static func nodeFailed(_ node: String, attempts: Int, underlying: any Error) -> GraphError {
+    @usableFromInline static func nodeFailed(_ node: String, attempts: Int, underlying: any Error) -> GraphError {
         let tries = attempts > 1 ? " after \(attempts) attempts" : ""
         return GraphError(
             .nodeFailed, "node '\(node)' failed\(tries): \(underlying)", node: node, underlying: underlying)
     }
 
-    static func nodeTimedOut(_ node: String, after timeout: Duration) -> GraphError {
+    @usableFromInline static func nodeTimedOut(_ node: String, after timeout: Duration) -> GraphError {
         GraphError(.nodeTimedOut, "node '\(node)' did not finish within \(timeout)", node: node)
     }
 
-    static func undeclaredRoute(from node: String, to target: String, allowed: [String]) -> GraphError {
+    @usableFromInline static func undeclaredRoute(from node: String, to target: String, allowed: [String]) -> GraphError
+    {
         GraphError(
             .undeclaredRoute,
             "'\(node)' routed to '\(target)', which is not among its declared destinations "
@@ -96,45 +98,45 @@ public struct GraphError: NimbusError {
             suggestion: closestMatch(to: target, in: allowed).map { "did you mean '\($0)'?" }, node: node)
     }
 
-    static func unknownThread(_ threadID: String, known: [String]) -> GraphError {
+    @usableFromInline static func unknownThread(_ threadID: String, known: [String]) -> GraphError {
         let hint = closestMatch(to: threadID, in: known).map { "did you mean '\($0)'?" }
         return GraphError(
             .unknownThread, "there is no run with thread id '\(threadID)'",
             suggestion: hint ?? "list runs with `nimbus runs list`")
     }
 
-    static func nothingToResume(_ threadID: String, status: RunStatus) -> GraphError {
+    @usableFromInline static func nothingToResume(_ threadID: String, status: RunStatus) -> GraphError {
         GraphError(.nothingToResume, "thread '\(threadID)' is \(status.rawValue); there is nothing to resume")
     }
 
-    static func unknownInterrupt(_ id: String, pending: [String]) -> GraphError {
+    @usableFromInline static func unknownInterrupt(_ id: String, pending: [String]) -> GraphError {
         let list = pending.isEmpty ? "none are pending" : "pending: " + pending.joined(separator: ", ")
         return GraphError(
             .unknownInterrupt, "'\(id)' is not a pending interrupt of this run (\(list))",
             suggestion: closestMatch(to: id, in: pending).map { "did you mean '\($0)'?" })
     }
 
-    static func checkpointStoreRequired(_ feature: String) -> GraphError {
+    @usableFromInline static func checkpointStoreRequired(_ feature: String) -> GraphError {
         GraphError(
             .checkpointStoreRequired, "\(feature) needs a checkpoint store",
             suggestion: "compile the graph with checkpointer: InMemoryCheckpointStore() or a SQLiteStore")
     }
 
-    static func corruptCheckpoint(threadID: String, detail: String) -> GraphError {
+    @usableFromInline static func corruptCheckpoint(threadID: String, detail: String) -> GraphError {
         GraphError(.corruptCheckpoint, "the stored state of thread '\(threadID)' cannot be read: \(detail)")
     }
 
-    static func threadBusy(_ threadID: String, status: RunStatus) -> GraphError {
+    @usableFromInline static func threadBusy(_ threadID: String, status: RunStatus) -> GraphError {
         GraphError(
             .threadBusy, "thread '\(threadID)' has a \(status.rawValue) run",
             suggestion: "resume it, or start the new run on another thread id")
     }
 
-    static func badInput(node: String, expected: String, detail: String) -> GraphError {
+    @usableFromInline static func badInput(node: String, expected: String, detail: String) -> GraphError {
         GraphError(.badInput, "node '\(node)' expected an input of type \(expected): \(detail)", node: node)
     }
 
-    static func unknownCheckpoint(_ id: String, threadID: String) -> GraphError {
+    @usableFromInline static func unknownCheckpoint(_ id: String, threadID: String) -> GraphError {
         GraphError(.unknownCheckpoint, "thread '\(threadID)' has no checkpoint '\(id)'")
     }
 }

@@ -151,7 +151,9 @@ public struct AgentExecution: Sendable, Hashable, Codable {
 
 /// A problem reading or writing the store.
 public struct StoreError: NimbusError {
-    private enum Code: Sendable { case cannotOpen, newerSchema, corruptRow, unknownJob, leaseLost, invalidTransition }
+    private enum Code: Sendable {
+        case cannotOpen, newerSchema, corruptRow, unknownJob, leaseLost, invalidTransition, writeFailed
+    }
     private let code: Code
     public let message: String
     public let suggestion: String?
@@ -189,6 +191,10 @@ public struct StoreError: NimbusError {
         StoreError(
             code: .invalidTransition, message: "job '\(id)' is \(status.rawValue) and cannot be \(target)",
             suggestion: nil)
+    }
+
+    public static func writeFailed(detail: String) -> StoreError {
+        StoreError(code: .writeFailed, message: "could not write to the Nimbus database: \(detail)", suggestion: nil)
     }
 
     var isCorruptRow: Bool { code == .corruptRow }

@@ -71,6 +71,22 @@ struct StateAndReducerTests {
         #expect(error?.message.contains("writer") == true)
     }
 
+    @Test("a write of the wrong type for a field's reducer fails naming the field")
+    func wrongWriteType() async throws {
+        var graph = StateGraph<Trail>()
+        graph.addNode("counter") { _, _ in
+            var update = Update<Trail>()
+            update.write(to: \.tally, 5)
+            return update
+        }
+        graph.addEdge(from: START, to: "counter")
+        graph.addEdge(from: "counter", to: END)
+        let compiled = try graph.compile(name: "wrong-type")
+        let error = await expectGraphError(.wrongWriteType) { _ = try await compiled.invoke(Trail()) }
+        #expect(error?.message.contains("'tally'") == true)
+        #expect(error?.message.contains("String") == true)
+    }
+
     @Test("writes are applied in task order whatever order the nodes finish in")
     func deterministicOrder() async throws {
         var graph = StateGraph<Trail>()

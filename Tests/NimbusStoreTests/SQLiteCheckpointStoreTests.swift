@@ -46,6 +46,14 @@ struct SQLiteCheckpointStoreTests {
         #expect(effects.count == 1)
         let history = try await graph.history(threadID: "report-1")
         #expect(history.map(\.step) == [2, 1, 0])
+        // Steps do not rewrite the thread row; its progress is read from the newest checkpoint.
+        let finished = try #require(try await reopened.thread("report-1"))
+        #expect(finished.status == .completed)
+        #expect(finished.step == 2)
+        #expect(finished.checkpointID == history.first?.checkpointID)
+        let listed = try await reopened.threads(status: .completed, limit: 5)
+        #expect(listed.first?.record?.checkpointID == history.first?.checkpointID)
+        #expect(listed.first?.record?.updatedAt ?? .distantPast >= history.first?.createdAt ?? .distantFuture)
     }
 
     @Test("threads, checkpoints and writes round-trip exactly")

@@ -10,7 +10,18 @@ public struct SortableID: Hashable, Comparable, Sendable, Codable, CustomStringC
     public let rawValue: String
 
     private static let alphabet = Array("0123456789ABCDEFGHJKMNPQRSTVWXYZ".utf8)
-    private static let state = Mutex<(milliseconds: UInt64, random: (UInt16, UInt64))>((0, (0, 0)))
+    private struct Generator {
+        var milliseconds: UInt64 = 0
+        var random: (UInt16, UInt64) = (0, 0)
+        /// Seeded once from the system; ids need uniqueness, not secrecy, and a system call per millisecond
+        /// showed up in profiles of checkpointing runs.
+        var rng: SplitMix64 = {
+            var system = SystemRandomNumberGenerator()
+            return SplitMix64(seed: system.next())
+        }()
+    }
+
+    private static let state = Mutex(Generator())
 
     /// A new id for the current time.
     public init() {
@@ -29,9 +40,8 @@ public struct SortableID: Hashable, Comparable, Sendable, Codable, CustomStringC
                 state.random = (high, low)
             } else {
                 state.milliseconds = milliseconds
-                var generator = SystemRandomNumberGenerator()
                 // Keep the top bit clear so increments within a millisecond cannot overflow.
-                state.random = (UInt16.random(in: 0...UInt16.max, using: &generator), generator.next() >> 1)
+                state.random = (UInt16(truncatingIfNeeded: state.rng.next()), state.rng.next() >> 1)
             }
             return (state.milliseconds, state.random)
         }
@@ -88,5 +98,22 @@ public struct SortableID: Hashable, Comparable, Sendable, Codable, CustomStringC
             highBits >>= 5
         }
         return String(decoding: output, as: UTF8.self)
+    }
+}
+
+/// A small, fast pseudo-random generator (SplitMix64) for id entropy.
+struct SplitMix64: RandomNumberGenerator {
+    private var state: UInt64
+
+    init(seed: UInt64) {
+        state = seed
+    }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 }

@@ -290,7 +290,8 @@ extension JSONValue {
         }
     }
 
-    static func writeString(_ string: String, to output: inout String) {
+    /// Appends `string` as a JSON string literal (quoted and escaped).
+    public static func writeString(_ string: String, to output: inout String) {
         output += "\""
         for scalar in string.unicodeScalars {
             switch scalar {

@@ -22,35 +22,52 @@ public typealias Router<State: GraphState> = @Sendable (State) async throws -> [
 /// let research = try graph.compile(name: "research")
 /// ```
 public struct StateGraph<State: GraphState>: Sendable {
+    @usableFromInline
     enum NodeKind: Sendable {
         case function
         case subgraph
     }
 
+    @usableFromInline
     struct Node: Sendable {
-        let name: String
-        let kind: NodeKind
-        let options: NodeOptions
-        let action: NodeAction<State>
+        @usableFromInline let name: String
+        @usableFromInline let kind: NodeKind
+        @usableFromInline let options: NodeOptions
+        @usableFromInline let action: NodeAction<State>
+
+        init(name: String, kind: NodeKind, options: NodeOptions, action: @escaping NodeAction<State>) {
+            self.name = name
+            self.kind = kind
+            self.options = options
+            self.action = action
+        }
     }
 
+    @usableFromInline
     struct ConditionalEdge: Sendable {
-        let source: String
-        let destinations: [String]
-        let router: Router<State>
+        @usableFromInline let source: String
+        @usableFromInline let destinations: [String]
+        @usableFromInline let router: Router<State>
     }
 
+    @usableFromInline
     struct Join: Sendable {
-        let sources: [String]
-        let target: String
-        var id: String { sources.joined(separator: "+") + "->" + target }
+        @usableFromInline let sources: [String]
+        @usableFromInline let target: String
+        @usableFromInline let id: String
+
+        init(sources: [String], target: String) {
+            self.sources = sources
+            self.target = target
+            self.id = sources.joined(separator: "+") + "->" + target
+        }
     }
 
-    var nodes: [String: Node] = [:]
-    var nodeOrder: [String] = []
+    @usableFromInline var nodes: [String: Node] = [:]
+    @usableFromInline var nodeOrder: [String] = []
     var edges: [(from: String, to: String)] = []
     var conditionalEdges: [ConditionalEdge] = []
-    var joins: [Join] = []
+    @usableFromInline var joins: [Join] = []
     var problems: [String] = []
 
     /// An empty graph over `State`.

@@ -33,39 +33,28 @@ public struct StateSnapshot<State: GraphState>: Sendable {
 
 /// A checked graph, ready to run. It is a value: share it across tasks and runs freely.
 public struct CompiledGraph<State: GraphState>: Sendable {
-    /// The graph's name, stored with each thread so runs can be resumed by a process that knows the graph.
-    public let name: String
-    /// Where runs persist, if anywhere.
-    public let checkpointer: (any CheckpointStore)?
-    public let interruptBefore: Set<String>
-    public let interruptAfter: Set<String>
-    public let stepLimit: Int
-    public let retention: RetentionPolicy?
-    public let eventLog: (any GraphEventLog)?
+    /// Everything the graph is, in one reference: copying a compiled graph costs one retain.
+    @usableFromInline let core: GraphCore<State>
 
-    let definition: StateGraph<State>
-    let outgoing: [String: [String]]
-    let conditional: [String: [StateGraph<State>.ConditionalEdge]]
+    /// The graph's name, stored with each thread so runs can be resumed by a process that knows the graph.
+    @inlinable public var name: String { core.name }
+    /// Where runs persist, if anywhere.
+    @inlinable public var checkpointer: (any CheckpointStore)? { core.checkpointer }
+    @inlinable public var interruptBefore: Set<String> { core.interruptBefore }
+    @inlinable public var interruptAfter: Set<String> { core.interruptAfter }
+    @inlinable public var stepLimit: Int { core.stepLimit }
+    @inlinable public var retention: RetentionPolicy? { core.retention }
+    @inlinable public var eventLog: (any GraphEventLog)? { core.eventLog }
+    @inlinable var definition: StateGraph<State> { core.definition }
 
     init(
         name: String, definition: StateGraph<State>, checkpointer: (any CheckpointStore)?,
         interruptBefore: Set<String>, interruptAfter: Set<String>, stepLimit: Int, retention: RetentionPolicy?,
         eventLog: (any GraphEventLog)?
     ) {
-        self.name = name
-        self.definition = definition
-        self.checkpointer = checkpointer
-        self.interruptBefore = interruptBefore
-        self.interruptAfter = interruptAfter
-        self.stepLimit = stepLimit
-        self.retention = retention
-        self.eventLog = eventLog
-        var outgoing: [String: [String]] = [:]
-        for edge in definition.edges where edge.to != END {
-            outgoing[edge.from, default: []].append(edge.to)
-        }
-        self.outgoing = outgoing
-        self.conditional = Dictionary(grouping: definition.conditionalEdges, by: \.source)
+        core = GraphCore(
+            name: name, definition: definition, checkpointer: checkpointer, interruptBefore: interruptBefore,
+            interruptAfter: interruptAfter, stepLimit: stepLimit, retention: retention, eventLog: eventLog)
     }
 
     /// The node names, in the order they were added.
@@ -80,6 +69,7 @@ public struct CompiledGraph<State: GraphState>: Sendable {
     ///
     /// Throws ``GraphError`` when a node fails (after its retries), the step limit is reached or writes conflict;
     /// the thread is then marked failed and can be resumed after a fix.
+    @inlinable
     public func invoke(
         _ input: State, configuration: RunConfiguration = RunConfiguration()
     ) async throws -> RunResult<State> {
@@ -87,6 +77,7 @@ public struct CompiledGraph<State: GraphState>: Sendable {
     }
 
     /// Runs the graph, handing events of the chosen modes to `onEvent` as they happen.
+    @inlinable
     public func invoke(
         _ input: State, configuration: RunConfiguration = RunConfiguration(), modes: EventModes,
         onEvent: @escaping @Sendable (GraphEvent) -> Void
@@ -151,7 +142,8 @@ public struct CompiledGraph<State: GraphState>: Sendable {
         }
     }
 
-    private func engine(
+    @inlinable
+    func engine(
         _ configuration: RunConfiguration, modes: EventModes, sink: (@Sendable (GraphEvent) -> Void)?
     ) -> Engine<State> {
         let environment = RunEnvironment(
@@ -264,5 +256,59 @@ public struct CompiledGraph<State: GraphState>: Sendable {
             threadID: checkpoint.threadID, checkpointID: checkpoint.id, parentID: checkpoint.parentID,
             step: checkpoint.step, source: checkpoint.source, state: try decodeState(checkpoint),
             next: checkpoint.tasks, nodes: checkpoint.nodes, createdAt: checkpoint.createdAt)
+    }
+}
+
+/// What one node is at run time: its action and options, and where the run goes after it.
+@usableFromInline
+struct NodeRuntime<State: GraphState>: Sendable {
+    @usableFromInline let node: StateGraph<State>.Node
+    @usableFromInline let outgoing: [String]
+    @usableFromInline let conditional: [StateGraph<State>.ConditionalEdge]
+    /// The joins the node is a source of.
+    @usableFromInline let joins: [StateGraph<State>.Join]
+}
+
+/// The immutable body of a compiled graph, with a per-node table so a task costs one lookup.
+@usableFromInline
+final class GraphCore<State: GraphState>: Sendable {
+    @usableFromInline let name: String
+    @usableFromInline let checkpointer: (any CheckpointStore)?
+    @usableFromInline let interruptBefore: Set<String>
+    @usableFromInline let interruptAfter: Set<String>
+    @usableFromInline let stepLimit: Int
+    @usableFromInline let retention: RetentionPolicy?
+    @usableFromInline let eventLog: (any GraphEventLog)?
+    @usableFromInline let definition: StateGraph<State>
+    @usableFromInline let nodes: [String: NodeRuntime<State>]
+    /// The node table entry of START, for the first step's routing.
+    @usableFromInline let start: NodeRuntime<State>
+
+    init(
+        name: String, definition: StateGraph<State>, checkpointer: (any CheckpointStore)?,
+        interruptBefore: Set<String>, interruptAfter: Set<String>, stepLimit: Int, retention: RetentionPolicy?,
+        eventLog: (any GraphEventLog)?
+    ) {
+        self.name = name
+        self.definition = definition
+        self.checkpointer = checkpointer
+        self.interruptBefore = interruptBefore
+        self.interruptAfter = interruptAfter
+        self.stepLimit = stepLimit
+        self.retention = retention
+        self.eventLog = eventLog
+        func runtime(for node: StateGraph<State>.Node) -> NodeRuntime<State> {
+            NodeRuntime(
+                node: node,
+                outgoing: definition.edges.filter { $0.from == node.name && $0.to != END }.map(\.to),
+                conditional: definition.conditionalEdges.filter { $0.source == node.name },
+                joins: definition.joins.filter { $0.sources.contains(node.name) })
+        }
+        var nodes: [String: NodeRuntime<State>] = [:]
+        for (name, node) in definition.nodes { nodes[name] = runtime(for: node) }
+        self.nodes = nodes
+        self.start = runtime(
+            for: StateGraph<State>.Node(
+                name: START, kind: .function, options: NodeOptions(), action: { _, _ in Update() }))
     }
 }

@@ -1,14 +1,21 @@
-import Foundation
-import Logging
-import NimbusCore
+public import Foundation
+public import Logging
+public import NimbusCore
 
 /// One write of a finished task, resolved to its field.
+@usableFromInline
 struct FieldWrite: Sendable {
-    let field: Int
-    let value: any Sendable
+    @usableFromInline let field: Int
+    @usableFromInline let value: any Sendable
+
+    @inlinable init(field: Int, value: any Sendable) {
+        self.field = field
+        self.value = value
+    }
 }
 
 /// How a task ended.
+@usableFromInline
 enum TaskOutcome: Sendable {
     case finished(writes: [FieldWrite], routes: [Route])
     case interrupted([Interrupt])
@@ -16,21 +23,64 @@ enum TaskOutcome: Sendable {
     case cancelled
 }
 
-/// The superstep loop: runs a thread's tasks step by step, checkpointing as it goes.
-struct Engine<State: GraphState>: Sendable {
-    let graph: CompiledGraph<State>
-    let environment: RunEnvironment
-    let stepLimit: Int
-    let metadata: [String: JSONValue]
-    let parentThreadID: String?
+/// Where a run stands between two steps: what a checkpoint records, short of the encoded state. Runs without a
+/// store never pay for encoding, ids or dates.
+@usableFromInline
+struct Position: Sendable {
+    /// The checkpoint this position was saved as; empty without a store.
+    @usableFromInline var checkpointID: String
+    @usableFromInline var step: Int
+    @usableFromInline var source: Checkpoint.Source
+    @usableFromInline var tasks: [GraphTask]
+    @usableFromInline var barriers: [String: [String]]
+    @usableFromInline var nodes: [String]
 
-    private var store: (any CheckpointStore)? { environment.store }
-    private var schema: StateSchema<State> { State.schema }
-    private var threadID: String { environment.threadID }
+    @inlinable init(
+        checkpointID: String = "", step: Int, source: Checkpoint.Source, tasks: [GraphTask],
+        barriers: [String: [String]], nodes: [String]
+    ) {
+        self.checkpointID = checkpointID
+        self.step = step
+        self.source = source
+        self.tasks = tasks
+        self.barriers = barriers
+        self.nodes = nodes
+    }
+
+    @inlinable init(_ checkpoint: Checkpoint) {
+        self.init(
+            checkpointID: checkpoint.id, step: checkpoint.step, source: checkpoint.source, tasks: checkpoint.tasks,
+            barriers: checkpoint.barriers, nodes: checkpoint.nodes)
+    }
+}
+
+/// The superstep loop: runs a thread's tasks step by step, checkpointing as it goes.
+@usableFromInline
+struct Engine<State: GraphState>: Sendable {
+    @usableFromInline let graph: CompiledGraph<State>
+    @usableFromInline let environment: RunEnvironment
+    @usableFromInline let stepLimit: Int
+    @usableFromInline let metadata: [String: JSONValue]
+    @usableFromInline let parentThreadID: String?
+
+    @inlinable init(
+        graph: CompiledGraph<State>, environment: RunEnvironment, stepLimit: Int, metadata: [String: JSONValue],
+        parentThreadID: String?
+    ) {
+        self.graph = graph
+        self.environment = environment
+        self.stepLimit = stepLimit
+        self.metadata = metadata
+        self.parentThreadID = parentThreadID
+    }
+
+    @inlinable var store: (any CheckpointStore)? { environment.store }
+    @inlinable var schema: StateSchema<State> { State.schema }
+    @inlinable var threadID: String { environment.threadID }
 
     // MARK: - Starting and resuming
 
-    func start(_ input: State) async throws -> RunResult<State> {
+    @inlinable func start(_ input: State) async throws -> RunResult<State> {
         let clock = ContinuousClock()
         let started = clock.now
         var parentCheckpoint: String?
@@ -45,23 +95,29 @@ struct Engine<State: GraphState>: Sendable {
             }
         }
         emit(.runStarted(graph: graph.name, resumed: false))
-        let (tasks, barriers) = try await plan(
-            finished: [(GraphTask(id: "0.\(START)", node: START), [])], state: input, barriers: [:], nextStep: 1)
-        let checkpoint = Checkpoint(
-            threadID: threadID, parentID: parentCheckpoint, step: 0, source: .input,
-            state: try StateCoding.encode(input), tasks: tasks, barriers: barriers)
+        let entry = [(GraphTask(id: "0.\(START)", node: START), [Route]())]
+        let (tasks, barriers) =
+            needsRouters(entry)
+            ? try await plan(finished: entry, state: input, barriers: [:], nextStep: 1)
+            : assemble(finished: entry, routed: [], barriers: [:], nextStep: 1)
+        var position = Position(step: 0, source: .input, tasks: tasks, barriers: barriers, nodes: [])
         var record = ThreadRecord(
-            threadID: threadID, graph: graph.name, status: .running, step: 0, checkpointID: checkpoint.id,
-            parentThreadID: parentThreadID, owner: RunEnvironment.owner, createdAt: createdAt, metadata: metadata)
+            threadID: threadID, graph: graph.name, status: .running, step: 0, parentThreadID: parentThreadID,
+            owner: RunEnvironment.owner, createdAt: createdAt, metadata: metadata)
         if let store {
+            let checkpoint = Checkpoint(
+                threadID: threadID, parentID: parentCheckpoint, step: 0, source: .input,
+                state: try StateCoding.encode(input), tasks: tasks, barriers: barriers)
+            record.checkpointID = checkpoint.id
             try await store.save(checkpoint, thread: record)
-            emit(.checkpointSaved(id: checkpoint.id, step: 0))
+            position.checkpointID = checkpoint.id
+            if environment.wantsDebug { emit(.checkpointSaved(id: checkpoint.id, step: 0)) }
         }
-        if environment.wants(.values) { emit(.values(step: 0, state: try JSONValue(encoding: input))) }
-        return try await loop(from: checkpoint, state: input, record: &record, fresh: true, started: started)
+        if environment.wantsValues { emit(.values(step: 0, state: try JSONValue(encoding: input))) }
+        return try await loop(from: position, state: input, record: &record, fresh: true, started: started)
     }
 
-    func resume(answers: [String: JSONValue]) async throws -> RunResult<State> {
+    @usableFromInline func resume(answers: [String: JSONValue]) async throws -> RunResult<State> {
         let clock = ContinuousClock()
         let started = clock.now
         guard let store else { throw GraphError.checkpointStoreRequired("resuming a run") }
@@ -106,11 +162,12 @@ struct Engine<State: GraphState>: Sendable {
         record.updatedAt = Date()
         try await store.saveThread(record)
         emit(.runStarted(graph: graph.name, resumed: true))
-        return try await loop(from: checkpoint, state: state, record: &record, fresh: false, started: started)
+        return try await loop(
+            from: Position(checkpoint), state: state, record: &record, fresh: false, started: started)
     }
 
     /// The task of this run an interrupt belongs to: its own task, or the subgraph task it came from.
-    private func ownerTaskID(of interrupt: Interrupt) -> String {
+    @usableFromInline func ownerTaskID(of interrupt: Interrupt) -> String {
         let depth = environment.namespace.count
         if interrupt.namespace.count > depth { return interrupt.namespace[depth] }
         return interrupt.taskID
@@ -118,93 +175,109 @@ struct Engine<State: GraphState>: Sendable {
 
     // MARK: - The loop
 
-    private func loop(
-        from initial: Checkpoint, state initialState: State, record: inout ThreadRecord, fresh: Bool,
+    @inlinable func loop(
+        from initial: Position, state initialState: State, record: inout ThreadRecord, fresh: Bool,
         started: ContinuousClock.Instant
     ) async throws -> RunResult<State> {
-        var checkpoint = initial
+        var position = initial
         var state = initialState
         var isFresh = fresh
         let clock = ContinuousClock()
 
         while true {
             let stored =
-                isFresh || store == nil ? [] : try await store!.writes(threadID: threadID, checkpointID: checkpoint.id)
-            let resumed = Set(stored.filter { $0.kind == .resume }.map(\.key))
+                isFresh || !environment.hasStore
+                ? [] : try await store!.writes(threadID: threadID, checkpointID: position.checkpointID)
+            let resumed: Set<String> = stored.isEmpty ? [] : Set(stored.filter { $0.kind == .resume }.map(\.key))
 
-            // A static gate after the nodes that produced this checkpoint.
-            if checkpoint.source == .step {
-                let gated = checkpoint.nodes.filter(graph.interruptAfter.contains)
-                let id = environment.interruptPrefix + "\(checkpoint.step).after"
+            // A static gate after the nodes that produced this position.
+            if position.source == .step, !graph.interruptAfter.isEmpty {
+                let gated = position.nodes.filter(graph.interruptAfter.contains)
+                let id = environment.interruptPrefix + "\(position.step).after"
                 if !gated.isEmpty, !resumed.contains(id) {
                     let interrupt = Interrupt(
-                        id: id, kind: .after, node: gated[0], taskID: "\(checkpoint.step).after",
+                        id: id, kind: .after, node: gated[0], taskID: "\(position.step).after",
                         namespace: environment.namespace, value: ["after": .array(gated.map(JSONValue.string))])
                     return try await pause(
-                        with: [interrupt], checkpoint: checkpoint, state: state, record: &record, started: started)
+                        with: [interrupt], position: position, state: state, record: &record, started: started)
                 }
             }
 
-            let tasks = checkpoint.tasks
+            let tasks = position.tasks
             if tasks.isEmpty {
-                return try await finish(checkpoint: checkpoint, state: state, record: &record, started: started)
+                return try await finish(position: position, state: state, record: &record, started: started)
             }
-            let stepNumber = checkpoint.step + 1
+            let stepNumber = position.step + 1
             if stepNumber > stepLimit {
                 let error = GraphError.stepLimit(
-                    stepLimit, lastNodes: checkpoint.nodes.isEmpty ? tasks.map(\.node) : checkpoint.nodes)
-                try await fail(error, record: &record, checkpoint: checkpoint, started: started)
+                    stepLimit, lastNodes: position.nodes.isEmpty ? tasks.map(\.node) : position.nodes)
+                try await fail(error, record: &record, position: position, started: started)
                 throw error
             }
 
             // Static gates before nodes.
-            let gates = tasks.filter { graph.interruptBefore.contains($0.node) }.compactMap { task -> Interrupt? in
-                let id = environment.interruptPrefix + "\(task.id)#before"
-                guard !resumed.contains(id) else { return nil }
-                var value: [String: JSONValue] = ["before": .string(task.node)]
-                if let input = task.input { value["input"] = input }
-                return Interrupt(
-                    id: id, kind: .before, node: task.node, taskID: task.id, namespace: environment.namespace,
-                    value: .object(value))
-            }
-            if !gates.isEmpty {
-                return try await pause(
-                    with: gates, checkpoint: checkpoint, state: state, record: &record, started: started)
+            if !graph.interruptBefore.isEmpty {
+                let gates = tasks.filter { graph.interruptBefore.contains($0.node) }.compactMap { task -> Interrupt? in
+                    let id = environment.interruptPrefix + "\(task.id)#before"
+                    guard !resumed.contains(id) else { return nil }
+                    var value: [String: JSONValue] = ["before": .string(task.node)]
+                    if let input = task.input { value["input"] = input }
+                    return Interrupt(
+                        id: id, kind: .before, node: task.node, taskID: task.id, namespace: environment.namespace,
+                        value: .object(value))
+                }
+                if !gates.isEmpty {
+                    return try await pause(
+                        with: gates, position: position, state: state, record: &record, started: started)
+                }
             }
 
-            let stepStarted = clock.now
-            if environment.wants(.debug) { emit(.stepStarted(step: stepNumber, tasks: tasks)) }
-            let outcomes = try await runStep(
-                tasks, checkpoint: checkpoint, state: state, stored: stored, step: stepNumber)
+            let timed = environment.wantsDebug
+            let stepStarted = timed ? clock.now : nil
+            if timed { emit(.stepStarted(step: stepNumber, tasks: tasks)) }
+            let outcomes: [TaskOutcome]
+            if stored.isEmpty, tasks.count == 1 {
+                // The common case, without the frame of a step: one fresh task, nothing recorded.
+                let recorder = TaskRecorder(
+                    task: tasks[0], checkpointID: position.checkpointID, environment: environment, recorded: [:],
+                    answers: [:])
+                outcomes = [await runTask(tasks[0], recorder: recorder, state: state, step: stepNumber, persist: false)]
+            } else {
+                outcomes = try await runStep(
+                    tasks, checkpointID: position.checkpointID, state: state, stored: stored, step: stepNumber)
+            }
 
             // Failures win over interrupts; interrupts over progress.
             if Task.isCancelled || outcomes.contains(where: { if case .cancelled = $0 { true } else { false } }) {
                 record.status = .cancelled
                 record.updatedAt = Date()
                 try? await store?.saveThread(record)
-                emit(.runFinished(status: .cancelled, steps: checkpoint.step, duration: clock.now - started))
+                emit(.runFinished(status: .cancelled, steps: position.step, duration: clock.now - started))
                 await environment.flushEventLog()
                 throw CancellationError()
             }
+            var interrupts: [Interrupt] = []
             for (task, outcome) in zip(tasks, outcomes) {
-                if case .failed(let error) = outcome {
+                switch outcome {
+                case .failed(let error):
                     let graphError =
                         error as? GraphError ?? GraphError.nodeFailed(task.node, attempts: 1, underlying: error)
-                    try await fail(graphError, record: &record, checkpoint: checkpoint, started: started)
+                    try await fail(graphError, record: &record, position: position, started: started)
                     throw graphError
+                case .interrupted(let raised):
+                    interrupts += raised
+                default:
+                    break
                 }
-            }
-            let interrupts = outcomes.flatMap { outcome -> [Interrupt] in
-                if case .interrupted(let raised) = outcome { return raised }
-                return []
             }
             if !interrupts.isEmpty {
                 return try await pause(
-                    with: interrupts, checkpoint: checkpoint, state: state, record: &record, started: started)
+                    with: interrupts, position: position, state: state, record: &record, started: started)
             }
 
             // Apply all writes together, in task order.
             var finished: [(GraphTask, [Route])] = []
+            finished.reserveCapacity(tasks.count)
             var exclusiveWriters: [Int: GraphTask] = [:]
             var newState = state
             for (task, outcome) in zip(tasks, outcomes) {
@@ -215,7 +288,7 @@ struct Engine<State: GraphState>: Sendable {
                         if let other = exclusiveWriters[write.field], other.id != task.id {
                             let names = other.node == task.node ? [other.id, task.id] : [other.node, task.node]
                             let error = GraphError.conflictingWrites(field: field.name, nodes: names)
-                            try await fail(error, record: &record, checkpoint: checkpoint, started: started)
+                            try await fail(error, record: &record, position: position, started: started)
                             throw error
                         }
                         exclusiveWriters[write.field] = task
@@ -225,7 +298,7 @@ struct Engine<State: GraphState>: Sendable {
                     } catch {
                         let failure =
                             error as? GraphError ?? GraphError.nodeFailed(task.node, attempts: 1, underlying: error)
-                        try await fail(failure, record: &record, checkpoint: checkpoint, started: started)
+                        try await fail(failure, record: &record, position: position, started: started)
                         throw failure
                     }
                 }
@@ -234,35 +307,45 @@ struct Engine<State: GraphState>: Sendable {
 
             let next: (tasks: [GraphTask], barriers: [String: [String]])
             do {
-                next = try await plan(
-                    finished: finished, state: newState, barriers: checkpoint.barriers, nextStep: stepNumber + 1)
+                next =
+                    needsRouters(finished)
+                    ? try await plan(
+                        finished: finished, state: newState, barriers: position.barriers, nextStep: stepNumber + 1)
+                    : assemble(finished: finished, routed: [], barriers: position.barriers, nextStep: stepNumber + 1)
             } catch {
                 let failure =
                     error as? GraphError ?? GraphError(.nodeFailed, "a router failed: \(error)", underlying: error)
-                try await fail(failure, record: &record, checkpoint: checkpoint, started: started)
+                try await fail(failure, record: &record, position: position, started: started)
                 throw failure
             }
             var ran: [String] = []
             for task in tasks where !ran.contains(task.node) { ran.append(task.node) }
-            let nextCheckpoint = Checkpoint(
-                threadID: threadID, parentID: checkpoint.id, step: stepNumber, source: .step,
-                state: try StateCoding.encode(newState), tasks: next.tasks, barriers: next.barriers, nodes: ran)
-            record.step = stepNumber
-            record.checkpointID = nextCheckpoint.id
-            record.status = .running
-            record.interrupts = []
-            record.updatedAt = Date()
+            var nextPosition = Position(
+                step: stepNumber, source: .step, tasks: next.tasks, barriers: next.barriers, nodes: ran)
             if let store {
-                try await store.save(nextCheckpoint, thread: record)
-                if environment.wants(.debug) { emit(.checkpointSaved(id: nextCheckpoint.id, step: stepNumber)) }
+                let checkpoint = Checkpoint(
+                    threadID: threadID, parentID: position.checkpointID, step: stepNumber, source: .step,
+                    state: try StateCoding.encode(newState), tasks: next.tasks, barriers: next.barriers, nodes: ran)
+                nextPosition.checkpointID = checkpoint.id
+                record.step = stepNumber
+                record.checkpointID = checkpoint.id
+                // A run that ends here records its completion in the same write.
+                let ends = next.tasks.isEmpty && !ran.contains(where: graph.interruptAfter.contains)
+                record.status = ends ? .completed : .running
+                record.interrupts = []
+                record.updatedAt = Date()
+                try await store.save(checkpoint, thread: record)
+                if environment.wantsDebug { emit(.checkpointSaved(id: checkpoint.id, step: stepNumber)) }
                 if let retention = graph.retention, stepNumber % 10 == 0 {
                     _ = try? await store.prune(threadID: threadID, policy: retention)
                 }
+            } else {
+                record.step = stepNumber
             }
-            if environment.wants(.values) { emit(.values(step: stepNumber, state: try JSONValue(encoding: newState))) }
-            if environment.wants(.debug) { emit(.stepFinished(step: stepNumber, duration: clock.now - stepStarted)) }
+            if environment.wantsValues { emit(.values(step: stepNumber, state: try JSONValue(encoding: newState))) }
+            if let stepStarted { emit(.stepFinished(step: stepNumber, duration: clock.now - stepStarted)) }
             await environment.flushEventLog()
-            checkpoint = nextCheckpoint
+            position = nextPosition
             state = newState
             isFresh = true
         }
@@ -270,16 +353,17 @@ struct Engine<State: GraphState>: Sendable {
 
     // MARK: - One superstep
 
-    private func runStep(
-        _ tasks: [GraphTask], checkpoint: Checkpoint, state: State, stored: [PendingWrite], step: Int
+    @inlinable func runStep(
+        _ tasks: [GraphTask], checkpointID: String, state: State, stored: [PendingWrite], step: Int
     ) async throws -> [TaskOutcome] {
-        let byTask = Dictionary(grouping: stored, by: \.taskID)
         // Siblings persist their writes as each finishes, so a crash or an interrupt never re-runs them.
         // A lone task needs no such protection: its writes go into the step's checkpoint.
-        let persistEach = tasks.count > 1 && store != nil
+        let persistEach = tasks.count > 1 && environment.hasStore
+        let byTask = stored.isEmpty ? [:] : Dictionary(grouping: stored, by: \.taskID)
 
         var outcomes = [TaskOutcome?](repeating: nil, count: tasks.count)
         var toRun: [(Int, GraphTask, TaskRecorder)] = []
+        toRun.reserveCapacity(tasks.count)
         for (index, task) in tasks.enumerated() {
             let writes = byTask[task.id] ?? []
             if writes.contains(where: { $0.kind == .done }) {
@@ -296,7 +380,7 @@ struct Engine<State: GraphState>: Sendable {
                 }
             }
             let recorder = TaskRecorder(
-                task: task, checkpointID: checkpoint.id, environment: environment, recorded: recorded, answers: answers)
+                task: task, checkpointID: checkpointID, environment: environment, recorded: recorded, answers: answers)
             toRun.append((index, task, recorder))
         }
 
@@ -306,7 +390,9 @@ struct Engine<State: GraphState>: Sendable {
         } else if !toRun.isEmpty {
             await withTaskGroup(of: (Int, TaskOutcome).self) { group in
                 for (index, task, recorder) in toRun {
-                    group.addTask {
+                    // Each task starts on this thread and runs until it first suspends: nodes that do not wait
+                    // cost no executor hop, and nodes that do still run concurrently.
+                    group.addImmediateTask {
                         (
                             index,
                             await self.runTask(task, recorder: recorder, state: state, step: step, persist: persistEach)
@@ -321,24 +407,28 @@ struct Engine<State: GraphState>: Sendable {
         return outcomes.map { $0! }
     }
 
-    private func runTask(
+    @inlinable func runTask(
         _ task: GraphTask, recorder: TaskRecorder, state: State, step: Int, persist: Bool
     ) async -> TaskOutcome {
-        guard let node = graph.definition.nodes[task.node] else {
+        guard let node = graph.core.nodes[task.node]?.node else {
             return .failed(
                 GraphError(.invalidGraph, "the checkpoint names node '\(task.node)', which this graph lacks"))
         }
         let clock = ContinuousClock()
+        let timed = environment.wantsDebug
         var attempt = 1
         while true {
             recorder.beginAttempt()
-            let started = clock.now
-            if environment.wants(.debug) { emit(.nodeStarted(task, attempt: attempt)) }
+            let started = timed ? clock.now : nil
+            if timed { emit(.nodeStarted(task, attempt: attempt)) }
             let context = NodeContext(recorder: recorder, step: step, attempt: attempt)
             do {
                 try Task.checkCancellation()
-                let update = try await withTimeout(node.options.timeout, node: task.node) {
-                    try await node.action(state, context)
+                let update: Update<State>
+                if let timeout = node.options.timeout {
+                    update = try await withTimeout(timeout, node: task.node) { try await node.action(state, context) }
+                } else {
+                    update = try await node.action(state, context)
                 }
                 let raised = recorder.raised
                 if !raised.isEmpty {
@@ -351,8 +441,8 @@ struct Engine<State: GraphState>: Sendable {
                         try encode(writes, routes: update.routes, task: task), threadID: threadID,
                         checkpointID: recorder.checkpointID)
                 }
-                if environment.wants(.updates) { emit(.updates(task, writes: try json(writes))) }
-                if environment.wants(.debug) { emit(.nodeFinished(task, duration: clock.now - started)) }
+                if environment.wantsUpdates { emit(.updates(task, writes: try json(writes))) }
+                if let started { emit(.nodeFinished(task, duration: clock.now - started)) }
                 return .finished(writes: writes, routes: update.routes)
             } catch is NodeInterruptSignal {
                 return await interrupted(task, recorder.raised, recorder: recorder)
@@ -363,7 +453,7 @@ struct Engine<State: GraphState>: Sendable {
                     environment.logger.debug(
                         "retrying node",
                         metadata: ["node": "\(task.node)", "attempt": "\(attempt)", "error": "\(error)"])
-                    if environment.wants(.debug) {
+                    if environment.wantsDebug {
                         emit(
                             .nodeRetrying(
                                 task, attempt: attempt, delay: delay, error: SecretRedactor.redact("\(error)")))
@@ -383,21 +473,23 @@ struct Engine<State: GraphState>: Sendable {
                 } else {
                     failure = GraphError.nodeFailed(task.node, attempts: attempt, underlying: error)
                 }
-                if environment.wants(.debug) { emit(.nodeFailed(task, error: SecretRedactor.redact(failure.message))) }
+                if environment.wantsDebug { emit(.nodeFailed(task, error: SecretRedactor.redact(failure.message))) }
                 return .failed(failure)
             }
         }
     }
 
     /// Errors that describe the graph itself (bad writes, missing store) never get better by retrying.
-    static func isRetryable(_ error: any Error, _ policy: RetryPolicy) -> Bool {
+    @inlinable static func isRetryable(_ error: any Error, _ policy: RetryPolicy) -> Bool {
         if let graphError = error as? GraphError, graphError.kind != .nodeTimedOut, graphError.kind != .nodeFailed {
             return false
         }
         return policy.retryOn(error)
     }
 
-    private func interrupted(_ task: GraphTask, _ raised: [Interrupt], recorder: TaskRecorder) async -> TaskOutcome {
+    @usableFromInline func interrupted(
+        _ task: GraphTask, _ raised: [Interrupt], recorder: TaskRecorder
+    ) async -> TaskOutcome {
         if let store {
             let writes = raised.compactMap { interrupt in
                 (try? StateCoding.encode(interrupt)).map {
@@ -410,7 +502,7 @@ struct Engine<State: GraphState>: Sendable {
     }
 
     /// Resolves an update's key paths to fields, checking each write's type.
-    private func resolve(_ update: Update<State>, task: GraphTask, options: NodeOptions) throws -> [FieldWrite] {
+    @inlinable func resolve(_ update: Update<State>, task: GraphTask, options: NodeOptions) throws -> [FieldWrite] {
         for route in update.routes where route.node != END && !options.destinations.contains(route.node) {
             throw GraphError.undeclaredRoute(from: task.node, to: route.node, allowed: options.destinations)
         }
@@ -418,16 +510,12 @@ struct Engine<State: GraphState>: Sendable {
             guard let index = schema.byKeyPath[entry.keyPath] else {
                 throw GraphError.undeclaredField(node: task.node, keyPath: entry.keyPath.keyPath, stateType: State.self)
             }
-            let field = schema.fields[index]
-            guard field.acceptsWrite(entry.value) else {
-                throw GraphError.wrongWriteType(
-                    field: field.name, expected: field.writeTypeName, found: "\(type(of: entry.value))")
-            }
+            // The write's type is checked when the reducer applies it.
             return FieldWrite(field: index, value: entry.value)
         }
     }
 
-    private func encode(_ writes: [FieldWrite], routes: [Route], task: GraphTask) throws -> [PendingWrite] {
+    @usableFromInline func encode(_ writes: [FieldWrite], routes: [Route], task: GraphTask) throws -> [PendingWrite] {
         var result: [PendingWrite] = []
         for (sequence, write) in writes.enumerated() {
             let field = schema.fields[write.field]
@@ -445,7 +533,7 @@ struct Engine<State: GraphState>: Sendable {
     }
 
     /// A finished task's outcome, rebuilt from its stored writes.
-    private func restoreOutcome(_ task: GraphTask, _ writes: [PendingWrite]) throws -> TaskOutcome {
+    @usableFromInline func restoreOutcome(_ task: GraphTask, _ writes: [PendingWrite]) throws -> TaskOutcome {
         var ordered: [(Int, FieldWrite)] = []
         var routes: [Route] = []
         for write in writes {
@@ -473,7 +561,7 @@ struct Engine<State: GraphState>: Sendable {
         return .finished(writes: ordered.sorted { $0.0 < $1.0 }.map(\.1), routes: routes)
     }
 
-    private func json(_ writes: [FieldWrite]) throws -> [String: JSONValue] {
+    @usableFromInline func json(_ writes: [FieldWrite]) throws -> [String: JSONValue] {
         var result: [String: JSONValue] = [:]
         for write in writes {
             let field = schema.fields[write.field]
@@ -484,52 +572,81 @@ struct Engine<State: GraphState>: Sendable {
 
     // MARK: - Planning the next step
 
+    /// The node table entry of a task's node (START for the run's input).
+    @inlinable func runtime(of node: String) -> NodeRuntime<State>? {
+        node == START ? graph.core.start : graph.core.nodes[node]
+    }
+
     /// The tasks of the next step: edges, routers (run on the state after this step's writes), gotos and joins,
     /// in the order of the finished tasks; plain routes to one node merge, sends each get a task.
-    private func plan(
+    @inlinable func plan(
         finished: [(GraphTask, [Route])], state: State, barriers: [String: [String]], nextStep: Int
     ) async throws -> ([GraphTask], [String: [String]]) {
-        let definition = graph.definition
-        var triggers: [Route] = []
-        var barriers = barriers
-        for (task, gotos) in finished {
-            for target in graph.outgoing[task.node] ?? [] { triggers.append(Route(target)) }
-            for edge in graph.conditional[task.node] ?? [] {
-                let routes: [Route]
+        var routed: [[Route]] = []
+        routed.reserveCapacity(finished.count)
+        for (task, _) in finished {
+            var routes: [Route] = []
+            for edge in runtime(of: task.node)?.conditional ?? [] {
+                let chosen: [Route]
                 do {
-                    routes = try await edge.router(state)
+                    chosen = try await edge.router(state)
                 } catch {
                     throw GraphError(
                         .nodeFailed, "the router after '\(task.node)' failed: \(error)", node: task.node,
                         underlying: error)
                 }
-                for route in routes where route.node != END && !edge.destinations.contains(route.node) {
+                for route in chosen where route.node != END && !edge.destinations.contains(route.node) {
                     throw GraphError.undeclaredRoute(from: task.node, to: route.node, allowed: edge.destinations)
                 }
-                triggers += routes
+                routes += chosen
             }
+            routed.append(routes)
+        }
+        return assemble(finished: finished, routed: routed, barriers: barriers, nextStep: nextStep)
+    }
+
+    /// Whether any finished task has routers to run; without them planning needs no suspension point.
+    @inlinable func needsRouters(_ finished: [(GraphTask, [Route])]) -> Bool {
+        finished.contains { runtime(of: $0.0.node)?.conditional.isEmpty == false }
+    }
+
+    /// Turns edges, router results, gotos and joins into the next step's tasks.
+    @inlinable func assemble(
+        finished: [(GraphTask, [Route])], routed: [[Route]], barriers: [String: [String]], nextStep: Int
+    ) -> ([GraphTask], [String: [String]]) {
+        var triggers: [Route] = []
+        var barriers = barriers
+        var joinsTouched = false
+        for (index, (task, gotos)) in finished.enumerated() {
+            guard let runtime = runtime(of: task.node) else { continue }
+            for target in runtime.outgoing { triggers.append(Route(target)) }
+            if index < routed.count { triggers += routed[index] }
             triggers += gotos
-            for join in definition.joins where join.sources.contains(task.node) {
+            for join in runtime.joins {
+                joinsTouched = true
                 var arrived = barriers[join.id] ?? []
                 if !arrived.contains(task.node) { arrived.append(task.node) }
                 barriers[join.id] = arrived
             }
         }
-        for join in definition.joins {
-            if let arrived = barriers[join.id], Set(arrived).isSuperset(of: join.sources) {
-                triggers.append(Route(join.target))
-                barriers[join.id] = nil
+        if joinsTouched {
+            for join in graph.definition.joins {
+                if let arrived = barriers[join.id], join.sources.allSatisfy(arrived.contains) {
+                    triggers.append(Route(join.target))
+                    barriers[join.id] = nil
+                }
             }
         }
         var tasks: [GraphTask] = []
-        var plain: Set<String> = []
+        tasks.reserveCapacity(triggers.count)
         var sends: [String: Int] = [:]
         for route in triggers where route.node != END {
             if let input = route.input {
                 let index = sends[route.node, default: 0]
                 sends[route.node] = index + 1
                 tasks.append(GraphTask(id: "\(nextStep).\(route.node).\(index)", node: route.node, input: input))
-            } else if plain.insert(route.node).inserted {
+            } else if !tasks.contains(where: { $0.node == route.node && $0.input == nil }) {
+                // Plain routes to one node merge into one task (the list is short: a linear scan beats a set).
                 tasks.append(GraphTask(id: "\(nextStep).\(route.node)", node: route.node))
             }
         }
@@ -538,25 +655,29 @@ struct Engine<State: GraphState>: Sendable {
 
     // MARK: - Endings
 
-    private func finish(
-        checkpoint: Checkpoint, state: State, record: inout ThreadRecord, started: ContinuousClock.Instant
+    @usableFromInline func finish(
+        position: Position, state: State, record: inout ThreadRecord, started: ContinuousClock.Instant
     ) async throws -> RunResult<State> {
-        record.status = .completed
-        record.interrupts = []
-        record.updatedAt = Date()
         if let store {
-            try await store.saveThread(record)
+            // Usually the last checkpoint already recorded the completion; a resumed run that finds nothing
+            // left to do records it here.
+            if record.status != .completed || !record.interrupts.isEmpty {
+                record.status = .completed
+                record.interrupts = []
+                record.updatedAt = Date()
+                try await store.saveThread(record)
+            }
             if let retention = graph.retention { _ = try? await store.prune(threadID: threadID, policy: retention) }
         }
-        emit(.runFinished(status: .completed, steps: checkpoint.step, duration: ContinuousClock().now - started))
+        emit(.runFinished(status: .completed, steps: position.step, duration: ContinuousClock().now - started))
         await environment.flushEventLog()
         return RunResult(
-            threadID: threadID, status: .completed, state: state, interrupts: [], steps: checkpoint.step,
-            checkpointID: store == nil ? nil : checkpoint.id)
+            threadID: threadID, status: .completed, state: state, interrupts: [], steps: position.step,
+            checkpointID: store == nil ? nil : position.checkpointID)
     }
 
-    private func pause(
-        with interrupts: [Interrupt], checkpoint: Checkpoint, state: State, record: inout ThreadRecord,
+    @usableFromInline func pause(
+        with interrupts: [Interrupt], position: Position, state: State, record: inout ThreadRecord,
         started: ContinuousClock.Instant
     ) async throws -> RunResult<State> {
         guard let store else { throw GraphError.checkpointStoreRequired("interrupting a run") }
@@ -565,37 +686,38 @@ struct Engine<State: GraphState>: Sendable {
         record.updatedAt = Date()
         try await store.saveThread(record)
         emit(.interrupted(interrupts))
-        emit(.runFinished(status: .interrupted, steps: checkpoint.step, duration: ContinuousClock().now - started))
+        emit(.runFinished(status: .interrupted, steps: position.step, duration: ContinuousClock().now - started))
         await environment.flushEventLog()
         return RunResult(
-            threadID: threadID, status: .interrupted, state: state, interrupts: interrupts, steps: checkpoint.step,
-            checkpointID: checkpoint.id)
+            threadID: threadID, status: .interrupted, state: state, interrupts: interrupts, steps: position.step,
+            checkpointID: position.checkpointID)
     }
 
-    private func fail(
-        _ error: GraphError, record: inout ThreadRecord, checkpoint: Checkpoint, started: ContinuousClock.Instant
+    @usableFromInline func fail(
+        _ error: GraphError, record: inout ThreadRecord, position: Position, started: ContinuousClock.Instant
     ) async throws {
-        environment.logger.debug("run failed", metadata: ["error": "\(error.message)"])
+        environment.logger.debug(
+            "run failed", metadata: ["thread": "\(threadID)", "error": "\(error.message)"])
         record.status = .failed
         record.error = SecretRedactor.redact(error.message)
         record.interrupts = []
         record.updatedAt = Date()
         try? await store?.saveThread(record)
-        emit(.runFinished(status: .failed, steps: checkpoint.step, duration: ContinuousClock().now - started))
+        emit(.runFinished(status: .failed, steps: position.step, duration: ContinuousClock().now - started))
         await environment.flushEventLog()
     }
 
-    private func emit(_ kind: GraphEvent.Kind) {
+    @inlinable func emit(_ kind: GraphEvent.Kind) {
         environment.emit(kind)
     }
 }
 
 /// Runs `body`, failing with a timeout error naming `node` if it takes longer than `timeout`.
+@inlinable
 func withTimeout<T: Sendable>(
-    _ timeout: Duration?, node: String, _ body: @escaping @Sendable () async throws -> T
+    _ timeout: Duration, node: String, _ body: @escaping @Sendable () async throws -> T
 ) async throws -> T {
-    guard let timeout else { return try await body() }
-    return try await withThrowingTaskGroup(of: T.self) { group in
+    try await withThrowingTaskGroup(of: T.self) { group in
         group.addTask { try await body() }
         group.addTask {
             try await Task.sleep(for: timeout)

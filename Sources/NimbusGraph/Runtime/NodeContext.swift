@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 public import Logging
 public import NimbusCore
 import Synchronization
@@ -18,12 +18,17 @@ public struct NodeContext: Sendable {
     public let attempt: Int
     /// The subgraph path, empty in the top-level graph.
     public var namespace: [String] { recorder.environment.namespace }
-    /// A logger with the run's metadata.
-    public var logger: Logger { recorder.environment.logger }
+    /// A logger whose messages carry the thread and node.
+    public var logger: Logger {
+        var logger = recorder.environment.logger
+        logger[metadataKey: "thread"] = "\(threadID)"
+        logger[metadataKey: "node"] = "\(node)"
+        return logger
+    }
 
-    let recorder: TaskRecorder
+    @usableFromInline let recorder: TaskRecorder
 
-    init(recorder: TaskRecorder, step: Int, attempt: Int) {
+    @usableFromInline init(recorder: TaskRecorder, step: Int, attempt: Int) {
         self.recorder = recorder
         self.step = step
         self.attempt = attempt
@@ -140,14 +145,18 @@ public struct RecordedStep: Sendable {
 }
 
 /// Thrown by `interrupt` to end a node; the runtime turns it into a pause.
-struct NodeInterruptSignal: Error {}
+@usableFromInline
+struct NodeInterruptSignal: Error {
+    @usableFromInline init() {}
+}
 
 /// Per-task bookkeeping shared by the node's context and the runtime: interrupt numbering, answers,
 /// recorded step results and raised interrupts.
+@usableFromInline
 final class TaskRecorder: Sendable {
-    let task: GraphTask
-    let checkpointID: String
-    let environment: RunEnvironment
+    @usableFromInline let task: GraphTask
+    @usableFromInline let checkpointID: String
+    @usableFromInline let environment: RunEnvironment
 
     private struct Counters {
         var interruptIndex = 0
@@ -157,9 +166,9 @@ final class TaskRecorder: Sendable {
     }
 
     private let counters: Mutex<Counters>
-    let answers: [String: JSONValue]
+    @usableFromInline let answers: [String: JSONValue]
 
-    init(
+    @usableFromInline init(
         task: GraphTask, checkpointID: String, environment: RunEnvironment, recorded: [String: Data],
         answers: [String: JSONValue]
     ) {
@@ -171,7 +180,7 @@ final class TaskRecorder: Sendable {
     }
 
     /// Starts a new attempt: numbering restarts so the re-run meets the same steps and interrupts.
-    func beginAttempt() {
+    @usableFromInline func beginAttempt() {
         counters.withLock { counters in
             counters.interruptIndex = 0
             counters.stepOccurrences = [:]
@@ -192,11 +201,11 @@ final class TaskRecorder: Sendable {
 
     func answer(for id: String) -> JSONValue? { answers[id] }
 
-    func raise(_ interrupts: [Interrupt]) {
+    @usableFromInline func raise(_ interrupts: [Interrupt]) {
         counters.withLock { $0.raised.append(contentsOf: interrupts) }
     }
 
-    var raised: [Interrupt] { counters.withLock { $0.raised } }
+    @usableFromInline var raised: [Interrupt] { counters.withLock { $0.raised } }
 
     func nextStepOccurrence(_ name: String) -> Int {
         counters.withLock { counters in

@@ -19,9 +19,12 @@ public struct RunConfiguration: Sendable {
     public var metadata: [String: JSONValue]
     public var logger: Logger
 
+    /// The logger runs use unless given another.
+    public static let defaultLogger = Logger(label: "nimbus.graph")
+
     public init(
         threadID: String? = nil, stepLimit: Int? = nil, metadata: [String: JSONValue] = [:],
-        logger: Logger = Logger(label: "nimbus.graph")
+        logger: Logger = RunConfiguration.defaultLogger
     ) {
         self.threadID = threadID
         self.stepLimit = stepLimit
@@ -31,17 +34,24 @@ public struct RunConfiguration: Sendable {
 }
 
 /// Everything a run (or a subgraph run inside it) shares: the store, the event consumer, the namespace.
+@usableFromInline
 final class RunEnvironment: Sendable {
-    let store: (any CheckpointStore)?
-    let eventLog: (any GraphEventLog)?
-    let namespace: [String]
-    let threadID: String
-    let modes: EventModes
-    let sink: (@Sendable (GraphEvent) -> Void)?
-    let logger: Logger
+    @usableFromInline let store: (any CheckpointStore)?
+    @usableFromInline let eventLog: (any GraphEventLog)?
+    @usableFromInline let namespace: [String]
+    @usableFromInline let threadID: String
+    @usableFromInline let modes: EventModes
+    /// Precomputed ``wants(_:)`` answers for the hot path.
+    @usableFromInline let wantsDebug: Bool
+    @usableFromInline let wantsUpdates: Bool
+    @usableFromInline let wantsValues: Bool
+    /// Whether a store is present: cheaper to test than copying the existential.
+    @usableFromInline let hasStore: Bool
+    @usableFromInline let sink: (@Sendable (GraphEvent) -> Void)?
+    @usableFromInline let logger: Logger
     private let pendingLogEvents = Mutex<[GraphEvent]>([])
 
-    init(
+    @usableFromInline init(
         store: (any CheckpointStore)?, eventLog: (any GraphEventLog)?, namespace: [String], threadID: String,
         modes: EventModes, sink: (@Sendable (GraphEvent) -> Void)?, logger: Logger
     ) {
@@ -50,9 +60,14 @@ final class RunEnvironment: Sendable {
         self.namespace = namespace
         self.threadID = threadID
         self.modes = sink == nil ? [] : modes
+        let effective = sink == nil ? EventModes() : modes
+        self.wantsDebug = effective.contains(.debug) || eventLog != nil
+        self.wantsUpdates = effective.contains(.updates)
+        self.wantsValues = effective.contains(.values)
+        self.hasStore = store != nil
         self.sink = sink
-        var logger = logger
-        logger[metadataKey: "thread"] = "\(threadID)"
+        // The thread goes into each message's metadata when one is logged: setting it on the logger here would
+        // cost every run a metadata rebuild in some handlers.
         self.logger = logger
     }
 
@@ -64,15 +79,15 @@ final class RunEnvironment: Sendable {
     }
 
     /// Interrupt ids of subgraphs carry their path so answers find their way down.
-    var interruptPrefix: String {
+    @usableFromInline var interruptPrefix: String {
         namespace.isEmpty ? "" : namespace.joined(separator: "/") + "/"
     }
 
-    func wants(_ mode: EventModes) -> Bool {
+    @inlinable func wants(_ mode: EventModes) -> Bool {
         modes.contains(mode) || (eventLog != nil && (mode == .debug || mode == .custom))
     }
 
-    func emit(_ kind: GraphEvent.Kind) {
+    @usableFromInline func emit(_ kind: GraphEvent.Kind) {
         let event = GraphEvent(namespace: namespace, threadID: threadID, kind: kind)
         if let sink, modes.contains(kind.mode) { sink(event) }
         if eventLog != nil, kind.mode == .debug || kind.mode == .custom {
@@ -81,7 +96,7 @@ final class RunEnvironment: Sendable {
     }
 
     /// Hands the events collected since the last flush to the event log.
-    func flushEventLog() async {
+    @usableFromInline func flushEventLog() async {
         guard let eventLog else { return }
         let events = pendingLogEvents.withLock { events in
             defer { events.removeAll() }
@@ -91,12 +106,12 @@ final class RunEnvironment: Sendable {
         do {
             try await eventLog.append(events)
         } catch {
-            logger.info("could not store run events: \(error)")
+            logger.info("could not store run events: \(error)", metadata: ["thread": "\(threadID)"])
         }
     }
 
     /// `host:pid` of this process, so a person can tell a crashed run from a live one.
-    static let owner: String = {
+    @usableFromInline static let owner: String = {
         var buffer = [CChar](repeating: 0, count: 256)
         let host =
             gethostname(&buffer, buffer.count) == 0

@@ -1,5 +1,5 @@
-import Foundation
-import NimbusCore
+public import Foundation
+public import NimbusCore
 
 /// The state a graph carries from step to step: a `Codable` struct whose fields say, in ``schema``,
 /// how writes from nodes combine.
@@ -27,10 +27,18 @@ public struct Reducer<Value: Codable & Sendable, Write: Codable & Sendable>: Sen
     /// A short name shown in errors and diagrams.
     public let name: String
     /// Whether at most one node may write the field in a step.
-    let isExclusive: Bool
-    let combine: @Sendable (inout Value, Write) throws -> Void
+    @usableFromInline let isExclusive: Bool
+    @usableFromInline let combine: @Sendable (inout Value, Write) throws -> Void
+
+    @inlinable
+    init(name: String, isExclusive: Bool, combine: @escaping @Sendable (inout Value, Write) throws -> Void) {
+        self.name = name
+        self.isExclusive = isExclusive
+        self.combine = combine
+    }
 
     /// A reducer with a combining function of your own. It must be deterministic: runs are replayed on resume.
+    @inlinable
     public static func custom(
         _ name: String, _ combine: @escaping @Sendable (inout Value, Write) throws -> Void
     ) -> Reducer {
@@ -40,6 +48,7 @@ public struct Reducer<Value: Codable & Sendable, Write: Codable & Sendable>: Sen
 
 extension Reducer where Write == Value {
     /// The written value replaces the old one; two nodes writing in the same step is an error.
+    @inlinable
     public static var lastValue: Reducer {
         Reducer(name: "lastValue", isExclusive: true) { value, write in value = write }
     }
@@ -47,6 +56,7 @@ extension Reducer where Write == Value {
 
 extension Reducer where Value: RangeReplaceableCollection, Write == Value {
     /// The written elements are appended, in the deterministic order of the writing tasks.
+    @inlinable
     public static var append: Reducer {
         Reducer(name: "append", isExclusive: false) { value, write in value.append(contentsOf: write) }
     }
@@ -66,6 +76,7 @@ extension Dictionary: MergeableDictionary where Key: Codable, Value: Codable {
 
 extension Reducer where Value: MergeableDictionary, Write == Value {
     /// The written entries are merged in; a key written later in the step wins.
+    @inlinable
     public static var merge: Reducer {
         Reducer(name: "merge", isExclusive: false) { value, write in value.mergeReplacing(write) }
     }
@@ -77,16 +88,33 @@ public struct StateField<State: GraphState>: Sendable {
     public let name: String
     /// The reducer's name.
     public let reducerName: String
-    let keyPath: KeyPathKey
-    let isExclusive: Bool
-    let apply: @Sendable (inout State, any Sendable) throws -> Void
-    let encodeWrite: @Sendable (any Sendable) throws -> Data
-    let decodeWrite: @Sendable (Data) throws -> any Sendable
-    let jsonWrite: @Sendable (any Sendable) throws -> JSONValue
-    let acceptsWrite: @Sendable (any Sendable) -> Bool
-    let writeTypeName: String
+    @usableFromInline let keyPath: KeyPathKey
+    @usableFromInline let isExclusive: Bool
+    @usableFromInline let apply: @Sendable (inout State, any Sendable) throws -> Void
+    @usableFromInline let encodeWrite: @Sendable (any Sendable) throws -> Data
+    @usableFromInline let decodeWrite: @Sendable (Data) throws -> any Sendable
+    @usableFromInline let jsonWrite: @Sendable (any Sendable) throws -> JSONValue
+
+    @usableFromInline
+    init(
+        name: String, reducerName: String, keyPath: KeyPathKey, isExclusive: Bool,
+        apply: @escaping @Sendable (inout State, any Sendable) throws -> Void,
+        encodeWrite: @escaping @Sendable (any Sendable) throws -> Data,
+        decodeWrite: @escaping @Sendable (Data) throws -> any Sendable,
+        jsonWrite: @escaping @Sendable (any Sendable) throws -> JSONValue
+    ) {
+        self.name = name
+        self.reducerName = reducerName
+        self.keyPath = keyPath
+        self.isExclusive = isExclusive
+        self.apply = apply
+        self.encodeWrite = encodeWrite
+        self.decodeWrite = decodeWrite
+        self.jsonWrite = jsonWrite
+    }
 
     /// Declares a field whose writes combine with `reducer`.
+    @inlinable
     public static func field<Value, Write>(
         _ name: String, _ keyPath: WritableKeyPath<State, Value>, _ reducer: Reducer<Value, Write>
     ) -> StateField {
@@ -95,21 +123,20 @@ public struct StateField<State: GraphState>: Sendable {
             reducerName: reducer.name,
             keyPath: KeyPathKey(keyPath),
             isExclusive: reducer.isExclusive,
-            apply: { [keyPath = KeyPathKey(keyPath)] state, write in
+            apply: { [typedKeyPath = TypedKeyPath(keyPath)] state, write in
                 guard let typed = write as? Write else {
                     throw GraphError.wrongWriteType(field: name, expected: "\(Write.self)", found: "\(type(of: write))")
                 }
-                try reducer.combine(&state[keyPath: keyPath.keyPath as! WritableKeyPath<State, Value>], typed)
+                try reducer.combine(&state[keyPath: typedKeyPath.keyPath], typed)
             },
             encodeWrite: { write in try StateCoding.encode(write as! Write) },
             decodeWrite: { data in try StateCoding.decode(Write.self, from: data) },
-            jsonWrite: { write in try JSONValue(encoding: write as! Write) },
-            acceptsWrite: { write in write is Write },
-            writeTypeName: "\(Write.self)"
+            jsonWrite: { write in try JSONValue(encoding: write as! Write) }
         )
     }
 
     /// Declares a field where the last written value wins.
+    @inlinable
     public static func field<Value: Codable & Sendable>(
         _ name: String, _ keyPath: WritableKeyPath<State, Value>
     )
@@ -121,9 +148,9 @@ public struct StateField<State: GraphState>: Sendable {
 
 /// The declared fields of a ``GraphState``.
 public struct StateSchema<State: GraphState>: Sendable {
-    let fields: [StateField<State>]
-    let byKeyPath: [KeyPathKey: Int]
-    let byName: [String: Int]
+    @usableFromInline let fields: [StateField<State>]
+    @usableFromInline let byKeyPath: [KeyPathKey: Int]
+    @usableFromInline let byName: [String: Int]
 
     /// Declares the state's writable fields.
     public init(_ fields: StateField<State>...) {
@@ -156,23 +183,27 @@ public struct StateSchema<State: GraphState>: Sendable {
 }
 
 /// A key path as a dictionary key. Key paths are immutable values, safe to share across tasks.
+@usableFromInline
 struct KeyPathKey: Hashable, @unchecked Sendable {
-    let keyPath: AnyKeyPath
-    init(_ keyPath: AnyKeyPath) { self.keyPath = keyPath }
+    @usableFromInline let keyPath: AnyKeyPath
+    @inlinable init(_ keyPath: AnyKeyPath) { self.keyPath = keyPath }
+}
+
+/// A typed writable key path, shareable across tasks: key paths are immutable values.
+@usableFromInline
+struct TypedKeyPath<Root, Value>: @unchecked Sendable {
+    @usableFromInline let keyPath: WritableKeyPath<Root, Value>
+    @inlinable init(_ keyPath: WritableKeyPath<Root, Value>) { self.keyPath = keyPath }
 }
 
 /// JSON encoding used for states, writes and recorded results in checkpoints.
+@usableFromInline
 enum StateCoding {
-    static func encode<T: Encodable>(_ value: T) throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        encoder.dateEncodingStrategy = .iso8601
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(
-            positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
-        return try encoder.encode(value)
+    @usableFromInline static func encode<T: Encodable>(_ value: T) throws -> Data {
+        try StreamingJSONEncoder.encode(value)
     }
 
-    static func decode<T: Decodable>(_ type: T.Type, from data: Data) throws -> T {
+    @usableFromInline static func decode<T: Decodable>(_ type: T.Type, from data: Data) throws -> T {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
         decoder.nonConformingFloatDecodingStrategy = .convertFromString(

@@ -10,39 +10,45 @@ public import NimbusCore
 /// return update
 /// ```
 public struct Update<State: GraphState>: Sendable {
+    @usableFromInline
     struct Entry: Sendable {
-        let keyPath: KeyPathKey
-        let value: any Sendable
+        @usableFromInline let keyPath: KeyPathKey
+        @usableFromInline let value: any Sendable
+
+        @inlinable init(keyPath: KeyPathKey, value: any Sendable) {
+            self.keyPath = keyPath
+            self.value = value
+        }
     }
 
-    var entries: [Entry] = []
-    var routes: [Route] = []
+    @usableFromInline var entries: [Entry] = []
+    @usableFromInline var routes: [Route] = []
 
     /// An update with no writes.
-    public init() {}
+    @inlinable public init() {}
 
     /// An update with one write.
-    public init<Value: Sendable>(_ keyPath: WritableKeyPath<State, Value>, _ value: Value) {
+    @inlinable public init<Value: Sendable>(_ keyPath: WritableKeyPath<State, Value>, _ value: Value) {
         write(keyPath, value)
     }
 
     /// An update built by a closure.
-    public init(_ build: (inout Update) throws -> Void) rethrows {
+    @inlinable public init(_ build: (inout Update) throws -> Void) rethrows {
         try build(&self)
     }
 
     /// Writes a value to a field; its reducer decides what that means (replace, append, merge).
-    public mutating func write<Value: Sendable>(_ keyPath: WritableKeyPath<State, Value>, _ value: Value) {
+    @inlinable public mutating func write<Value: Sendable>(_ keyPath: WritableKeyPath<State, Value>, _ value: Value) {
         entries.append(Entry(keyPath: KeyPathKey(keyPath), value: value))
     }
 
     /// Writes to a field whose custom reducer takes writes of another type than the field's.
-    public mutating func write<Write: Sendable>(to keyPath: PartialKeyPath<State>, _ value: Write) {
+    @inlinable public mutating func write<Write: Sendable>(to keyPath: PartialKeyPath<State>, _ value: Write) {
         entries.append(Entry(keyPath: KeyPathKey(keyPath), value: value))
     }
 
     /// Appends one element to an `append` field.
-    public mutating func append<Element: Sendable>(
+    @inlinable public mutating func append<Element: Sendable>(
         _ keyPath: WritableKeyPath<State, [Element]>, _ element: Element
     ) {
         entries.append(Entry(keyPath: KeyPathKey(keyPath), value: [element]))

@@ -5,66 +5,35 @@ public import NimbusGraph
 
 extension SQLiteStore {
     public func save(_ checkpoint: Checkpoint, thread: ThreadRecord) async throws {
-        let tasks = try SQLiteStore.encode(checkpoint.tasks)
-        let barriers = try SQLiteStore.encode(checkpoint.barriers)
-        let nodes = try SQLiteStore.encode(checkpoint.nodes)
-        let metadata = try SQLiteStore.encode(checkpoint.metadata)
         let threadRow = try ThreadRow(thread)
-        try write { db in
-            try db.cachedStatement(
-                sql: """
-                    INSERT INTO checkpoints (thread_id, checkpoint_id, parent_id, step, source, state, tasks, barriers,
-                        nodes, metadata, created_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """
-            ).execute(arguments: [
-                checkpoint.threadID, checkpoint.id, checkpoint.parentID, checkpoint.step, checkpoint.source.rawValue,
-                checkpoint.state, tasks, barriers, nodes, metadata, checkpoint.createdAt.timeIntervalSince1970,
-            ])
-            transactionHook?("save")
-            try threadRow.upsert(db)
-        }
+        try stepWriter.save(checkpoint, thread: threadRow)
     }
 
     public func saveWrites(_ writes: [PendingWrite], threadID: String, checkpointID: String) async throws {
         guard !writes.isEmpty else { return }
-        try write { db in
-            let statement = try db.cachedStatement(
-                sql: """
-                    INSERT OR REPLACE INTO checkpoint_writes (thread_id, checkpoint_id, task_id, kind, key, value)
-                    VALUES (?, ?, ?, ?, ?, ?)
-                    """)
-            for (index, pending) in writes.enumerated() {
-                try statement.execute(arguments: [
-                    threadID, checkpointID, pending.taskID, pending.kind.rawValue, pending.key, pending.value,
-                ])
-                if index == 0 { transactionHook?("saveWrites") }
-            }
-        }
+        try stepWriter.saveWrites(writes, threadID: threadID, checkpointID: checkpointID)
     }
 
     public func saveThread(_ thread: ThreadRecord) async throws {
-        let row = try ThreadRow(thread)
-        try write { db in try row.upsert(db) }
+        try stepWriter.saveThread(try ThreadRow(thread))
     }
 
     public func thread(_ threadID: String) async throws -> ThreadRecord? {
-        let row = try read { db in
-            try Row.fetchOne(
-                db.cachedStatement(sql: "SELECT * FROM threads WHERE thread_id = ?"), arguments: [threadID])
-        }
-        return try row.map(ThreadRow.record)
+        try stepWriter.thread(threadID)
     }
 
     public func threads(status: RunStatus?, limit: Int) async throws -> [ThreadListing] {
         let rows = try read { db in
             if let status {
                 return try Row.fetchAll(
-                    db, sql: "SELECT * FROM threads WHERE status = ? ORDER BY updated_at DESC, thread_id DESC LIMIT ?",
+                    db,
+                    sql:
+                        "SELECT * FROM thread_states WHERE status = ? ORDER BY updated_at DESC, thread_id DESC LIMIT ?",
                     arguments: [status.rawValue, limit])
             }
             return try Row.fetchAll(
-                db, sql: "SELECT * FROM threads ORDER BY updated_at DESC, thread_id DESC LIMIT ?", arguments: [limit])
+                db, sql: "SELECT * FROM thread_states ORDER BY updated_at DESC, thread_id DESC LIMIT ?",
+                arguments: [limit])
         }
         return rows.map { row in
             let id: String = row["thread_id"] ?? "?"
@@ -108,7 +77,10 @@ extension SQLiteStore {
             try Row.fetchAll(
                 db.cachedStatement(
                     sql:
-                        "SELECT task_id, kind, key, value FROM checkpoint_writes WHERE thread_id = ? AND checkpoint_id = ? ORDER BY seq"
+                        """
+                        SELECT task_id, kind, key, value FROM checkpoint_writes WHERE thread_id = ? AND checkpoint_id = ?
+                        ORDER BY written_at, task_id, kind, key
+                        """
                 ), arguments: [threadID, checkpointID])
         }
         return try rows.map { row in
@@ -152,6 +124,7 @@ extension SQLiteStore {
     }
 
     public func deleteThread(_ threadID: String) async throws {
+        stepWriter.forgetThreads()
         try write { db in
             // Subgraph threads are named after their parent: "<parent>/<task>/<checkpoint>".
             let pattern =
@@ -169,8 +142,8 @@ extension SQLiteStore {
 
     public func append(_ events: [GraphEvent]) async throws {
         guard !events.isEmpty else { return }
-        let rows = try events.map { event in
-            (event, try SQLiteStore.encode(event.namespace), event.json.jsonText)
+        let rows = events.map { event in
+            (event, SQLiteStore.text(event.namespace), event.json.jsonText)
         }
         try write { db in
             let statement = try db.cachedStatement(
@@ -231,22 +204,12 @@ struct ThreadRow {
 
     init(_ record: ThreadRecord) throws {
         self.record = record
-        self.interrupts = try SQLiteStore.encode(record.interrupts)
-        self.metadata = try SQLiteStore.encode(record.metadata)
+        self.interrupts = record.interrupts.isEmpty ? "[]" : try SQLiteStore.encode(record.interrupts)
+        self.metadata = SQLiteStore.text(record.metadata)
     }
 
     func upsert(_ db: Database) throws {
-        try db.cachedStatement(
-            sql: """
-                INSERT INTO threads (thread_id, graph, status, step, checkpoint_id, parent_thread_id, owner, error,
-                    interrupts, metadata, created_at, updated_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT(thread_id) DO UPDATE SET graph = excluded.graph, status = excluded.status,
-                    step = excluded.step, checkpoint_id = excluded.checkpoint_id,
-                    parent_thread_id = excluded.parent_thread_id, owner = excluded.owner, error = excluded.error,
-                    interrupts = excluded.interrupts, metadata = excluded.metadata, updated_at = excluded.updated_at
-                """
-        ).execute(arguments: [
+        try db.cachedStatement(sql: StepWriter.upsertThreadSQL).execute(arguments: [
             record.threadID, record.graph, record.status.rawValue, record.step, record.checkpointID,
             record.parentThreadID, record.owner, record.error, interrupts, metadata,
             record.createdAt.timeIntervalSince1970, record.updatedAt.timeIntervalSince1970,

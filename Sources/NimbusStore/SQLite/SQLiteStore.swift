@@ -14,7 +14,7 @@ public final class SQLiteStore: Store {
     public let path: String
     let pool: DatabasePool
     let logger: Logger
-    let transactionHook: (@Sendable (String) -> Void)?
+    let stepWriter: StepWriter
 
     /// Opens (creating if needed) the database at `path` and brings its schema up to date.
     public convenience init(path: String, logger: Logger = Logger(label: "nimbus.store")) throws {
@@ -29,7 +29,6 @@ public final class SQLiteStore: Store {
     ) throws {
         self.path = path
         self.logger = logger
-        self.transactionHook = transactionHook
         let directory = (path as NSString).deletingLastPathComponent
         if !directory.isEmpty {
             do {
@@ -42,6 +41,7 @@ public final class SQLiteStore: Store {
         configuration.busyMode = .timeout(10)
         configuration.label = "nimbus"
         configuration.prepareDatabase { db in
+            // WAL with synchronous=NORMAL survives any process crash; only a power loss can lose the last commits.
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
         }
         do {
@@ -62,6 +62,8 @@ public final class SQLiteStore: Store {
         } catch {
             throw StoreError.cannotOpen(path, detail: "\(error)")
         }
+        // The step writer prepares statements against the migrated schema, so it opens last.
+        stepWriter = try StepWriter(path: path, hook: transactionHook)
     }
 
     /// Opens the database named by the configuration: `store.path`, else `nimbus.sqlite` in the Nimbus home.
@@ -99,6 +101,37 @@ public final class SQLiteStore: Store {
         String(decoding: try encoder.encode(value), as: UTF8.self)
     }
 
+    /// JSON text for the small structures written on every step, without a `JSONEncoder` round trip.
+    static func text(_ tasks: [GraphTask]) -> String {
+        if tasks.isEmpty { return "[]" }
+        var text = "["
+        for (index, task) in tasks.enumerated() {
+            if index > 0 { text += "," }
+            text += #"{"id":"#
+            JSONValue.writeString(task.id, to: &text)
+            text += #","node":"#
+            JSONValue.writeString(task.node, to: &text)
+            if let input = task.input {
+                text += #","input":"#
+                text += input.jsonText
+            }
+            text += "}"
+        }
+        return text + "]"
+    }
+
+    static func text(_ strings: [String]) -> String {
+        strings.isEmpty ? "[]" : JSONValue.array(strings.map(JSONValue.string)).jsonText
+    }
+
+    static func text(_ barriers: [String: [String]]) -> String {
+        barriers.isEmpty ? "{}" : JSONValue.object(barriers.mapValues { .array($0.map(JSONValue.string)) }).jsonText
+    }
+
+    static func text(_ members: [String: JSONValue]) -> String {
+        members.isEmpty ? "{}" : JSONValue.object(members).jsonText
+    }
+
     static func decode<T: Decodable>(_ type: T.Type, _ text: String?, table: String, id: String) throws -> T {
         guard let text else { throw StoreError.corruptRow(table: table, id: id, detail: "a required column is empty") }
         do {
@@ -119,13 +152,17 @@ public final class SQLiteStore: Store {
 
     // MARK: - Schema
 
+    /// The schema keeps per-step writes small: checkpoints, writes and threads are clustered tables (WITHOUT ROWID),
+    /// a step's commit usually rewrites one page of `checkpoints` only (the `thread_states` view derives a thread's
+    /// progress from its newest checkpoint), and nothing indexes the ever-changing update time. A checkpoint's
+    /// `seq` is one more than its thread's newest.
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1-core") { db in
             try db.execute(
                 sql: """
                     CREATE TABLE threads (
-                        thread_id TEXT PRIMARY KEY NOT NULL,
+                        thread_id TEXT NOT NULL PRIMARY KEY,
                         graph TEXT NOT NULL,
                         status TEXT NOT NULL,
                         step INTEGER NOT NULL DEFAULT 0,
@@ -137,13 +174,23 @@ public final class SQLiteStore: Store {
                         metadata TEXT NOT NULL DEFAULT '{}',
                         created_at REAL NOT NULL,
                         updated_at REAL NOT NULL
-                    );
-                    CREATE INDEX threads_by_update ON threads(updated_at DESC);
+                    ) WITHOUT ROWID;
                     CREATE INDEX threads_by_parent ON threads(parent_thread_id);
 
+                    -- A step rewrites only its checkpoint; a thread's step, newest checkpoint and update time
+                    -- are read from that checkpoint.
+                    CREATE VIEW thread_states AS
+                    SELECT t.thread_id, t.graph, t.status, t.parent_thread_id, t.owner, t.error, t.interrupts,
+                        t.metadata, t.created_at,
+                        COALESCE(c.step, t.step) AS step,
+                        COALESCE(c.checkpoint_id, t.checkpoint_id) AS checkpoint_id,
+                        MAX(t.updated_at, COALESCE(c.created_at, 0)) AS updated_at
+                    FROM threads t LEFT JOIN checkpoints c ON c.thread_id = t.thread_id
+                        AND c.seq = (SELECT MAX(seq) FROM checkpoints WHERE thread_id = t.thread_id);
+
                     CREATE TABLE checkpoints (
-                        seq INTEGER PRIMARY KEY AUTOINCREMENT,
                         thread_id TEXT NOT NULL,
+                        seq INTEGER NOT NULL,
                         checkpoint_id TEXT NOT NULL,
                         parent_id TEXT,
                         step INTEGER NOT NULL,
@@ -154,23 +201,22 @@ public final class SQLiteStore: Store {
                         nodes TEXT NOT NULL,
                         metadata TEXT NOT NULL,
                         created_at REAL NOT NULL,
-                        UNIQUE (thread_id, checkpoint_id)
-                    );
-                    CREATE INDEX checkpoints_by_thread ON checkpoints(thread_id, seq DESC);
+                        PRIMARY KEY (thread_id, seq)
+                    ) WITHOUT ROWID;
 
                     CREATE TABLE checkpoint_writes (
-                        seq INTEGER PRIMARY KEY AUTOINCREMENT,
                         thread_id TEXT NOT NULL,
                         checkpoint_id TEXT NOT NULL,
                         task_id TEXT NOT NULL,
                         kind TEXT NOT NULL,
                         key TEXT NOT NULL,
                         value BLOB NOT NULL,
-                        UNIQUE (thread_id, checkpoint_id, task_id, kind, key)
-                    );
+                        written_at REAL NOT NULL,
+                        PRIMARY KEY (thread_id, checkpoint_id, task_id, kind, key)
+                    ) WITHOUT ROWID;
 
                     CREATE TABLE events (
-                        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                        seq INTEGER PRIMARY KEY,
                         thread_id TEXT NOT NULL,
                         root_thread_id TEXT NOT NULL,
                         name TEXT NOT NULL,
