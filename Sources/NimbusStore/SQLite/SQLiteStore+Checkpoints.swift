@@ -208,25 +208,46 @@ struct ThreadRow {
         self.metadata = SQLiteStore.text(record.metadata)
     }
 
-    func upsert(_ db: Database) throws {
-        try db.cachedStatement(sql: StepWriter.upsertThreadSQL).execute(arguments: [
-            record.threadID, record.graph, record.status.rawValue, record.step, record.checkpointID,
-            record.parentThreadID, record.owner, record.error, interrupts, metadata,
-            record.createdAt.timeIntervalSince1970, record.updatedAt.timeIntervalSince1970,
-        ])
+    static func record(_ row: Row) throws -> ThreadRecord {
+        try record { name in
+            switch row[name] as DatabaseValue? {
+            case .none: return .null
+            case .some(let value):
+                switch value.storage {
+                case .null: return .null
+                case .int64(let number): return .integer(number)
+                case .double(let number): return .real(number)
+                case .string(let text): return .text(text)
+                case .blob(let data): return .blob(data)
+                }
+            }
+        }
     }
 
-    static func record(_ row: Row) throws -> ThreadRecord {
-        let id: String = row["thread_id"]
-        guard let status = RunStatus(rawValue: row["status"] ?? "") else {
-            throw StoreError.corruptRow(table: "threads", id: id, detail: "unknown status '\(row["status"] ?? "")'")
+    /// A thread record from a `thread_states` row, whatever reads the columns.
+    static func record(_ column: (String) -> StepWriter.Value) throws -> ThreadRecord {
+        func text(_ name: String) -> String? {
+            if case .text(let value) = column(name) { return value }
+            return nil
+        }
+        func number(_ name: String) -> Double {
+            switch column(name) {
+            case .integer(let value): Double(value)
+            case .real(let value): value
+            default: 0
+            }
+        }
+        let id = text("thread_id") ?? "?"
+        guard let status = RunStatus(rawValue: text("status") ?? "") else {
+            throw StoreError.corruptRow(table: "threads", id: id, detail: "unknown status '\(text("status") ?? "")'")
         }
         return ThreadRecord(
-            threadID: id, graph: row["graph"], status: status, step: row["step"], checkpointID: row["checkpoint_id"],
-            parentThreadID: row["parent_thread_id"], owner: row["owner"], error: row["error"],
-            interrupts: try SQLiteStore.decode([Interrupt].self, row["interrupts"], table: "threads", id: id),
-            createdAt: Date(timeIntervalSince1970: row["created_at"]),
-            updatedAt: Date(timeIntervalSince1970: row["updated_at"]),
-            metadata: try SQLiteStore.decode([String: JSONValue].self, row["metadata"], table: "threads", id: id))
+            threadID: id, graph: text("graph") ?? "", status: status, step: Int(number("step")),
+            checkpointID: text("checkpoint_id"), parentThreadID: text("parent_thread_id"), owner: text("owner"),
+            error: text("error"),
+            interrupts: try SQLiteStore.decode([Interrupt].self, text("interrupts"), table: "threads", id: id),
+            createdAt: Date(timeIntervalSince1970: number("created_at")),
+            updatedAt: Date(timeIntervalSince1970: number("updated_at")),
+            metadata: try SQLiteStore.decode([String: JSONValue].self, text("metadata"), table: "threads", id: id))
     }
 }

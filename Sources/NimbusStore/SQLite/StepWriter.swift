@@ -205,32 +205,19 @@ final class StepWriter: Sendable {
             let code = sqlite3_step(select)
             if code == SQLITE_DONE { return nil }
             guard code == SQLITE_ROW else { throw StepWriter.failure(handle, "select thread") }
-            func text(_ column: Int32) -> String? {
-                guard sqlite3_column_type(select, column) != SQLITE_NULL,
-                    let pointer = sqlite3_column_text(select, column)
-                else { return nil }
-                return String(cString: pointer)
-            }
             var columns: [String: Int32] = [:]
             for index in 0..<sqlite3_column_count(select) {
                 columns[String(cString: sqlite3_column_name(select, index))] = index
             }
-            func column(_ name: String) -> Int32 { columns[name] ?? -1 }
-            let id = text(column("thread_id")) ?? threadID
-            guard let status = RunStatus(rawValue: text(column("status")) ?? "") else {
-                throw StoreError.corruptRow(table: "threads", id: id, detail: "unknown status")
+            return try ThreadRow.record { name in
+                guard let index = columns[name] else { return .null }
+                switch sqlite3_column_type(select, index) {
+                case SQLITE_INTEGER: return .integer(sqlite3_column_int64(select, index))
+                case SQLITE_FLOAT: return .real(sqlite3_column_double(select, index))
+                case SQLITE_TEXT: return .text(String(cString: sqlite3_column_text(select, index)))
+                default: return .null
+                }
             }
-            return ThreadRecord(
-                threadID: id, graph: text(column("graph")) ?? "", status: status,
-                step: Int(sqlite3_column_int64(select, column("step"))), checkpointID: text(column("checkpoint_id")),
-                parentThreadID: text(column("parent_thread_id")), owner: text(column("owner")),
-                error: text(column("error")),
-                interrupts: try SQLiteStore.decode(
-                    [Interrupt].self, text(column("interrupts")), table: "threads", id: id),
-                createdAt: Date(timeIntervalSince1970: sqlite3_column_double(select, column("created_at"))),
-                updatedAt: Date(timeIntervalSince1970: sqlite3_column_double(select, column("updated_at"))),
-                metadata: try SQLiteStore.decode(
-                    [String: JSONValue].self, text(column("metadata")), table: "threads", id: id))
         }
     }
 
