@@ -17,6 +17,28 @@ if [ ! -d "$NIMBUS_CONFORMANCE_DIR" ]; then
     echo "warning: conformance data missing at $NIMBUS_CONFORMANCE_DIR; suites that need it will skip" >&2
 fi
 
+# Module hooks (scripts/test.d/*.sh) install what their tests need and start the servers they use.
+hooks=()
+for hook in scripts/test.d/*.sh; do
+    [ -e "$hook" ] || continue
+    name="$(basename "$hook" .sh)"
+    # shellcheck disable=SC1090
+    source "$hook"
+    hooks+=("$name")
+done
+nimbus_test_teardown_all() {
+    for name in "${hooks[@]}"; do
+        if declare -F "nimbus_test_teardown_$name" >/dev/null; then "nimbus_test_teardown_$name" || true; fi
+    done
+}
+trap nimbus_test_teardown_all EXIT
+for name in "${hooks[@]}"; do
+    if declare -F "nimbus_test_setup_$name" >/dev/null; then
+        echo "setting up for $name tests" >&2
+        "nimbus_test_setup_$name"
+    fi
+done
+
 started=$(date +%s)
 scripts/format.sh --check
 echo "building (debug, with tests)" >&2
