@@ -74,10 +74,12 @@ struct SigV4ConformanceTests {
         let hasToken = request.headers.contains { $0.name.lowercased() == "x-amz-security-token" }
         let credentials = AWSCredentials(
             accessKeyID: "AKIDEXAMPLE", secretAccessKey: Self.secret, sessionToken: hasToken ? nil : token)
+        // post-sts-header-after adds the token after signing: the expected canonical request does not sign it.
+        let omitToken = !(try read("creq")).contains("x-amz-security-token")
         let signature = SigV4Signer.sign(
             method: request.method, path: request.path, query: request.query, headers: request.headers,
             body: request.body, credentials: credentials, date: Self.date,
-            options: SigningOptions(service: "service", region: "us-east-1"))
+            options: SigningOptions(service: "service", region: "us-east-1", omitSessionTokenFromSignature: omitToken))
         #expect(signature.canonicalRequest == (try read("creq")))
         #expect(signature.stringToSign == (try read("sts")))
         let authorization = signature.headers.first { $0.name == "Authorization" }?.value

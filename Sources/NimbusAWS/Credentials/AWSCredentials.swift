@@ -1,5 +1,5 @@
 public import Foundation
-public import NimbusCore
+import NimbusCore
 
 /// An access key pair, with the session token of temporary credentials. `description` never shows the secret.
 public struct AWSCredentials: Sendable, CustomStringConvertible {

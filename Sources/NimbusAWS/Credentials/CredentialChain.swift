@@ -1,5 +1,5 @@
 public import Foundation
-public import NimbusCore
+import NimbusCore
 
 /// Temporary credentials for a role, from STS AssumeRole, signed with another provider's credentials.
 public struct AssumeRoleCredentialProvider: CredentialProvider {
@@ -25,7 +25,7 @@ public struct AssumeRoleCredentialProvider: CredentialProvider {
     }
 
     public func credentials() async throws -> AWSCredentials {
-        let client = AWSClient(
+        let client = try AWSClient(
             configuration: AWSConfiguration(region: region, credentials: source, environment: environment))
         var input: [String: JSONValue] = ["RoleArn": .string(roleARN), "RoleSessionName": .string(sessionName)]
         if let externalID { input["ExternalId"] = .string(externalID) }

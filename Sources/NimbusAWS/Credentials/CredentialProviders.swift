@@ -170,7 +170,7 @@ public struct ContainerCredentialProvider: CredentialProvider {
 /// credentials. `AWS_EC2_METADATA_SERVICE_ENDPOINT` moves it; `AWS_EC2_METADATA_DISABLED=true` turns it off.
 public struct InstanceMetadataCredentialProvider: CredentialProvider {
     public let endpoint: String
-    public let timeout: TimeAmount
+    let timeout: TimeAmount
     public let disabled: Bool
 
     public init(environment: [String: String] = ProcessInfo.processInfo.environment) {

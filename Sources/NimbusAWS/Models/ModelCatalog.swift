@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 import Synchronization
 
 /// One paginator of `paginators-1.json`: which parameters carry the page token and the page size, and where

@@ -2,7 +2,7 @@ import Crypto
 public import Foundation
 public import Logging
 import NIOCore
-public import NimbusCore
+import NimbusCore
 
 #if canImport(Glibc)
 import Glibc
@@ -253,7 +253,7 @@ public final class TransferManager: Sendable {
     private func uploadSingle(path: String, size: Int, bucket: String, key: String, tracker: ProgressTracker) async throws {
         let data = try await slots.withSlot {
             let bytes = try Self.read(path: path, offset: 0, length: size)
-            let md5 = Insecure.MD5.hash(data: bytes.readableBytesView)
+            let md5 = bytes.withUnsafeReadableBytes { Insecure.MD5.hash(data: $0) }
             let response = try await client.execute(
                 "s3", "PutObject", .object([("Bucket", .string(bucket)), ("Key", .string(key))]), payload: bytes,
                 extraHeaders: [("Content-MD5", Data(md5).base64EncodedString())]
@@ -315,17 +315,18 @@ public final class TransferManager: Sendable {
             total + (number == partCount ? size - (number - 1) * partSize : partSize)
         })
         var digests = [Int: [UInt8]]()
+        let alreadyDone = done
         try await withThrowingTaskGroup(of: (Int, String, [UInt8]?).self) { group in
             var next = 1
             var running = 0
             func addPart(_ number: Int) {
                 group.addTask {
-                    if let etag = done[number] { return (number, etag, nil) }
+                    if let etag = alreadyDone[number] { return (number, etag, nil) }
                     let offset = (number - 1) * partSize
                     let length = min(partSize, size - offset)
                     return try await self.slots.withSlot {
                         let bytes = try Self.read(path: path, offset: offset, length: length)
-                        let md5 = Array(Insecure.MD5.hash(data: bytes.readableBytesView))
+                        let md5 = bytes.withUnsafeReadableBytes { Array(Insecure.MD5.hash(data: $0)) }
                         let etag = try await self.client.execute(
                             "s3", "UploadPart",
                             .object([
@@ -414,7 +415,7 @@ public final class TransferManager: Sendable {
                             var md5 = Insecure.MD5()
                             for try await chunk in body {
                                 try file.write(chunk, at: offset, path: partial)
-                                if ranges.count == 1 { md5.update(data: chunk.readableBytesView) }
+                                if ranges.count == 1 { chunk.withUnsafeReadableBytes { md5.update(data: $0) } }
                                 offset += chunk.readableBytes
                                 await tracker.add(chunk.readableBytes)
                             }
