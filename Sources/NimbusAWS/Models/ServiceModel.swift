@@ -82,7 +82,10 @@ public final class Shape: @unchecked Sendable {
     init(name: String, json: OrderedJSON) throws(AWSModelError) {
         self.name = name
         self.raw = json
-        guard let typeName = json["type"]?.stringValue, let type = ShapeType(rawValue: typeName) else {
+        // `character` appears in old models: a one-character string.
+        guard let typeName = json["type"]?.stringValue.map({ $0 == "character" ? "string" : $0 }),
+            let type = ShapeType(rawValue: typeName)
+        else {
             throw .invalidModel("shape '\(name)' has no known type")
         }
         self.type = json["union"]?.boolValue == true ? .structure : type

@@ -84,7 +84,7 @@ public struct RequestSerializer: Sendable {
         request.method = "POST"
         request.path = "/"
         request.body = Array(pairs.map { uriEncode($0.0) + "=" + uriEncode($0.1) }.joined(separator: "&").utf8)
-        request.headers.append(("Content-Type", "application/x-www-form-urlencoded"))
+        request.headers.append(("Content-Type", "application/x-www-form-urlencoded; charset=utf-8"))
     }
 
     private func queryName(_ ref: ShapeRef, default name: String, ec2: Bool) -> String {
@@ -168,10 +168,9 @@ public struct RequestSerializer: Sendable {
             request.headers.append(("X-Amz-Target", "\(target).\(operation.name)"))
         }
         request.headers.append(("Content-Type", "application/x-amz-json-\(model.jsonVersion)"))
+        // Always a JSON document, `{}` at least, even for operations without input.
         var body = OrderedJSON.object([])
-        if let input = operation.input, !parameters.isNull {
-            body = jsonValue(parameters, ref: input) ?? .object([])
-        }
+        if let input = operation.input, !parameters.isNull { body = jsonValue(parameters, ref: input) ?? .object([]) }
         request.body = Array(body.text.utf8)
     }
 
@@ -303,7 +302,8 @@ public struct RequestSerializer: Sendable {
         }
         query += explicitQuery
         // Map-bound query parameters never override ones bound to members.
-        for pair in mapQuery where !query.contains(where: { $0.name == pair.name }) { query.append(pair) }
+        let bound = Set(query.map(\.name))
+        for pair in mapQuery where !bound.contains(pair.name) { query.append(pair) }
         request.query = query
 
         // The body: a payload member, or the remaining members.

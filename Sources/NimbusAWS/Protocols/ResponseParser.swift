@@ -58,6 +58,9 @@ public struct ResponseParser: Sendable {
             if let wrapper = operation.resultWrapper {
                 guard let found = root.child(wrapper) else { return .object([:]) }
                 node = found
+            } else if model.wireProtocol == .query, let found = root.child(operation.name + "Result") {
+                // Query responses wrap the result in <OperationResult> even when the model does not say so.
+                node = found
             }
             return xmlValue(node, ref: output) ?? .object([:])
         case .json:
@@ -93,11 +96,11 @@ public struct ResponseParser: Sendable {
                 }
             case "headers":
                 var map: [String: JSONValue] = [:]
-                let prefix = name.lowercased()
+                let prefix = (ref.locationName ?? "").lowercased()
                 for header in response.headers where header.name.lowercased().hasPrefix(prefix) {
                     map[String(header.name.dropFirst(prefix.count))] = .string(header.value)
                 }
-                if !map.isEmpty { result[member.name] = .object(map) }
+                result[member.name] = .object(map)
             case "statusCode":
                 result[member.name] = .int(response.status)
             default:
@@ -247,7 +250,7 @@ public struct ResponseParser: Sendable {
             var result: [String: JSONValue] = [:]
             for member in shape.members {
                 let memberRef = member.ref
-                if bodyOnly, memberRef.location != nil { continue }
+                if bodyOnly, ResponseParser.isOutsideBody(memberRef) { continue }
                 if memberRef.isXMLAttribute {
                     if let text = node.attribute(memberRef.locationName ?? member.name) {
                         result[member.name] = scalar(text, ref: memberRef, defaultTimestamp: "iso8601")
@@ -312,7 +315,7 @@ public struct ResponseParser: Sendable {
             var byName: [String: OrderedJSON] = [:]
             for (key, value) in members { byName[key] = value }
             for member in shape.members {
-                if bodyOnly, member.ref.location != nil { continue }
+                if bodyOnly, ResponseParser.isOutsideBody(member.ref) { continue }
                 let name = member.ref.locationName ?? member.name
                 if let value = byName[name], let parsed = jsonValue(value, ref: member.ref) {
                     result[member.name] = parsed
@@ -410,8 +413,6 @@ public struct ResponseParser: Sendable {
             // HEAD requests and some S3 errors have no body: name the status.
             code = ResponseParser.codeForStatus(response.status)
         }
-        details.removeValue(forKey: "message")
-        details.removeValue(forKey: "Message")
         return AWSError(
             service: model.name, operation: operation.name, code: code, message: message, statusCode: response.status,
             requestID: requestID, details: .object(details))
@@ -423,6 +424,12 @@ public struct ResponseParser: Sendable {
             return candidate
         }
         return model.shapes.values.first { $0.isException && $0.errorCode == code }
+    }
+
+    /// Members a response carries in headers or the status line; every other member is in the body, even one
+    /// bound to the URI or query string when the shape is also used for input.
+    static func isOutsideBody(_ ref: ShapeRef) -> Bool {
+        ref.location == "header" || ref.location == "headers" || ref.location == "statusCode"
     }
 
     /// `aws.protocoltests#FooError:http://…` → `FooError`.
