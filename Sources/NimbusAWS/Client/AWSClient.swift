@@ -29,7 +29,7 @@ public struct AWSConfiguration: Sendable {
 
     public init(
         profile: String? = nil, region: String? = nil, credentials: (any CredentialProvider)? = nil,
-        environment: [String: String] = ProcessInfo.processInfo.environment, homeDirectory: String = NSHomeDirectory(),
+        environment: [String: String] = ProcessInfo.processInfo.environment, homeDirectory: String = ProcessInfo.processInfo.environment["HOME"] ?? NSHomeDirectory(),
         nimbusHome: URL? = nil, retry: RetryConfiguration? = nil, s3AddressingStyle: S3AddressingStyle? = nil,
         timeout: TimeAmount = .seconds(300)
     ) {

@@ -24,7 +24,7 @@ public struct SharedConfigFiles: Sendable {
     /// Reads both files; a missing file counts as empty.
     public static func load(
         environment: [String: String] = ProcessInfo.processInfo.environment,
-        homeDirectory: String = NSHomeDirectory()
+        homeDirectory: String = ProcessInfo.processInfo.environment["HOME"] ?? NSHomeDirectory()
     ) throws(AWSCredentialsError) -> SharedConfigFiles {
         func expand(_ path: String) -> String {
             path.hasPrefix("~/") ? homeDirectory + path.dropFirst(1) : path
