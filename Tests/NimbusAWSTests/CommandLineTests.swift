@@ -13,7 +13,8 @@ import Glibc
 @Suite("nimbus AWS commands", .serialized)
 struct CommandLineTests {
     static var binary: URL {
-        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+            .deletingLastPathComponent()
         while !directory.path.hasSuffix("/debug") && !directory.path.hasSuffix("/release") && directory.path != "/" {
             directory = directory.deletingLastPathComponent()
         }
@@ -22,7 +23,9 @@ struct CommandLineTests {
 
     /// A user's environment: only PATH, a home with no ~/.aws, a Nimbus home, and what the test adds.
     func environment(_ home: TemporaryDirectory, _ extra: [String: String]) -> [String: String] {
-        var environment = ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin", "HOME": home.url.path]
+        var environment = [
+            "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin", "HOME": home.url.path,
+        ]
         environment["NIMBUS_HOME"] = home.path("nimbus-home")
         environment["AWS_EC2_METADATA_DISABLED"] = "true"
         for (key, value) in extra { environment[key] = value }
@@ -48,7 +51,10 @@ struct CommandLineTests {
         let outData = out.fileHandleForReading.readDataToEndOfFile()
         let errData = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+        return (
+            process.terminationStatus, String(decoding: outData, as: UTF8.self),
+            String(decoding: errData, as: UTF8.self)
+        )
     }
 
     @Test("AWS_ENDPOINT_URL=… nimbus transfer ./dir s3://bucket/prefix/ works for a new user")
@@ -60,11 +66,13 @@ struct CommandLineTests {
         let home = try TemporaryDirectory()
         for index in 0..<5 {
             try FileManager.default.createDirectory(atPath: home.path("dir/sub"), withIntermediateDirectories: true)
-            try Data("file \(index)".utf8).write(to: URL(fileURLWithPath: home.path(index < 3 ? "dir/f\(index).txt" : "dir/sub/f\(index).txt")))
+            try Data("file \(index)".utf8).write(
+                to: URL(fileURLWithPath: home.path(index < 3 ? "dir/f\(index).txt" : "dir/sub/f\(index).txt")))
         }
         // No credentials and no region: an emulator on this machine needs neither.
         let environment = environment(home, ["AWS_ENDPOINT_URL": moto.url.absoluteString])
-        let dry = try run(["transfer", home.path("dir"), "s3://\(bucket)/prefix/", "--dry-run"], environment: environment)
+        let dry = try run(
+            ["transfer", home.path("dir"), "s3://\(bucket)/prefix/", "--dry-run"], environment: environment)
         #expect(dry.status == 0, "\(dry.err)")
         #expect(dry.out.contains("(dry run) 5 files"))
         let result = try run(["transfer", home.path("dir"), "s3://\(bucket)/prefix/"], environment: environment)
@@ -93,7 +101,8 @@ struct CommandLineTests {
         var recorded = 0
         let deadline = Date().addingTimeInterval(60)
         while Date() < deadline, process.isRunning {
-            if let file = try? FileManager.default.contentsOfDirectory(at: states, includingPropertiesForKeys: nil).first,
+            if let file = try? FileManager.default.contentsOfDirectory(at: states, includingPropertiesForKeys: nil)
+                .first,
                 let data = try? Data(contentsOf: file), let state = try? JSONValue(parsing: data)
             {
                 recorded = state["parts"]?.objectValue?.count ?? state["parts"]?.arrayValue.map { $0.count / 2 } ?? 0
@@ -124,9 +133,13 @@ struct CommandLineTests {
         let moto = try await MotoServer.shared()
         let home = try TemporaryDirectory()
         try FileManager.default.createDirectory(atPath: home.path(".aws"), withIntermediateDirectories: true)
-        try Data("[default]\naws_access_key_id = AKIADEFAULT00000000\naws_secret_access_key = cli-secret-never-printed\n[ops]\naws_access_key_id = AKIAOPS000000000000\naws_secret_access_key = ops-secret-never-printed\n".utf8)
-            .write(to: URL(fileURLWithPath: home.path(".aws/credentials")))
-        try Data("[profile ops]\nregion = eu-central-1\n".utf8).write(to: URL(fileURLWithPath: home.path(".aws/config")))
+        try Data(
+            "[default]\naws_access_key_id = AKIADEFAULT00000000\naws_secret_access_key = cli-secret-never-printed\n[ops]\naws_access_key_id = AKIAOPS000000000000\naws_secret_access_key = ops-secret-never-printed\n"
+                .utf8
+        )
+        .write(to: URL(fileURLWithPath: home.path(".aws/credentials")))
+        try Data("[profile ops]\nregion = eu-central-1\n".utf8).write(
+            to: URL(fileURLWithPath: home.path(".aws/config")))
         let environment = environment(home, ["AWS_ENDPOINT_URL": moto.url.absoluteString])
         let validate = try run(["validate", "--profile", "ops"], environment: environment)
         #expect(validate.status == 0, "\(validate.err)")

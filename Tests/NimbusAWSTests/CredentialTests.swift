@@ -2,6 +2,7 @@ import Foundation
 import NimbusAWS
 import NimbusCore
 import NimbusTesting
+import Synchronization
 import Testing
 
 /// The credential chain with files and environments made by the tests, and IMDSv2 / ECS through small local
@@ -9,11 +10,13 @@ import Testing
 @Suite("Credentials")
 struct CredentialTests {
     func chain(
-        _ temporary: TemporaryDirectory, profile: String? = nil, environment: [String: String] = [:], nimbus: Bool = false
+        _ temporary: TemporaryDirectory, profile: String? = nil, environment: [String: String] = [:],
+        nimbus: Bool = false
     ) throws -> DefaultCredentialChain {
         var environment = environment
         environment["AWS_CONFIG_FILE"] = environment["AWS_CONFIG_FILE"] ?? temporary.path("config")
-        environment["AWS_SHARED_CREDENTIALS_FILE"] = environment["AWS_SHARED_CREDENTIALS_FILE"] ?? temporary.path("credentials")
+        environment["AWS_SHARED_CREDENTIALS_FILE"] =
+            environment["AWS_SHARED_CREDENTIALS_FILE"] ?? temporary.path("credentials")
         environment["AWS_EC2_METADATA_DISABLED"] = environment["AWS_EC2_METADATA_DISABLED"] ?? "true"
         return DefaultCredentialChain(
             explicitProfile: profile, environment: environment,
@@ -28,9 +31,15 @@ struct CredentialTests {
     @Test("Environment variables come first")
     func environment() async throws {
         let temporary = try TemporaryDirectory()
-        try write("[default]\naws_access_key_id = AKIAFROMFILE0000000\naws_secret_access_key = filesecret-123456\n", to: temporary.path("credentials"))
+        try write(
+            "[default]\naws_access_key_id = AKIAFROMFILE0000000\naws_secret_access_key = filesecret-123456\n",
+            to: temporary.path("credentials"))
         let credentials = try await chain(
-            temporary, environment: ["AWS_ACCESS_KEY_ID": "AKIAFROMENV00000000", "AWS_SECRET_ACCESS_KEY": "envsecret-1234567", "AWS_SESSION_TOKEN": "token-abcdefgh"]
+            temporary,
+            environment: [
+                "AWS_ACCESS_KEY_ID": "AKIAFROMENV00000000", "AWS_SECRET_ACCESS_KEY": "envsecret-1234567",
+                "AWS_SESSION_TOKEN": "token-abcdefgh",
+            ]
         ).credentials()
         #expect(credentials.accessKeyID == "AKIAFROMENV00000000")
         #expect(credentials.sessionToken == "token-abcdefgh")
@@ -51,13 +60,19 @@ struct CredentialTests {
         #expect(dev.accessKeyID == "AKIADEV000000000000")
         #expect(dev.source.contains("profile dev"))
         let files = try SharedConfigFiles.load(
-            environment: ["AWS_CONFIG_FILE": temporary.path("config"), "AWS_SHARED_CREDENTIALS_FILE": temporary.path("credentials")])
+            environment: [
+                "AWS_CONFIG_FILE": temporary.path("config"),
+                "AWS_SHARED_CREDENTIALS_FILE": temporary.path("credentials"),
+            ])
         #expect(files.profile("dev")?["region"] == "eu-west-3")
         #expect(files.profile("dev")?["s3.addressing_style"] == "path")
         let client = try AWSClient(
             configuration: AWSConfiguration(
                 profile: "dev",
-                environment: ["AWS_CONFIG_FILE": temporary.path("config"), "AWS_SHARED_CREDENTIALS_FILE": temporary.path("credentials")]))
+                environment: [
+                    "AWS_CONFIG_FILE": temporary.path("config"),
+                    "AWS_SHARED_CREDENTIALS_FILE": temporary.path("credentials"),
+                ]))
         #expect(client.region == "eu-west-3")
         #expect(client.addressingStyle == .path)
     }
@@ -78,7 +93,9 @@ struct CredentialTests {
     @Test("An unknown profile lists the known ones")
     func unknownProfile() async throws {
         let temporary = try TemporaryDirectory()
-        try write("[default]\naws_access_key_id = AKIADEFAULT00000000\naws_secret_access_key = default-secret-1\n[staging]\naws_access_key_id = AKIASTAGING00000000\naws_secret_access_key = staging-secret\n", to: temporary.path("credentials"))
+        try write(
+            "[default]\naws_access_key_id = AKIADEFAULT00000000\naws_secret_access_key = default-secret-1\n[staging]\naws_access_key_id = AKIASTAGING00000000\naws_secret_access_key = staging-secret\n",
+            to: temporary.path("credentials"))
         do {
             _ = try await chain(temporary, profile: "stagin").credentials()
             Issue.record("expected an error")
@@ -93,10 +110,16 @@ struct CredentialTests {
     func credentialProcess() async throws {
         let temporary = try TemporaryDirectory()
         let script = temporary.path("creds.sh")
-        try write("#!/bin/sh\necho '{\"Version\": 1, \"AccessKeyId\": \"AKIAPROCESS00000000\", \"SecretAccessKey\": \"process-secret-1\", \"SessionToken\": \"process-token-1\", \"Expiration\": \"2099-01-01T00:00:00Z\"}'\n", to: script)
+        try write(
+            "#!/bin/sh\necho '{\"Version\": 1, \"AccessKeyId\": \"AKIAPROCESS00000000\", \"SecretAccessKey\": \"process-secret-1\", \"SessionToken\": \"process-token-1\", \"Expiration\": \"2099-01-01T00:00:00Z\"}'\n",
+            to: script)
         let expired = temporary.path("expired.sh")
-        try write("#!/bin/sh\necho '{\"Version\": 1, \"AccessKeyId\": \"AKIAEXPIRED00000000\", \"SecretAccessKey\": \"expired-secret-1\", \"Expiration\": \"2001-01-01T00:00:00Z\"}'\n", to: expired)
-        try write("[profile proc]\ncredential_process = sh \(script)\n[profile old]\ncredential_process = sh \(expired)\n", to: temporary.path("config"))
+        try write(
+            "#!/bin/sh\necho '{\"Version\": 1, \"AccessKeyId\": \"AKIAEXPIRED00000000\", \"SecretAccessKey\": \"expired-secret-1\", \"Expiration\": \"2001-01-01T00:00:00Z\"}'\n",
+            to: expired)
+        try write(
+            "[profile proc]\ncredential_process = sh \(script)\n[profile old]\ncredential_process = sh \(expired)\n",
+            to: temporary.path("config"))
         let credentials = try await chain(temporary, profile: "proc").credentials()
         #expect(credentials.accessKeyID == "AKIAPROCESS00000000")
         #expect(credentials.sessionToken == "process-token-1")
@@ -113,9 +136,15 @@ struct CredentialTests {
     func assumeRole() async throws {
         let moto = try await MotoServer.shared()
         let temporary = try TemporaryDirectory()
-        try write("[base]\naws_access_key_id = AKIABASE00000000000\naws_secret_access_key = base-secret-123\n", to: temporary.path("credentials"))
-        try write("[profile deploy]\nrole_arn = arn:aws:iam::123456789012:role/deploy\nsource_profile = base\nrole_session_name = nimbus-chain\nregion = us-east-1\n", to: temporary.path("config"))
-        let credentials = try await chain(temporary, profile: "deploy", environment: ["AWS_ENDPOINT_URL": moto.url.absoluteString]).credentials()
+        try write(
+            "[base]\naws_access_key_id = AKIABASE00000000000\naws_secret_access_key = base-secret-123\n",
+            to: temporary.path("credentials"))
+        try write(
+            "[profile deploy]\nrole_arn = arn:aws:iam::123456789012:role/deploy\nsource_profile = base\nrole_session_name = nimbus-chain\nregion = us-east-1\n",
+            to: temporary.path("config"))
+        let credentials = try await chain(
+            temporary, profile: "deploy", environment: ["AWS_ENDPOINT_URL": moto.url.absoluteString]
+        ).credentials()
         #expect(credentials.source == "AssumeRole arn:aws:iam::123456789012:role/deploy")
         #expect(credentials.sessionToken?.isEmpty == false)
         #expect(credentials.expiration.map { $0 > Date() } == true)
@@ -123,7 +152,10 @@ struct CredentialTests {
         let client = try AWSClient(
             configuration: AWSConfiguration(
                 profile: "deploy",
-                environment: ["AWS_ENDPOINT_URL": moto.url.absoluteString, "AWS_CONFIG_FILE": temporary.path("config"), "AWS_SHARED_CREDENTIALS_FILE": temporary.path("credentials")]))
+                environment: [
+                    "AWS_ENDPOINT_URL": moto.url.absoluteString, "AWS_CONFIG_FILE": temporary.path("config"),
+                    "AWS_SHARED_CREDENTIALS_FILE": temporary.path("credentials"),
+                ]))
         let identity = try await client.call("sts", "GetCallerIdentity")
         #expect(identity["Arn"]?.stringValue?.contains("assumed-role/deploy/nimbus-chain") == true)
     }
@@ -132,7 +164,12 @@ struct CredentialTests {
     func nimbusFile() async throws {
         let temporary = try TemporaryDirectory()
         let file = NimbusCredentialsFile(home: temporary.url)
-        try file.store(profile: "vault", settings: ["aws_access_key_id": "AKIAVAULT0000000000", "aws_secret_access_key": "vault-secret-do-not-leak", "region": "ap-south-1"])
+        try file.store(
+            profile: "vault",
+            settings: [
+                "aws_access_key_id": "AKIAVAULT0000000000", "aws_secret_access_key": "vault-secret-do-not-leak",
+                "region": "ap-south-1",
+            ])
         let text = try String(contentsOf: file.path, encoding: .utf8)
         #expect(!text.contains("vault-secret-do-not-leak"))
         #expect(text.contains("enc:v1:"))
@@ -141,7 +178,9 @@ struct CredentialTests {
         let credentials = try await chain(temporary, profile: "vault", nimbus: true).credentials()
         #expect(credentials.secretAccessKey == "vault-secret-do-not-leak")
         // A secret written in plain text is refused, naming the file and line.
-        try write("profiles:\n  plain:\n    aws_access_key_id: AKIAPLAIN0000000000\n    aws_secret_access_key: not-encrypted\n", to: file.path.path)
+        try write(
+            "profiles:\n  plain:\n    aws_access_key_id: AKIAPLAIN0000000000\n    aws_secret_access_key: not-encrypted\n",
+            to: file.path.path)
         do {
             _ = try file.profiles()
             Issue.record("expected an error")
@@ -153,16 +192,24 @@ struct CredentialTests {
     @Test("ECS container credentials from the container endpoint")
     func container() async throws {
         let server = try await ScriptedHTTPServer { request in
-            guard request.uri == "/v2/credentials/abc", request.headers.contains(where: { $0.0.lowercased() == "authorization" && $0.1 == "Bearer ecs-token" }) else {
+            guard request.uri == "/v2/credentials/abc",
+                request.headers.contains(where: { $0.0.lowercased() == "authorization" && $0.1 == "Bearer ecs-token" })
+            else {
                 return .init(status: 403)
             }
-            return .init(body: #"{"AccessKeyId":"AKIAECS000000000000","SecretAccessKey":"ecs-secret-12345","Token":"ecs-session-token","Expiration":"2099-01-01T00:00:00Z"}"#)
+            return .init(
+                body:
+                    #"{"AccessKeyId":"AKIAECS000000000000","SecretAccessKey":"ecs-secret-12345","Token":"ecs-session-token","Expiration":"2099-01-01T00:00:00Z"}"#
+            )
         }
         defer { Task { await server.stop() } }
         let temporary = try TemporaryDirectory()
         let credentials = try await chain(
             temporary,
-            environment: ["AWS_CONTAINER_CREDENTIALS_FULL_URI": server.url + "/v2/credentials/abc", "AWS_CONTAINER_AUTHORIZATION_TOKEN": "Bearer ecs-token"]
+            environment: [
+                "AWS_CONTAINER_CREDENTIALS_FULL_URI": server.url + "/v2/credentials/abc",
+                "AWS_CONTAINER_AUTHORIZATION_TOKEN": "Bearer ecs-token",
+            ]
         ).credentials()
         #expect(credentials.accessKeyID == "AKIAECS000000000000")
         #expect(credentials.sessionToken == "ecs-session-token")
@@ -175,11 +222,18 @@ struct CredentialTests {
             case ("PUT", "/latest/api/token"):
                 return .init(body: "imds-session-token")
             case (_, let uri) where uri.hasPrefix("/latest/meta-data/"):
-                guard request.headers.contains(where: { $0.0.lowercased() == "x-aws-ec2-metadata-token" && $0.1 == "imds-session-token" }) else {
+                guard
+                    request.headers.contains(where: {
+                        $0.0.lowercased() == "x-aws-ec2-metadata-token" && $0.1 == "imds-session-token"
+                    })
+                else {
                     return .init(status: 401)
                 }
                 if uri == "/latest/meta-data/iam/security-credentials/" { return .init(body: "web-role") }
-                return .init(body: #"{"Code":"Success","AccessKeyId":"AKIAIMDS00000000000","SecretAccessKey":"imds-secret-1234","Token":"imds-token","Expiration":"2099-01-01T00:00:00Z"}"#)
+                return .init(
+                    body:
+                        #"{"Code":"Success","AccessKeyId":"AKIAIMDS00000000000","SecretAccessKey":"imds-secret-1234","Token":"imds-token","Expiration":"2099-01-01T00:00:00Z"}"#
+                )
             default:
                 return .init(status: 404)
             }
@@ -187,7 +241,8 @@ struct CredentialTests {
         defer { Task { await server.stop() } }
         let temporary = try TemporaryDirectory()
         let credentials = try await chain(
-            temporary, environment: ["AWS_EC2_METADATA_SERVICE_ENDPOINT": server.url, "AWS_EC2_METADATA_DISABLED": "false"]
+            temporary,
+            environment: ["AWS_EC2_METADATA_SERVICE_ENDPOINT": server.url, "AWS_EC2_METADATA_DISABLED": "false"]
         ).credentials()
         #expect(credentials.accessKeyID == "AKIAIMDS00000000000")
         #expect(credentials.source == "IMDSv2 role web-role")
@@ -216,8 +271,8 @@ final class CallCounter: CredentialProvider {
     var calls: Int { count.withLock { $0 } }
     func credentials() async throws -> AWSCredentials {
         count.withLock { $0 += 1 }
-        return AWSCredentials(accessKeyID: "AKIACOUNTER00000000", secretAccessKey: "counter-secret-1", expiration: Date().addingTimeInterval(lifetime))
+        return AWSCredentials(
+            accessKeyID: "AKIACOUNTER00000000", secretAccessKey: "counter-secret-1",
+            expiration: Date().addingTimeInterval(lifetime))
     }
 }
-
-import Synchronization

@@ -29,7 +29,9 @@ struct ProtocolConformanceTests {
 
     /// Runs every case of one protocol file in one direction.
     static func run(_ file: String, _ direction: Direction, legacy: Bool = false) throws -> Outcome {
-        let path = legacy ? "protocols/botocore/legacy/\(direction)/\(file).json" : "protocols/botocore/\(direction)/\(file).json"
+        let path =
+            legacy
+            ? "protocols/botocore/legacy/\(direction)/\(file).json" : "protocols/botocore/\(direction)/\(file).json"
         let suites = try OrderedJSON(parsing: [UInt8](try Data(contentsOf: Conformance.url(path))))
         let ignored = legacy ? (cases: Set<String>(), suites: Set<String>()) : try ignoreList(file, direction)
         var outcome = Outcome()
@@ -89,7 +91,9 @@ struct ProtocolConformanceTests {
             guard let actual = request.header(name) else { return "header \(name) missing" }
             // Content-Type compares by media type: botocore sends `; charset=utf-8` with form bodies, as AWS
             // accepts, while the newer suites list the bare type.
-            if name.lowercased() == "content-type", actual.split(separator: ";").first == value.stringValue?.split(separator: ";").first {
+            if name.lowercased() == "content-type",
+                actual.split(separator: ";").first == value.stringValue?.split(separator: ";").first
+            {
                 continue
             }
             if actual != value.stringValue { return "header \(name): '\(actual)' != '\(value.stringValue ?? "")'" }
@@ -102,7 +106,8 @@ struct ProtocolConformanceTests {
         }
         if let host = expected["host"]?.stringValue {
             let endpoint = URL(string: suite["clientEndpoint"]?.stringValue ?? "https://example.com")!
-            let actualHost = (request.hostPrefix ?? "") + (endpoint.host ?? "") + (endpoint.path == "/" ? "" : endpoint.path)
+            let actualHost =
+                (request.hostPrefix ?? "") + (endpoint.host ?? "") + (endpoint.path == "/" ? "" : endpoint.path)
             if actualHost != host { return "host \(actualHost) != \(host)" }
         }
         let expectedBody = expected["body"]?.stringValue ?? ""
@@ -202,7 +207,9 @@ struct ProtocolConformanceTests {
         #expect(rate >= 0.95, "\(report)")
     }
 
-    @Test("botocore legacy protocol suites", arguments: ["query", "ec2", "json", "rest-json", "rest-xml"], Direction.allCases)
+    @Test(
+        "botocore legacy protocol suites", arguments: ["query", "ec2", "json", "rest-json", "rest-xml"],
+        Direction.allCases)
     func legacy(_ file: String, direction: Direction) throws {
         let outcome = try Self.run(file, direction, legacy: true)
         let total = outcome.passed.count + outcome.failed.count

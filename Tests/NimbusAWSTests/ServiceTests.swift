@@ -18,7 +18,8 @@ struct ServiceTests {
         #expect(identity["Account"]?.stringValue?.count == 12)
         #expect(identity["Arn"]?.stringValue?.hasPrefix("arn:aws:") == true)
         let role = try await aws.call(
-            "sts", "AssumeRole", ["RoleArn": "arn:aws:iam::123456789012:role/deployer", "RoleSessionName": "nimbus-test"])
+            "sts", "AssumeRole",
+            ["RoleArn": "arn:aws:iam::123456789012:role/deployer", "RoleSessionName": "nimbus-test"])
         #expect(role["Credentials"]?["AccessKeyId"]?.stringValue?.isEmpty == false)
         #expect(role["Credentials"]?["Expiration"]?.stringValue?.hasSuffix("Z") == true)
         #expect(role["AssumedRoleUser"]?["Arn"]?.stringValue?.contains("deployer/nimbus-test") == true)
@@ -33,7 +34,8 @@ struct ServiceTests {
         #expect(buckets["Buckets"]?.arrayValue?.contains { $0["Name"]?.stringValue == bucket } == true)
 
         _ = try await aws.call(
-            "s3", "PutObject", ["Bucket": .string(bucket), "Key": "dir/hello.txt", "Body": "hello, moto", "ContentType": "text/plain"])
+            "s3", "PutObject",
+            ["Bucket": .string(bucket), "Key": "dir/hello.txt", "Body": "hello, moto", "ContentType": "text/plain"])
         let object = try await aws.call("s3", "GetObject", ["Bucket": .string(bucket), "Key": "dir/hello.txt"])
         #expect(object["Body"]?.stringValue.flatMap { Data(base64Encoded: $0) } == Data("hello, moto".utf8))
         #expect(object["ContentType"]?.stringValue == "text/plain")
@@ -41,12 +43,14 @@ struct ServiceTests {
         #expect(head["ContentLength"]?.intValue == 11)
 
         _ = try await aws.call(
-            "s3", "CopyObject", ["Bucket": .string(bucket), "Key": "copy.txt", "CopySource": .string("\(bucket)/dir/hello.txt")])
+            "s3", "CopyObject",
+            ["Bucket": .string(bucket), "Key": "copy.txt", "CopySource": .string("\(bucket)/dir/hello.txt")])
         let copied = try await aws.call("s3", "HeadObject", ["Bucket": .string(bucket), "Key": "copy.txt"])
         #expect(copied["ETag"] == head["ETag"])
 
         // Presigned GET works without any signing headers.
-        let url = try await aws.presign("s3", "GetObject", ["Bucket": .string(bucket), "Key": "dir/hello.txt"], expires: 300)
+        let url = try await aws.presign(
+            "s3", "GetObject", ["Bucket": .string(bucket), "Key": "dir/hello.txt"], expires: 300)
         #expect(url.query?.contains("X-Amz-Signature=") == true)
         let (data, response) = try await URLSession.shared.data(from: url)
         #expect((response as? HTTPURLResponse)?.statusCode == 200)
@@ -84,14 +88,19 @@ struct ServiceTests {
             let body = String(repeating: number == 1 ? "a" : "b", count: number == 1 ? 5 << 20 : 1000)
             let etag = try await aws.execute(
                 "s3", "UploadPart",
-                OrderedJSON(["Bucket": .string(bucket), "Key": "big", "UploadId": .string(uploadID), "PartNumber": .int(number)]),
+                OrderedJSON([
+                    "Bucket": .string(bucket), "Key": "big", "UploadId": .string(uploadID), "PartNumber": .int(number),
+                ]),
                 payload: .init(string: body)
             ) { head, _, _ in head.header("ETag") }
             parts.append(["ETag": .string(try #require(etag)), "PartNumber": .int(number)])
         }
         _ = try await aws.call(
             "s3", "CompleteMultipartUpload",
-            ["Bucket": .string(bucket), "Key": "big", "UploadId": .string(uploadID), "MultipartUpload": ["Parts": .array(parts)]])
+            [
+                "Bucket": .string(bucket), "Key": "big", "UploadId": .string(uploadID),
+                "MultipartUpload": ["Parts": .array(parts)],
+            ])
         let head = try await aws.call("s3", "HeadObject", ["Bucket": .string(bucket), "Key": "big"])
         #expect(head["ContentLength"]?.intValue == (5 << 20) + 1000)
         #expect(head["ETag"]?.stringValue?.hasSuffix("-2\"") == true)
@@ -103,7 +112,8 @@ struct ServiceTests {
         let bucket = uniqueName("nimbus-pages")
         _ = try await aws.call("s3", "CreateBucket", ["Bucket": .string(bucket)])
         for index in 0..<7 {
-            _ = try await aws.call("s3", "PutObject", ["Bucket": .string(bucket), "Key": .string("k\(index)"), "Body": "x"])
+            _ = try await aws.call(
+                "s3", "PutObject", ["Bucket": .string(bucket), "Key": .string("k\(index)"), "Body": "x"])
         }
         var pages = 0
         var keys: [String] = []
@@ -123,28 +133,38 @@ struct ServiceTests {
         let images = try await aws.call("ec2", "DescribeImages", ["Owners": ["amazon"]])
         let image = try #require(images["Images"]?.arrayValue?.first?["ImageId"]?.stringValue)
         let run = try await aws.call(
-            "ec2", "RunInstances", ["ImageId": .string(image), "MinCount": 2, "MaxCount": 2, "InstanceType": "t3.micro"])
+            "ec2", "RunInstances",
+            ["ImageId": .string(image), "MinCount": 2, "MaxCount": 2, "InstanceType": "t3.micro"])
         let ids = run["Instances"]?.arrayValue?.compactMap { $0["InstanceId"]?.stringValue } ?? []
         #expect(ids.count == 2)
-        let described = try await aws.call("ec2", "DescribeInstances", ["InstanceIds": .array(ids.map(JSONValue.string))])
+        let described = try await aws.call(
+            "ec2", "DescribeInstances", ["InstanceIds": .array(ids.map(JSONValue.string))])
         let states = described["Reservations"]?.arrayValue?.flatMap { $0["Instances"]?.arrayValue ?? [] }.compactMap {
             $0["State"]?["Name"]?.stringValue
         }
         #expect(states == ["running", "running"])
         let stopped = try await aws.call("ec2", "StopInstances", ["InstanceIds": .array(ids.map(JSONValue.string))])
-        #expect(stopped["StoppingInstances"]?.arrayValue?.allSatisfy { $0["CurrentState"]?["Name"]?.stringValue == "stopping" || $0["CurrentState"]?["Name"]?.stringValue == "stopped" } == true)
+        #expect(
+            stopped["StoppingInstances"]?.arrayValue?.allSatisfy {
+                $0["CurrentState"]?["Name"]?.stringValue == "stopping"
+                    || $0["CurrentState"]?["Name"]?.stringValue == "stopped"
+            } == true)
     }
 
     @Test("IAM roles and policies")
     func iam() async throws {
         let aws = try motoClient(try await MotoServer.shared())
         let name = uniqueName("nimbus-role")
-        let trust = #"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#
-        let created = try await aws.call("iam", "CreateRole", ["RoleName": .string(name), "AssumeRolePolicyDocument": .string(trust)])
+        let trust =
+            #"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#
+        let created = try await aws.call(
+            "iam", "CreateRole", ["RoleName": .string(name), "AssumeRolePolicyDocument": .string(trust)])
         #expect(created["Role"]?["Arn"]?.stringValue?.hasSuffix("role/\(name)") == true)
-        let policy = #"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}"#
+        let policy =
+            #"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}"#
         _ = try await aws.call(
-            "iam", "PutRolePolicy", ["RoleName": .string(name), "PolicyName": "read", "PolicyDocument": .string(policy)])
+            "iam", "PutRolePolicy",
+            ["RoleName": .string(name), "PolicyName": "read", "PolicyDocument": .string(policy)])
         let policies = try await aws.call("iam", "ListRolePolicies", ["RoleName": .string(name)])
         #expect(policies["PolicyNames"] == ["read"])
         let managed = try await aws.call(
@@ -170,13 +190,22 @@ struct ServiceTests {
             "dynamodb", "CreateTable",
             [
                 "TableName": .string(table), "BillingMode": "PAY_PER_REQUEST",
-                "AttributeDefinitions": [["AttributeName": "pk", "AttributeType": "S"], ["AttributeName": "sk", "AttributeType": "N"]],
-                "KeySchema": [["AttributeName": "pk", "KeyType": "HASH"], ["AttributeName": "sk", "KeyType": "RANGE"]],
+                "AttributeDefinitions": [
+                    ["AttributeName": "pk", "AttributeType": "S"], ["AttributeName": "sk", "AttributeType": "N"],
+                ],
+                "KeySchema": [
+                    ["AttributeName": "pk", "KeyType": "HASH"], ["AttributeName": "sk", "KeyType": "RANGE"],
+                ],
             ])
         for index in 1...3 {
             _ = try await aws.call(
                 "dynamodb", "PutItem",
-                ["TableName": .string(table), "Item": ["pk": ["S": "user#1"], "sk": ["N": .string("\(index)")], "note": ["S": .string("n\(index)")]]])
+                [
+                    "TableName": .string(table),
+                    "Item": [
+                        "pk": ["S": "user#1"], "sk": ["N": .string("\(index)")], "note": ["S": .string("n\(index)")],
+                    ],
+                ])
         }
         let result = try await aws.call(
             "dynamodb", "Query",
@@ -195,7 +224,8 @@ struct ServiceTests {
         let url = try #require(queue["QueueUrl"]?.stringValue)
         let sent = try await aws.call("sqs", "SendMessage", ["QueueUrl": .string(url), "MessageBody": "hello queue"])
         #expect(sent["MessageId"]?.stringValue?.isEmpty == false)
-        let received = try await aws.call("sqs", "ReceiveMessage", ["QueueUrl": .string(url), "MaxNumberOfMessages": 1])
+        let received = try await aws.call(
+            "sqs", "ReceiveMessage", ["QueueUrl": .string(url), "MaxNumberOfMessages": 1])
         #expect(received["Messages"]?[0]?["Body"]?.stringValue == "hello queue")
     }
 
@@ -216,8 +246,14 @@ struct ServiceTests {
         let now = Int(Date().timeIntervalSince1970 * 1000)
         _ = try await aws.call(
             "logs", "PutLogEvents",
-            ["logGroupName": .string(group), "logStreamName": "s1", "logEvents": [["timestamp": .int(now), "message": "first"], ["timestamp": .int(now + 1), "message": "second"]]])
-        let events = try await aws.call("logs", "GetLogEvents", ["logGroupName": .string(group), "logStreamName": "s1", "startFromHead": true])
+            [
+                "logGroupName": .string(group), "logStreamName": "s1",
+                "logEvents": [
+                    ["timestamp": .int(now), "message": "first"], ["timestamp": .int(now + 1), "message": "second"],
+                ],
+            ])
+        let events = try await aws.call(
+            "logs", "GetLogEvents", ["logGroupName": .string(group), "logStreamName": "s1", "startFromHead": true])
         #expect(events["events"]?.arrayValue?.compactMap { $0["message"]?.stringValue } == ["first", "second"])
     }
 
@@ -245,7 +281,8 @@ struct ServiceTests {
             #expect(error.message.contains("'Key'"))
         }
         do {
-            _ = try await aws.call("dynamodb", "CreateTable", ["TableName": 5, "KeySchema": [], "AttributeDefinitions": []])
+            _ = try await aws.call(
+                "dynamodb", "CreateTable", ["TableName": 5, "KeySchema": [], "AttributeDefinitions": []])
         } catch let error as AWSModelError {
             #expect(error.kind == .wrongType)
             #expect(error.message.contains("'TableName' should be a string but is the number 5"))
@@ -258,10 +295,13 @@ struct ServiceTests {
         }
     }
 
-    @Test("Every bundled service model loads, with paginators", arguments: [
-        "sts", "s3", "ec2", "iam", "lambda", "dynamodb", "sqs", "sns", "cloudformation", "logs", "cloudwatch", "rds",
-        "kms", "ssm", "secretsmanager", "ecs", "eks", "elbv2", "autoscaling", "route53",
-    ])
+    @Test(
+        "Every bundled service model loads, with paginators",
+        arguments: [
+            "sts", "s3", "ec2", "iam", "lambda", "dynamodb", "sqs", "sns", "cloudformation", "logs", "cloudwatch",
+            "rds",
+            "kms", "ssm", "secretsmanager", "ecs", "eks", "elbv2", "autoscaling", "route53",
+        ])
     func models(_ service: String) throws {
         let model = try ModelCatalog.model(service)
         #expect(model.operations.count > 5)

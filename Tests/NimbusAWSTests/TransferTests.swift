@@ -3,6 +3,7 @@ import Foundation
 import NimbusAWS
 import NimbusCore
 import NimbusTesting
+import Synchronization
 import Testing
 
 #if canImport(Glibc)
@@ -42,7 +43,8 @@ struct TransferTests {
         #expect(keys.count == 1000)
         #expect(keys.contains { $0["Key"]?.stringValue == "data/d7/f417.txt" })
 
-        let copy = try await manager.transfer(from: .s3(bucket: bucket, key: "data/"), to: .s3(bucket: bucket, key: "copy/"))
+        let copy = try await manager.transfer(
+            from: .s3(bucket: bucket, key: "data/"), to: .s3(bucket: bucket, key: "copy/"))
         #expect(copy.plan.items.count == 1000)
 
         let target = temporary.path("back")
@@ -52,7 +54,8 @@ struct TransferTests {
             let back = try Data(contentsOf: URL(fileURLWithPath: "\(target)/d\(index % 10)/f\(index).txt"))
             #expect(original == back)
         }
-        let downloaded = FileManager.default.enumerator(atPath: target)?.allObjects.compactMap { $0 as? String }.filter { $0.hasSuffix(".txt") }
+        let downloaded = FileManager.default.enumerator(atPath: target)?.allObjects.compactMap { $0 as? String }.filter
+        { $0.hasSuffix(".txt") }
         #expect(downloaded?.count == 1000)
     }
 
@@ -63,12 +66,17 @@ struct TransferTests {
         let temporary = try TemporaryDirectory()
         for name in ["a.csv", "b.csv", "c.log", "sub/d.csv", "sub/e.tmp"] {
             let path = temporary.path("src/\(name)")
-            try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(
+                atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
             try Data(name.utf8).write(to: URL(fileURLWithPath: path))
         }
-        let dry = TransferManager(client: aws, options: TransferOptions(filter: TransferFilter(exclude: ["*.tmp", "*.log"]), dryRun: true))
+        let dry = TransferManager(
+            client: aws, options: TransferOptions(filter: TransferFilter(exclude: ["*.tmp", "*.log"]), dryRun: true))
         let plan = try await dry.transfer(from: .local(temporary.path("src")), to: .s3(bucket: bucket, key: "f"))
-        #expect(plan.plan.items.map { $0.destination.description }.sorted() == ["s3://\(bucket)/f/a.csv", "s3://\(bucket)/f/b.csv", "s3://\(bucket)/f/sub/d.csv"])
+        #expect(
+            plan.plan.items.map { $0.destination.description }.sorted() == [
+                "s3://\(bucket)/f/a.csv", "s3://\(bucket)/f/b.csv", "s3://\(bucket)/f/sub/d.csv",
+            ])
         let afterDryRun = try await aws.call("s3", "ListObjectsV2", ["Bucket": .string(bucket)])
         #expect(afterDryRun["KeyCount"]?.intValue == 0)
 
@@ -100,7 +108,8 @@ struct TransferTests {
         let growth = peakRSS() - rssBefore
         #expect(growth < 150 << 20, "peak RSS grew by \(growth >> 20) MiB for a 200 MiB transfer")
 
-        let copy = try await manager.transfer(from: .s3(bucket: bucket, key: "big/large.bin"), to: .s3(bucket: bucket, key: "copied.bin"))
+        let copy = try await manager.transfer(
+            from: .s3(bucket: bucket, key: "big/large.bin"), to: .s3(bucket: bucket, key: "copied.bin"))
         #expect(copy.bytes == size)
         let copiedHead = try await aws.call("s3", "HeadObject", ["Bucket": .string(bucket), "Key": "copied.bin"])
         #expect(copiedHead["ContentLength"]?.intValue == size)
@@ -114,8 +123,6 @@ final class ProgressCounter: Sendable {
     }
     var finishedItems: Int { finished.withLock { $0 } }
 }
-
-import Synchronization
 
 /// Writes `size` pseudo-random bytes a megabyte at a time; returns their SHA-256.
 func writeRandomFile(_ path: String, size: Int) throws -> String {

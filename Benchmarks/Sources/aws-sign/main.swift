@@ -17,19 +17,24 @@ let start = Date(timeIntervalSince1970: 1_714_550_400)
 var checksum = 0
 // Warm up caches and the signing key.
 for index in 0..<1000 {
-    checksum &+= SigV4Signer.sign(
-        method: "POST", path: "/", query: "", headers: headers, body: body, credentials: credentials,
-        date: start.addingTimeInterval(Double(index % 60)), options: options
-    ).signature.utf8.count
+    checksum &+=
+        SigV4Signer.sign(
+            method: "POST", path: "/", query: "", headers: headers, body: body, credentials: credentials,
+            date: start.addingTimeInterval(Double(index % 60)), options: options
+        ).signature.utf8.count
 }
 let clock = ContinuousClock()
 let began = clock.now
 for index in 0..<count {
-    checksum &+= SigV4Signer.sign(
-        method: "POST", path: "/", query: "", headers: headers, body: body, credentials: credentials,
-        date: start.addingTimeInterval(Double(index % 60)), options: options
-    ).signature.utf8.count
+    checksum &+=
+        SigV4Signer.sign(
+            method: "POST", path: "/", query: "", headers: headers, body: body, credentials: credentials,
+            date: start.addingTimeInterval(Double(index % 60)), options: options
+        ).signature.utf8.count
 }
 let elapsed = clock.now - began
 let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-print(String(format: "{\"signatures\": %d, \"seconds\": %.4f, \"per_second\": %.0f, \"check\": %d}", count, seconds, Double(count) / seconds, checksum))
+print(
+    String(
+        format: "{\"signatures\": %d, \"seconds\": %.4f, \"per_second\": %.0f, \"check\": %d}", count, seconds,
+        Double(count) / seconds, checksum))

@@ -29,7 +29,8 @@ public struct AWSConfiguration: Sendable {
 
     public init(
         profile: String? = nil, region: String? = nil, credentials: (any CredentialProvider)? = nil,
-        environment: [String: String] = ProcessInfo.processInfo.environment, homeDirectory: String = ProcessInfo.processInfo.environment["HOME"] ?? NSHomeDirectory(),
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        homeDirectory: String = ProcessInfo.processInfo.environment["HOME"] ?? NSHomeDirectory(),
         nimbusHome: URL? = nil, retry: RetryConfiguration? = nil, s3AddressingStyle: S3AddressingStyle? = nil,
         timeout: TimeAmount = .seconds(300)
     ) {
@@ -103,7 +104,9 @@ public final class AWSClient: Sendable {
             }
         }
         let profile = files.profile(profileName)
-        let nimbusProfile = try? configuration.nimbusHome.flatMap { try NimbusCredentialsFile(home: $0).profiles()[profileName] }
+        let nimbusProfile = try? configuration.nimbusHome.flatMap {
+            try NimbusCredentialsFile(home: $0).profiles()[profileName]
+        }
 
         var region: String?
         var regionSource = "none"
@@ -152,7 +155,9 @@ public final class AWSClient: Sendable {
     /// Calls `operation` of `service` with JSON parameters and returns the parsed output.
     ///
     /// Timestamps in the output are ISO 8601 text and blobs are base64 text.
-    public func call(_ service: String, _ operation: String, _ input: JSONValue = .object([:])) async throws
+    public func call(
+        _ service: String, _ operation: String, _ input: JSONValue = .object([:])
+    ) async throws
         -> JSONValue
     {
         try await call(service, operation, OrderedJSON(input))
@@ -188,7 +193,10 @@ public final class AWSClient: Sendable {
                 let credentials = try await credentials(for: prepared.endpoint)
                 let request = sign(prepared, credentials: credentials, date: clock.now)
                 logger.debug(
-                    "aws request", metadata: ["service": "\(service)", "operation": "\(prepared.operation.name)", "attempt": "\(attempt)"])
+                    "aws request",
+                    metadata: [
+                        "service": "\(service)", "operation": "\(prepared.operation.name)", "attempt": "\(attempt)",
+                    ])
                 let response: HTTPClientResponse
                 do {
                     response = try await httpClient.execute(request, timeout: timeout, logger: logger)
@@ -201,10 +209,12 @@ public final class AWSClient: Sendable {
                     status: Int(response.status.code), headers: response.headers.map { ($0.name, $0.value) })
                 if head.status >= 300 && !(head.status == 304) {
                     let body = try await response.body.collect(upTo: 1 << 24)
-                    let error = parser.parseError(RawResponse(status: head.status, headers: head.headers, body: Array(buffer: body)))
+                    let error = parser.parseError(
+                        RawResponse(status: head.status, headers: head.headers, body: Array(buffer: body)))
                     if AWSError.clockSkewCodes.contains(error.code), let dateText = head.header("Date"),
                         let serverTime = Timestamps.parse(dateText),
-                        clock.adjust(serverDate: Date(timeIntervalSince1970: serverTime)), attempt < retryStrategy.configuration.maxAttempts
+                        clock.adjust(serverDate: Date(timeIntervalSince1970: serverTime)),
+                        attempt < retryStrategy.configuration.maxAttempts
                     {
                         logger.info("correcting for clock skew", metadata: ["offset_seconds": "\(Int(clock.current))"])
                         continue
@@ -219,7 +229,10 @@ public final class AWSClient: Sendable {
                 retried = true
                 logger.info(
                     "retrying aws request",
-                    metadata: ["operation": "\(prepared.operation.name)", "attempt": "\(attempt)", "error": "\(SecretRedactor.redact("\(error)"))"])
+                    metadata: [
+                        "operation": "\(prepared.operation.name)", "attempt": "\(attempt)",
+                        "error": "\(SecretRedactor.redact("\(error)"))",
+                    ])
                 try await Task.sleep(for: delay)
             }
         }
@@ -231,7 +244,9 @@ public final class AWSClient: Sendable {
     }
 
     /// A presigned URL for an operation (S3 GetObject, PutObject), valid for `expires` seconds.
-    public func presign(_ service: String, _ operation: String, _ input: JSONValue, expires: Int = 3600) async throws
+    public func presign(
+        _ service: String, _ operation: String, _ input: JSONValue, expires: Int = 3600
+    ) async throws
         -> URL
     {
         let prepared = try prepare(service, operation, OrderedJSON(input), payload: nil, extraHeaders: [])
@@ -286,7 +301,9 @@ public final class AWSClient: Sendable {
             switch addressingStyle {
             case .path: virtual = false
             case .virtual: virtual = true
-            case .auto: virtual = !endpoint.isCustom && EndpointResolver.isVirtualHostable(bucket: bucket, https: scheme == "https")
+            case .auto:
+                virtual =
+                    !endpoint.isCustom && EndpointResolver.isVirtualHostable(bucket: bucket, https: scheme == "https")
             }
             let bucketPath = "/" + uriEncode(bucket)
             if virtual, path.hasPrefix(bucketPath) {
@@ -333,9 +350,12 @@ public final class AWSClient: Sendable {
     func credentials(for endpoint: AWSEndpoint) async throws -> AWSCredentials {
         do {
             return try await credentialProvider.credentials()
-        } catch let error as AWSCredentialsError where error.kind == .notFound && endpoint.isCustom && endpoint.isLoopback {
+        } catch let error as AWSCredentialsError
+            where error.kind == .notFound && endpoint.isCustom && endpoint.isLoopback
+        {
             logger.debug("no AWS credentials configured; using placeholders for the local endpoint \(endpoint.url)")
-            return AWSCredentials(accessKeyID: "testing", secretAccessKey: "testing", source: "placeholders for a local emulator")
+            return AWSCredentials(
+                accessKeyID: "testing", secretAccessKey: "testing", source: "placeholders for a local emulator")
         }
     }
 

@@ -13,7 +13,8 @@ public struct AssumeRoleCredentialProvider: CredentialProvider {
 
     public init(
         roleARN: String, sessionName: String? = nil, externalID: String? = nil, durationSeconds: Int? = nil,
-        source: any CredentialProvider, region: String, environment: [String: String] = ProcessInfo.processInfo.environment
+        source: any CredentialProvider, region: String,
+        environment: [String: String] = ProcessInfo.processInfo.environment
     ) {
         self.roleARN = roleARN
         self.sessionName = sessionName ?? "nimbus-\(Int(Date().timeIntervalSince1970))"
@@ -137,7 +138,8 @@ public struct DefaultCredentialChain: CredentialProvider {
         if let roleARN = profile["role_arn"] {
             guard !visited.contains(name) else {
                 throw AWSCredentialsError.incompleteProfile(
-                    name, file: file, detail: "has a source_profile loop: \((visited + [name]).joined(separator: " → "))")
+                    name, file: file,
+                    detail: "has a source_profile loop: \((visited + [name]).joined(separator: " → "))")
             }
             let source: any CredentialProvider
             if let sourceProfile = profile["source_profile"] {
@@ -157,7 +159,9 @@ public struct DefaultCredentialChain: CredentialProvider {
                 default:
                     throw AWSCredentialsError.incompleteProfile(
                         name, file: file,
-                        detail: "has credential_source '\(credentialSource)' (known: Environment, EcsContainer, Ec2InstanceMetadata)")
+                        detail:
+                            "has credential_source '\(credentialSource)' (known: Environment, EcsContainer, Ec2InstanceMetadata)"
+                    )
                 }
             } else {
                 throw AWSCredentialsError.incompleteProfile(
@@ -177,7 +181,8 @@ public struct DefaultCredentialChain: CredentialProvider {
         }
         if profile["sso_session"] != nil || profile["sso_start_url"] != nil {
             throw AWSCredentialsError.incompleteProfile(
-                name, file: file, detail: "uses AWS SSO, which Nimbus does not support yet; run `aws configure export-credentials`")
+                name, file: file,
+                detail: "uses AWS SSO, which Nimbus does not support yet; run `aws configure export-credentials`")
         }
         // A profile with only settings (a region): not a credential source.
         if visited.isEmpty { return nil }

@@ -193,7 +193,8 @@ public struct InstanceMetadataCredentialProvider: CredentialProvider {
             throw AWSCredentialsError.notFound(tried: ["IMDSv2 (no instance metadata service at \(endpoint))"])
         }
         guard token.status == 200 else {
-            throw AWSCredentialsError.providerFailed("IMDSv2", detail: "the token request answered HTTP \(token.status)")
+            throw AWSCredentialsError.providerFailed(
+                "IMDSv2", detail: "the token request answered HTTP \(token.status)")
         }
         let headers = [("X-aws-ec2-metadata-token", token.body)]
         let base = endpoint + "/latest/meta-data/iam/security-credentials/"
@@ -232,7 +233,8 @@ public actor CachedCredentialProvider: CredentialProvider {
         do {
             let fresh = try await task.value
             if let expiration = fresh.expiration, expiration <= Date() {
-                throw AWSCredentialsError.expired(source: fresh.source, at: Timestamps.iso8601(expiration.timeIntervalSince1970))
+                throw AWSCredentialsError.expired(
+                    source: fresh.source, at: Timestamps.iso8601(expiration.timeIntervalSince1970))
             }
             cached = fresh
             return fresh

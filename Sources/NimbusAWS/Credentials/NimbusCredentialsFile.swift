@@ -37,7 +37,8 @@ public struct NimbusCredentialsFile: Sendable {
             tree = try NimbusConfiguration.parseYAML(text, path: path.path)
         } catch let error as ConfigurationError {
             // parseYAML names the line and column.
-            throw AWSCredentialsError.malformedFile(path.path, line: NimbusCredentialsFile.line(in: error.message), detail: error.message)
+            throw AWSCredentialsError.malformedFile(
+                path.path, line: NimbusCredentialsFile.line(in: error.message), detail: error.message)
         } catch {
             throw AWSCredentialsError.malformedFile(path.path, line: 1, detail: "\(error)")
         }
@@ -50,7 +51,8 @@ public struct NimbusCredentialsFile: Sendable {
         for (name, value) in profiles {
             guard let settings = value.objectValue else {
                 throw AWSCredentialsError.malformedFile(
-                    path.path, line: lineNumber(of: "\(name):", in: text), detail: "profile '\(name)' must be a mapping")
+                    path.path, line: lineNumber(of: "\(name):", in: text), detail: "profile '\(name)' must be a mapping"
+                )
             }
             var decoded: [String: String] = [:]
             for (key, setting) in settings {
@@ -77,7 +79,8 @@ public struct NimbusCredentialsFile: Sendable {
     public func store(profile: String, settings: [String: String]) throws(AWSCredentialsError) {
         var all: [String: [String: String]] = (try? profiles()) ?? [:]
         all[profile] = settings
-        var text = "# Written by nimbus: secrets are encrypted with the key in credentials.key beside this file.\nprofiles:\n"
+        var text =
+            "# Written by nimbus: secrets are encrypted with the key in credentials.key beside this file.\nprofiles:\n"
         for name in all.keys.sorted() {
             text += "  \(yamlQuote(name)):\n"
             for key in all[name]!.keys.sorted() {
@@ -94,7 +97,8 @@ public struct NimbusCredentialsFile: Sendable {
             try Data(text.utf8).write(to: path, options: .atomic)
             try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path.path)
         } catch {
-            throw AWSCredentialsError.providerFailed("Nimbus credentials file", detail: "cannot write \(path.path): \(error)")
+            throw AWSCredentialsError.providerFailed(
+                "Nimbus credentials file", detail: "cannot write \(path.path): \(error)")
         }
     }
 
@@ -118,19 +122,26 @@ public struct NimbusCredentialsFile: Sendable {
 
     private func key(create: Bool) throws(AWSCredentialsError) -> SymmetricKey {
         if let data = FileManager.default.contents(atPath: keyPath.path),
-            let decoded = Data(base64Encoded: String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)),
+            let decoded = Data(
+                base64Encoded: String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)),
             decoded.count == 32
         {
             return SymmetricKey(data: decoded)
         }
-        guard create else { throw AWSCredentialsError.encryption(path.path, detail: "the key file \(keyPath.path) is missing or damaged") }
+        guard create else {
+            throw AWSCredentialsError.encryption(
+                path.path, detail: "the key file \(keyPath.path) is missing or damaged")
+        }
         let key = SymmetricKey(size: .bits256)
         let text = key.withUnsafeBytes { Data($0).base64EncodedString() } + "\n"
         do {
             try FileManager.default.createDirectory(
                 at: keyPath.deletingLastPathComponent(), withIntermediateDirectories: true)
             // Create with 0600 from the start, so the key is never readable by others.
-            guard FileManager.default.createFile(atPath: keyPath.path, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600]) else {
+            guard
+                FileManager.default.createFile(
+                    atPath: keyPath.path, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600])
+            else {
                 throw AWSCredentialsError.encryption(path.path, detail: "cannot create \(keyPath.path)")
             }
         } catch let error as AWSCredentialsError {
@@ -144,8 +155,11 @@ public struct NimbusCredentialsFile: Sendable {
     func encrypt(_ secret: String, profile: String, field: String) throws(AWSCredentialsError) -> String {
         let key = try key(create: true)
         do {
-            let sealed = try AES.GCM.seal(Array(secret.utf8), using: key, authenticating: Array("\(profile)/\(field)".utf8))
-            guard let combined = sealed.combined else { throw AWSCredentialsError.encryption(path.path, detail: "sealing failed") }
+            let sealed = try AES.GCM.seal(
+                Array(secret.utf8), using: key, authenticating: Array("\(profile)/\(field)".utf8))
+            guard let combined = sealed.combined else {
+                throw AWSCredentialsError.encryption(path.path, detail: "sealing failed")
+            }
             return NimbusCredentialsFile.prefix + combined.base64EncodedString()
         } catch let error as AWSCredentialsError {
             throw error
@@ -157,7 +171,8 @@ public struct NimbusCredentialsFile: Sendable {
     func decrypt(_ value: String, profile: String, field: String) throws(AWSCredentialsError) -> String {
         let key = try key(create: false)
         guard let data = Data(base64Encoded: String(value.dropFirst(NimbusCredentialsFile.prefix.count))) else {
-            throw AWSCredentialsError.encryption(path.path, detail: "\(field) of profile '\(profile)' is not valid base64")
+            throw AWSCredentialsError.encryption(
+                path.path, detail: "\(field) of profile '\(profile)' is not valid base64")
         }
         do {
             let box = try AES.GCM.SealedBox(combined: data)
@@ -209,7 +224,8 @@ public struct KeyringCredentialProvider: CredentialProvider {
             let secret = json["aws_secret_access_key"]?.stringValue
         else {
             throw AWSCredentialsError.providerFailed(
-                "keyring", detail: "the entry for profile \(profile) is not JSON with aws_access_key_id and aws_secret_access_key")
+                "keyring",
+                detail: "the entry for profile \(profile) is not JSON with aws_access_key_id and aws_secret_access_key")
         }
         return AWSCredentials(
             accessKeyID: key, secretAccessKey: secret, sessionToken: json["aws_session_token"]?.stringValue,

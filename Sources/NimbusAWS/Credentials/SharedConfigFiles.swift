@@ -76,7 +76,9 @@ public struct SharedConfigFiles: Sendable {
         return try parse(text: text, path: path, isConfig: isConfig)
     }
 
-    static func parse(text: String, path: String, isConfig: Bool) throws(AWSCredentialsError) -> [String: [String: String]] {
+    static func parse(
+        text: String, path: String, isConfig: Bool
+    ) throws(AWSCredentialsError) -> [String: [String: String]] {
         var profiles: [String: [String: String]] = [:]
         var current: String?
         var skipSection = false

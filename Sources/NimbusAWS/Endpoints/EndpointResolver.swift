@@ -48,9 +48,11 @@ public struct EndpointResolver: Sendable {
 
     public func endpoint(for model: ServiceModel, region: String) throws(AWSClientError) -> AWSEndpoint {
         let specific = EndpointResolver.variableName(serviceID: model.serviceID)
-        for (name, value) in [(specific, environment[specific]), ("AWS_ENDPOINT_URL", environment["AWS_ENDPOINT_URL"])] {
+        for (name, value) in [(specific, environment[specific]), ("AWS_ENDPOINT_URL", environment["AWS_ENDPOINT_URL"])]
+        {
             if let value, !value.isEmpty {
-                return AWSEndpoint(url: try parse(value, source: name), isCustom: true, signingRegion: region, source: name)
+                return AWSEndpoint(
+                    url: try parse(value, source: name), isCustom: true, signingRegion: region, source: name)
             }
         }
         if let profileEndpoint, !profileEndpoint.isEmpty {

@@ -43,7 +43,9 @@ public struct AWSModelError: NimbusError {
             .unknownOperation, "\(service) has no operation '\(name)'", suggestion: didYouMean(name, known))
     }
 
-    public static func unknownParameter(_ path: String, name: String, operation: String, known: [String])
+    public static func unknownParameter(
+        _ path: String, name: String, operation: String, known: [String]
+    )
         -> AWSModelError
     {
         let allowed = known.isEmpty ? "it takes no parameters" : "known: \(known.joined(separator: ", "))"
@@ -56,7 +58,9 @@ public struct AWSModelError: NimbusError {
         AWSModelError(.missingParameter, "\(operation) requires the parameter '\(path)', which is missing")
     }
 
-    public static func wrongType(_ path: String, operation: String, expected: String, found: String)
+    public static func wrongType(
+        _ path: String, operation: String, expected: String, found: String
+    )
         -> AWSModelError
     {
         AWSModelError(.wrongType, "\(operation) parameter '\(path)' should be \(expected) but is \(found)")
@@ -176,8 +180,7 @@ public struct AWSClientError: NimbusError {
             suggestion: "use a URL such as http://127.0.0.1:5000")
     }
 
-    public static func transport(service: String, operation: String, url: String, detail: String) -> AWSClientError
-    {
+    public static func transport(service: String, operation: String, url: String, detail: String) -> AWSClientError {
         AWSClientError(.transport, "\(service) \(operation) could not reach \(url): \(detail)")
     }
 

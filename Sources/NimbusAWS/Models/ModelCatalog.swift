@@ -53,7 +53,8 @@ public enum ModelCatalog {
         if let cached = paginatorCache.withLock({ $0[name] }) { return cached }
         var result: [String: PaginatorModel] = [:]
         if let directory = modelsDirectory,
-            FileManager.default.fileExists(atPath: directory.appendingPathComponent("\(name)/paginators-1.json.gz").path)
+            FileManager.default.fileExists(
+                atPath: directory.appendingPathComponent("\(name)/paginators-1.json.gz").path)
         {
             let json = try load(name, file: "paginators-1.json.gz")
             for (operation, spec) in json["pagination"]?.members ?? [] {

@@ -247,9 +247,10 @@ public final class ServiceModel: Sendable {
             hostPrefix: json["endpoint"]?["hostPrefix"]?.stringValue,
             checksumRequired: json["httpChecksumRequired"]?.boolValue == true
                 || json["httpChecksum"]?["requestChecksumRequired"]?.boolValue == true,
-            authType: json["authtype"]?.stringValue ?? json["auth"]?.arrayValue?.first?.stringValue.flatMap {
-                $0 == "smithy.api#noAuth" ? "none" : nil
-            },
+            authType: json["authtype"]?.stringValue
+                ?? json["auth"]?.arrayValue?.first?.stringValue.flatMap {
+                    $0 == "smithy.api#noAuth" ? "none" : nil
+                },
             deprecated: json["deprecated"]?.boolValue ?? false)
     }
 

@@ -221,8 +221,7 @@ public struct RequestSerializer: Sendable {
 
     // MARK: rest-json and rest-xml
 
-    private func serializeREST(_ parameters: OrderedJSON, into request: inout SerializedRequest) throws(AWSModelError)
-    {
+    private func serializeREST(_ parameters: OrderedJSON, into request: inout SerializedRequest) throws(AWSModelError) {
         let isXML = model.wireProtocol == .restXML
         var labels: [String: (value: OrderedJSON, ref: ShapeRef)] = [:]
         var bodyMembers: [(String, OrderedJSON)] = []
@@ -445,7 +444,10 @@ public struct RequestSerializer: Sendable {
             let text: String
             switch shape.type {
             case .timestamp:
-                text = Timestamps.seconds(from: value).map { formatTimestamp($0, format: ref.timestampFormat ?? "iso8601") }
+                text =
+                    Timestamps.seconds(from: value).map {
+                        formatTimestamp($0, format: ref.timestampFormat ?? "iso8601")
+                    }
                     ?? ""
             case .blob: text = base64(value)
             default: text = scalarText(value) ?? ""

@@ -112,7 +112,9 @@ public struct ResponseParser: Sendable {
             case .blob:
                 if !response.body.isEmpty || payload.ref.streaming { result[payloadName] = blob(response.body) }
             case .string:
-                if !response.body.isEmpty { result[payloadName] = .string(String(decoding: response.body, as: UTF8.self)) }
+                if !response.body.isEmpty {
+                    result[payloadName] = .string(String(decoding: response.body, as: UTF8.self))
+                }
             default:
                 guard !response.body.isEmpty else { break }
                 if model.wireProtocol == .restXML {
@@ -145,9 +147,10 @@ public struct ResponseParser: Sendable {
         switch ref.type {
         case .list:
             guard let memberRef = ref.shape.member else { return nil }
-            return .array(splitHeaderList(text, timestamps: memberRef.type == .timestamp).compactMap {
-                scalar($0, ref: memberRef, defaultTimestamp: "rfc822")
-            })
+            return .array(
+                splitHeaderList(text, timestamps: memberRef.type == .timestamp).compactMap {
+                    scalar($0, ref: memberRef, defaultTimestamp: "rfc822")
+                })
         default:
             return scalar(text, ref: ref, defaultTimestamp: "rfc822")
         }
@@ -237,7 +240,8 @@ public struct ResponseParser: Sendable {
     }
 
     func blob(_ bytes: [UInt8]) -> JSONValue {
-        options.blobsAsText ? .string(String(decoding: bytes, as: UTF8.self)) : .string(Data(bytes).base64EncodedString())
+        options.blobsAsText
+            ? .string(String(decoding: bytes, as: UTF8.self)) : .string(Data(bytes).base64EncodedString())
     }
 
     // MARK: XML

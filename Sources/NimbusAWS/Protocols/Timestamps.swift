@@ -42,8 +42,9 @@ enum Timestamps {
         guard let year = number(4), expect(UInt8(ascii: "-")), let month = number(2), expect(UInt8(ascii: "-")),
             let day = number(2)
         else { return nil }
-        guard index < bytes.count, bytes[index] == UInt8(ascii: "T") || bytes[index] == UInt8(ascii: "t")
-            || bytes[index] == UInt8(ascii: " ")
+        guard index < bytes.count,
+            bytes[index] == UInt8(ascii: "T") || bytes[index] == UInt8(ascii: "t")
+                || bytes[index] == UInt8(ascii: " ")
         else {
             return index == bytes.count
                 ? Double(CivilTime.epochSeconds(year: year, month: month, day: day, hour: 0, minute: 0, second: 0))
@@ -84,7 +85,9 @@ enum Timestamps {
     }
 
     private static let months = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
-    private static let monthNames = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+    private static let monthNames = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ]
     private static let dayNames = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"]
 
     /// `Sun, 25 Jan 2015 08:00:00 GMT` (also without the weekday, with fractions, or with a numeric zone).

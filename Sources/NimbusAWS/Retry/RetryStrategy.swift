@@ -74,7 +74,9 @@ public final class StandardRetryStrategy: Sendable {
     /// A request succeeded: refund the quota a little (after a retry, the cost of that retry).
     public func recordSuccess(retried: Bool) {
         quota.withLock {
-            $0 = min(configuration.quotaCapacity, $0 + (retried ? StandardRetryStrategy.retryCost : StandardRetryStrategy.successRefund))
+            $0 = min(
+                configuration.quotaCapacity,
+                $0 + (retried ? StandardRetryStrategy.retryCost : StandardRetryStrategy.successRefund))
         }
     }
 }

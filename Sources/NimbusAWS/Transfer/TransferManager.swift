@@ -65,7 +65,10 @@ public final class TransferManager: Sendable {
     let logger: Logger
     let slots: TransferSlots
 
-    public init(client: AWSClient, options: TransferOptions = TransferOptions(), logger: Logger = Logger(label: "nimbus.transfer")) {
+    public init(
+        client: AWSClient, options: TransferOptions = TransferOptions(),
+        logger: Logger = Logger(label: "nimbus.transfer")
+    ) {
         self.client = client
         self.options = options
         self.logger = logger
@@ -87,40 +90,52 @@ public final class TransferManager: Sendable {
                 return TransferPlan(
                     items: try localFiles(under: path).filter { options.filter.accepts($0.relative) }.map { file in
                         TransferItem(
-                            kind: .upload, source: .local(file.path), destination: .s3(bucket: bucket, key: prefix + file.relative),
+                            kind: .upload, source: .local(file.path),
+                            destination: .s3(bucket: bucket, key: prefix + file.relative),
                             size: file.size, etag: nil)
                     })
             }
             let name = (path as NSString).lastPathComponent
             let target = key.isEmpty || key.hasSuffix("/") ? key + name : key
             return TransferPlan(items: [
-                TransferItem(kind: .upload, source: source, destination: .s3(bucket: bucket, key: target), size: try fileSize(path), etag: nil)
+                TransferItem(
+                    kind: .upload, source: source, destination: .s3(bucket: bucket, key: target),
+                    size: try fileSize(path), etag: nil)
             ])
         case (.s3(let bucket, let key), .local(let path)):
             if let object = try await headIfObject(bucket: bucket, key: key) {
                 var isDirectory: ObjCBool = false
                 let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
                 let name = (key as NSString).lastPathComponent
-                let target = (exists && isDirectory.boolValue) || path.hasSuffix("/") ? (path as NSString).appendingPathComponent(name) : path
+                let target =
+                    (exists && isDirectory.boolValue) || path.hasSuffix("/")
+                    ? (path as NSString).appendingPathComponent(name) : path
                 return TransferPlan(items: [
-                    TransferItem(kind: .download, source: source, destination: .local(target), size: object.size, etag: object.etag)
+                    TransferItem(
+                        kind: .download, source: source, destination: .local(target), size: object.size,
+                        etag: object.etag)
                 ])
             }
             let prefix = key.isEmpty || key.hasSuffix("/") ? key : key + "/"
             return TransferPlan(
                 items: try await objects(bucket: bucket, prefix: prefix).compactMap { object in
                     let relative = String(object.key.dropFirst(prefix.count))
-                    guard !relative.isEmpty, !relative.hasSuffix("/"), options.filter.accepts(relative) else { return nil }
+                    guard !relative.isEmpty, !relative.hasSuffix("/"), options.filter.accepts(relative) else {
+                        return nil
+                    }
                     return TransferItem(
                         kind: .download, source: .s3(bucket: bucket, key: object.key),
-                        destination: .local((path as NSString).appendingPathComponent(relative)), size: object.size, etag: object.etag)
+                        destination: .local((path as NSString).appendingPathComponent(relative)), size: object.size,
+                        etag: object.etag)
                 })
         case (.s3(let bucket, let key), .s3(let targetBucket, let targetKey)):
             if let object = try await headIfObject(bucket: bucket, key: key) {
                 let name = (key as NSString).lastPathComponent
                 let target = targetKey.isEmpty || targetKey.hasSuffix("/") ? targetKey + name : targetKey
                 return TransferPlan(items: [
-                    TransferItem(kind: .copy, source: source, destination: .s3(bucket: targetBucket, key: target), size: object.size, etag: object.etag)
+                    TransferItem(
+                        kind: .copy, source: source, destination: .s3(bucket: targetBucket, key: target),
+                        size: object.size, etag: object.etag)
                 ])
             }
             let prefix = key.isEmpty || key.hasSuffix("/") ? key : key + "/"
@@ -131,7 +146,8 @@ public final class TransferManager: Sendable {
                     guard !relative.isEmpty, options.filter.accepts(relative) else { return nil }
                     return TransferItem(
                         kind: .copy, source: .s3(bucket: bucket, key: object.key),
-                        destination: .s3(bucket: targetBucket, key: targetPrefix + relative), size: object.size, etag: object.etag)
+                        destination: .s3(bucket: targetBucket, key: targetPrefix + relative), size: object.size,
+                        etag: object.etag)
                 })
         case (.local, .local):
             throw AWSTransferError.unsupported("both ends are local paths; one of them must be an s3:// URL")
@@ -146,7 +162,10 @@ public final class TransferManager: Sendable {
 
     private func localFiles(under root: String) throws -> [LocalFile] {
         let base = URL(fileURLWithPath: root).standardizedFileURL
-        guard let enumerator = FileManager.default.enumerator(at: base, includingPropertiesForKeys: [.isRegularFileKey, .fileSizeKey]) else {
+        guard
+            let enumerator = FileManager.default.enumerator(
+                at: base, includingPropertiesForKeys: [.isRegularFileKey, .fileSizeKey])
+        else {
             throw AWSTransferError.missingSource(.local(root))
         }
         var files: [LocalFile] = []
@@ -155,7 +174,8 @@ public final class TransferManager: Sendable {
             let values = try url.resourceValues(forKeys: [.isRegularFileKey, .fileSizeKey])
             guard values.isRegularFile == true else { continue }
             let path = url.standardizedFileURL.path
-            files.append(LocalFile(path: path, relative: String(path.dropFirst(basePath.count)), size: values.fileSize ?? 0))
+            files.append(
+                LocalFile(path: path, relative: String(path.dropFirst(basePath.count)), size: values.fileSize ?? 0))
         }
         return files.sorted { $0.relative < $1.relative }
     }
@@ -177,7 +197,9 @@ public final class TransferManager: Sendable {
 
     private func objects(bucket: String, prefix: String) async throws -> [(key: String, size: Int, etag: String?)] {
         var result: [(key: String, size: Int, etag: String?)] = []
-        for try await page in client.paginate("s3", "ListObjectsV2", ["Bucket": .string(bucket), "Prefix": .string(prefix)]) {
+        for try await page in client.paginate(
+            "s3", "ListObjectsV2", ["Bucket": .string(bucket), "Prefix": .string(prefix)])
+        {
             for object in page["Contents"]?.arrayValue ?? [] {
                 guard let key = object["Key"]?.stringValue else { continue }
                 result.append((key, object["Size"]?.intValue ?? 0, object["ETag"]?.stringValue))
@@ -198,7 +220,9 @@ public final class TransferManager: Sendable {
     }
 
     /// Runs a plan: up to `concurrency` items at once, each large one in parallel parts.
-    public func run(_ plan: TransferPlan, progress: (@Sendable (TransferProgress) -> Void)? = nil) async throws
+    public func run(
+        _ plan: TransferPlan, progress: (@Sendable (TransferProgress) -> Void)? = nil
+    ) async throws
         -> TransferSummary
     {
         let started = ContinuousClock.now
@@ -224,7 +248,8 @@ public final class TransferManager: Sendable {
         let elapsed = ContinuousClock.now - started
         let (seconds, attoseconds) = elapsed.components
         return TransferSummary(
-            plan: plan, bytes: plan.totalBytes, seconds: Double(seconds) + Double(attoseconds) / 1e18, resumedParts: resumed)
+            plan: plan, bytes: plan.totalBytes, seconds: Double(seconds) + Double(attoseconds) / 1e18,
+            resumedParts: resumed)
     }
 
     /// Transfers one item; returns how many parts were resumed rather than sent.
@@ -233,7 +258,8 @@ public final class TransferManager: Sendable {
         switch (item.kind, item.source, item.destination) {
         case (.upload, .local(let path), .s3(let bucket, let key)):
             if item.size > options.multipartThreshold {
-                resumed = try await uploadMultipart(path: path, size: item.size, bucket: bucket, key: key, tracker: tracker)
+                resumed = try await uploadMultipart(
+                    path: path, size: item.size, bucket: bucket, key: key, tracker: tracker)
             } else {
                 try await uploadSingle(path: path, size: item.size, bucket: bucket, key: key, tracker: tracker)
             }
@@ -250,7 +276,9 @@ public final class TransferManager: Sendable {
 
     // MARK: Uploads
 
-    private func uploadSingle(path: String, size: Int, bucket: String, key: String, tracker: ProgressTracker) async throws {
+    private func uploadSingle(
+        path: String, size: Int, bucket: String, key: String, tracker: ProgressTracker
+    ) async throws {
         let data = try await slots.withSlot {
             let bytes = try Self.read(path: path, offset: 0, length: size)
             let md5 = bytes.withUnsafeReadableBytes { Insecure.MD5.hash(data: $0) }
@@ -271,11 +299,18 @@ public final class TransferManager: Sendable {
         max(options.partSize, (size + 9_999) / 10_000)
     }
 
-    private func uploadMultipart(path: String, size: Int, bucket: String, key: String, tracker: ProgressTracker) async throws -> Int {
+    private func uploadMultipart(
+        path: String, size: Int, bucket: String, key: String, tracker: ProgressTracker
+    ) async throws -> Int {
         let partSize = partSize(for: size)
         let partCount = (size + partSize - 1) / partSize
-        let modified = (try? FileManager.default.attributesOfItem(atPath: path)[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
-        let store = options.stateDirectory.map { UploadStateStore(directory: $0, path: path, bucket: bucket, key: key, size: size, modified: modified, partSize: partSize) }
+        let modified =
+            (try? FileManager.default.attributesOfItem(atPath: path)[.modificationDate] as? Date)?.timeIntervalSince1970
+            ?? 0
+        let store = options.stateDirectory.map {
+            UploadStateStore(
+                directory: $0, path: path, bucket: bucket, key: key, size: size, modified: modified, partSize: partSize)
+        }
         var state = try store?.load()
         var done: [Int: String] = [:]
         if let existing = state {
@@ -286,7 +321,9 @@ public final class TransferManager: Sendable {
                     ["Bucket": .string(bucket), "Key": .string(key), "UploadId": .string(existing.uploadID)]
                 ).items()
                 for part in listed {
-                    guard let number = part["PartNumber"]?.intValue, let etag = part["ETag"]?.stringValue else { continue }
+                    guard let number = part["PartNumber"]?.intValue, let etag = part["ETag"]?.stringValue else {
+                        continue
+                    }
                     let expectedSize = number == partCount ? size - (number - 1) * partSize : partSize
                     if part["Size"]?.intValue == expectedSize, existing.parts[number] == Self.unquote(etag) {
                         done[number] = Self.unquote(etag)
@@ -303,17 +340,20 @@ public final class TransferManager: Sendable {
         if let state {
             uploadID = state.uploadID
         } else {
-            let created = try await client.call("s3", "CreateMultipartUpload", ["Bucket": .string(bucket), "Key": .string(key)])
+            let created = try await client.call(
+                "s3", "CreateMultipartUpload", ["Bucket": .string(bucket), "Key": .string(key)])
             guard let id = created["UploadId"]?.stringValue else {
-                throw AWSTransferError.unsupported("CreateMultipartUpload returned no UploadId for s3://\(bucket)/\(key)")
+                throw AWSTransferError.unsupported(
+                    "CreateMultipartUpload returned no UploadId for s3://\(bucket)/\(key)")
             }
             uploadID = id
         }
         let recorder = UploadRecorder(store: store, state: UploadState(uploadID: uploadID, parts: done))
         try await recorder.save()
-        await tracker.add(done.keys.reduce(0) { total, number in
-            total + (number == partCount ? size - (number - 1) * partSize : partSize)
-        })
+        await tracker.add(
+            done.keys.reduce(0) { total, number in
+                total + (number == partCount ? size - (number - 1) * partSize : partSize)
+            })
         var digests = [Int: [UInt8]]()
         let alreadyDone = done
         try await withThrowingTaskGroup(of: (Int, String, [UInt8]?).self) { group in
@@ -330,12 +370,14 @@ public final class TransferManager: Sendable {
                         let etag = try await self.client.execute(
                             "s3", "UploadPart",
                             .object([
-                                ("Bucket", .string(bucket)), ("Key", .string(key)), ("PartNumber", .number(String(number))),
+                                ("Bucket", .string(bucket)), ("Key", .string(key)),
+                                ("PartNumber", .number(String(number))),
                                 ("UploadId", .string(uploadID)),
                             ]), payload: bytes, extraHeaders: [("Content-MD5", Data(md5).base64EncodedString())]
                         ) { head, _, _ in head.header("ETag") }
                         guard let etag else {
-                            throw AWSTransferError.unsupported("UploadPart returned no ETag for part \(number) of \(path)")
+                            throw AWSTransferError.unsupported(
+                                "UploadPart returned no ETag for part \(number) of \(path)")
                         }
                         await tracker.add(length)
                         return (number, Self.unquote(etag), md5)
@@ -367,9 +409,13 @@ public final class TransferManager: Sendable {
                     .object([
                         (
                             "Parts",
-                            .array(parts.keys.sorted().map { number in
-                                .object([("ETag", .string("\"\(parts[number]!)\"")), ("PartNumber", .number(String(number)))])
-                            })
+                            .array(
+                                parts.keys.sorted().map { number in
+                                    .object([
+                                        ("ETag", .string("\"\(parts[number]!)\"")),
+                                        ("PartNumber", .number(String(number))),
+                                    ])
+                                })
                         )
                     ])
                 ),
@@ -381,7 +427,8 @@ public final class TransferManager: Sendable {
             for number in 1...partCount { combined.update(data: digests[number]!) }
             let expected = SigV4Signer.hex(combined.finalize()) + "-\(partCount)"
             if Self.unquote(etag) != expected {
-                throw AWSTransferError.checksumMismatch(.s3(bucket: bucket, key: key), expected: expected, actual: Self.unquote(etag))
+                throw AWSTransferError.checksumMismatch(
+                    .s3(bucket: bucket, key: key), expected: expected, actual: Self.unquote(etag))
             }
         }
         try store?.remove()
@@ -390,7 +437,9 @@ public final class TransferManager: Sendable {
 
     // MARK: Downloads
 
-    private func download(bucket: String, key: String, size: Int, etag: String?, to path: String, tracker: ProgressTracker) async throws {
+    private func download(
+        bucket: String, key: String, size: Int, etag: String?, to path: String, tracker: ProgressTracker
+    ) async throws {
         let directory = (path as NSString).deletingLastPathComponent
         if !directory.isEmpty {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -421,7 +470,8 @@ public final class TransferManager: Sendable {
                             }
                             let expected = ranges.count > 1 ? end - start + 1 : size
                             guard offset - start == expected else {
-                                throw AWSTransferError.io(path, detail: "received \(offset - start) of \(expected) bytes")
+                                throw AWSTransferError.io(
+                                    path, detail: "received \(offset - start) of \(expected) bytes")
                             }
                             return ranges.count == 1 ? Array(md5.finalize()) : nil
                         }
@@ -440,12 +490,16 @@ public final class TransferManager: Sendable {
             }
         }
         if size == 0 { _ = ftruncate(descriptor, 0) }
-        guard rename(partial, path) == 0 else { throw AWSTransferError.io(path, detail: "cannot be written (errno \(errno))") }
+        guard rename(partial, path) == 0 else {
+            throw AWSTransferError.io(path, detail: "cannot be written (errno \(errno))")
+        }
     }
 
     // MARK: Copies
 
-    private func copy(bucket: String, key: String, size: Int, to targetBucket: String, _ targetKey: String, tracker: ProgressTracker) async throws {
+    private func copy(
+        bucket: String, key: String, size: Int, to targetBucket: String, _ targetKey: String, tracker: ProgressTracker
+    ) async throws {
         let source = uriEncode("\(bucket)/\(key)", keepSlash: true)
         if size <= options.multipartThreshold {
             _ = try await slots.withSlot {
@@ -456,9 +510,11 @@ public final class TransferManager: Sendable {
             await tracker.add(size)
             return
         }
-        let created = try await client.call("s3", "CreateMultipartUpload", ["Bucket": .string(targetBucket), "Key": .string(targetKey)])
+        let created = try await client.call(
+            "s3", "CreateMultipartUpload", ["Bucket": .string(targetBucket), "Key": .string(targetKey)])
         guard let uploadID = created["UploadId"]?.stringValue else {
-            throw AWSTransferError.unsupported("CreateMultipartUpload returned no UploadId for s3://\(targetBucket)/\(targetKey)")
+            throw AWSTransferError.unsupported(
+                "CreateMultipartUpload returned no UploadId for s3://\(targetBucket)/\(targetKey)")
         }
         let partSize = partSize(for: size)
         let partCount = (size + partSize - 1) / partSize
@@ -471,7 +527,8 @@ public final class TransferManager: Sendable {
                         let output = try await self.client.call(
                             "s3", "UploadPartCopy",
                             [
-                                "Bucket": .string(targetBucket), "Key": .string(targetKey), "UploadId": .string(uploadID),
+                                "Bucket": .string(targetBucket), "Key": .string(targetKey),
+                                "UploadId": .string(uploadID),
                                 "PartNumber": .int(number), "CopySource": .string(source),
                                 "CopySourceRange": .string("bytes=\(start)-\(end)"),
                             ])
@@ -530,7 +587,8 @@ final class FileDescriptorBox: Sendable {
         try buffer.withUnsafeReadableBytes { bytes in
             var written = 0
             while written < bytes.count {
-                let result = pwrite(descriptor, bytes.baseAddress! + written, bytes.count - written, off_t(offset + written))
+                let result = pwrite(
+                    descriptor, bytes.baseAddress! + written, bytes.count - written, off_t(offset + written))
                 guard result > 0 else { throw AWSTransferError.io(path, detail: "write failed (errno \(errno))") }
                 written += result
             }
@@ -596,12 +654,16 @@ actor ProgressTracker {
         let now = ContinuousClock.now
         if now - lastReport > .milliseconds(100) {
             lastReport = now
-            callback?(TransferProgress(bytesDone: bytes, bytesTotal: total, filesDone: filesDone, filesTotal: files, finished: nil))
+            callback?(
+                TransferProgress(
+                    bytesDone: bytes, bytesTotal: total, filesDone: filesDone, filesTotal: files, finished: nil))
         }
     }
 
     func finished(_ item: TransferItem) {
         filesDone += 1
-        callback?(TransferProgress(bytesDone: bytes, bytesTotal: total, filesDone: filesDone, filesTotal: files, finished: item))
+        callback?(
+            TransferProgress(
+                bytesDone: bytes, bytesTotal: total, filesDone: filesDone, filesTotal: files, finished: item))
     }
 }

@@ -98,10 +98,13 @@ public struct AWSTransferError: NimbusError {
         AWSTransferError(message: detail)
     }
 
-    public static func checksumMismatch(_ location: TransferLocation, expected: String, actual: String)
+    public static func checksumMismatch(
+        _ location: TransferLocation, expected: String, actual: String
+    )
         -> AWSTransferError
     {
-        AWSTransferError(message: "\(location): checksum mismatch (expected \(expected), got \(actual)); the copy was discarded")
+        AWSTransferError(
+            message: "\(location): checksum mismatch (expected \(expected), got \(actual)); the copy was discarded")
     }
 
     public static func io(_ path: String, detail: String) -> AWSTransferError {

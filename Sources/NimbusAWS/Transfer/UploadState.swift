@@ -13,7 +13,8 @@ struct UploadStateStore: Sendable {
     let file: URL
 
     init(directory: URL, path: String, bucket: String, key: String, size: Int, modified: Double, partSize: Int) {
-        let identity = "\(URL(fileURLWithPath: path).standardizedFileURL.path)\n\(bucket)\n\(key)\n\(size)\n\(modified)\n\(partSize)"
+        let identity =
+            "\(URL(fileURLWithPath: path).standardizedFileURL.path)\n\(bucket)\n\(key)\n\(size)\n\(modified)\n\(partSize)"
         let name = SigV4Signer.hex(SHA256.hash(data: Array(identity.utf8))).prefix(32)
         file = directory.appendingPathComponent("\(name).json")
     }

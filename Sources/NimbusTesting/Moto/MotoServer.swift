@@ -53,7 +53,8 @@ public final class MotoServer: Sendable {
         do {
             try process.run()
         } catch {
-            throw MotoError("could not start \(interpreter) -m moto.server: \(error); install it with pip install 'moto[server]'")
+            throw MotoError(
+                "could not start \(interpreter) -m moto.server: \(error); install it with pip install 'moto[server]'")
         }
         let url = URL(string: "http://127.0.0.1:\(port)")!
         let server = MotoServer(url: url, process: process)
@@ -157,4 +158,3 @@ public struct MotoError: Error, CustomStringConvertible {
     public let description: String
     init(_ description: String) { self.description = description }
 }
-

@@ -41,7 +41,8 @@ struct ProfilesCommand: AsyncParsableCommand {
             let configuration = try global.configuration()
             let environment = ProcessInfo.processInfo.environment
             let chain = DefaultCredentialChain(
-                explicitProfile: nil, environment: environment, files: try SharedConfigFiles.load(environment: environment),
+                explicitProfile: nil, environment: environment,
+                files: try SharedConfigFiles.load(environment: environment),
                 nimbusFile: NimbusCredentialsFile(home: configuration.home), region: "us-east-1")
             let summaries = try chain.summaries()
             let active = chain.profileName
@@ -65,7 +66,10 @@ struct ProfilesCommand: AsyncParsableCommand {
                 Console.table(
                     ["PROFILE", "REGION", "CREDENTIALS", "FROM"],
                     summaries.map {
-                        [($0.name == active ? "* " : "  ") + $0.name, $0.region ?? "-", $0.kind, $0.sources.joined(separator: ", ")]
+                        [
+                            ($0.name == active ? "* " : "  ") + $0.name, $0.region ?? "-", $0.kind,
+                            $0.sources.joined(separator: ", "),
+                        ]
                     })
             }
         }
@@ -90,7 +94,8 @@ struct ProfilesCommand: AsyncParsableCommand {
         func run() async throws {
             let configuration = try global.configuration()
             if Console.standardInputIsTerminal { FileHandle.standardError.write(Data("secret access key: ".utf8)) }
-            guard let secret = readLine(strippingNewline: true)?.trimmingCharacters(in: .whitespaces), !secret.isEmpty else {
+            guard let secret = readLine(strippingNewline: true)?.trimmingCharacters(in: .whitespaces), !secret.isEmpty
+            else {
                 throw ValidationError("no secret access key on standard input")
             }
             SecretRedactor.register(secret)
@@ -223,7 +228,8 @@ struct TransferCommand: AsyncParsableCommand {
         let destination = try TransferLocation.parse(destination)
         try await AWSClient.withHTTPClient(connections: concurrency) { httpClient in
             let client = try AWSClient(
-                configuration: AWSConfiguration(profile: aws.profile, region: aws.region, nimbusHome: configuration.home),
+                configuration: AWSConfiguration(
+                    profile: aws.profile, region: aws.region, nimbusHome: configuration.home),
                 httpClient: httpClient, logger: Logger(label: "nimbus.aws"))
             let manager = TransferManager(
                 client: client,
@@ -250,11 +256,19 @@ struct TransferCommand: AsyncParsableCommand {
             Console.out(
                 JSONValue.object([
                     "dry_run": true, "files": .int(plan.items.count), "bytes": .int(plan.totalBytes),
-                    "items": .array(plan.items.map { ["kind": .string($0.kind.rawValue), "from": .string($0.source.description), "to": .string($0.destination.description), "bytes": .int($0.size)] }),
+                    "items": .array(
+                        plan.items.map {
+                            [
+                                "kind": .string($0.kind.rawValue), "from": .string($0.source.description),
+                                "to": .string($0.destination.description), "bytes": .int($0.size),
+                            ]
+                        }),
                 ]).prettyJSONText)
         case .text:
             for item in plan.items {
-                Console.out("(dry run) \(item.kind.rawValue): \(item.source) → \(item.destination) (\(ByteCount.text(item.size)))")
+                Console.out(
+                    "(dry run) \(item.kind.rawValue): \(item.source) → \(item.destination) (\(ByteCount.text(item.size)))"
+                )
             }
             Console.out("(dry run) \(plan.items.count) files, \(ByteCount.text(plan.totalBytes))")
         }
@@ -266,7 +280,8 @@ struct TransferCommand: AsyncParsableCommand {
         case .json:
             Console.out(
                 JSONValue.object([
-                    "files": .int(summary.plan.items.count), "bytes": .int(summary.bytes), "seconds": .double(summary.seconds),
+                    "files": .int(summary.plan.items.count), "bytes": .int(summary.bytes),
+                    "seconds": .double(summary.seconds),
                     "resumed_parts": .int(summary.resumedParts),
                 ]).prettyJSONText)
         case .text:

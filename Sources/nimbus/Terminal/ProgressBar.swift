@@ -31,7 +31,8 @@ final class ProgressBar: Sendable {
             drawn.withLock { $0 = true }
         } else if let item = progress.finished {
             Console.progress(
-                "\(item.kind.rawValue): \(item.source) → \(item.destination) (\(ByteCount.text(item.size))) [\(progress.filesDone)/\(progress.filesTotal)]")
+                "\(item.kind.rawValue): \(item.source) → \(item.destination) (\(ByteCount.text(item.size))) [\(progress.filesDone)/\(progress.filesTotal)]"
+            )
         }
     }
 

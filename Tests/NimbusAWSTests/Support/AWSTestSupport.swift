@@ -96,13 +96,17 @@ final class ScriptedHTTPServer: Sendable {
             case .end:
                 guard let head else { return }
                 let request = Request(
-                    method: head.method.rawValue, uri: head.uri, headers: head.headers.map { ($0.name, $0.value) }, body: body)
+                    method: head.method.rawValue, uri: head.uri, headers: head.headers.map { ($0.name, $0.value) },
+                    body: body)
                 box.requests.withLock { $0.append(request) }
                 let response = handler(request)
                 var headers = HTTPHeaders(response.headers)
                 headers.replaceOrAdd(name: "Content-Length", value: String(response.body.utf8.count))
                 context.write(
-                    wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .init(statusCode: response.status), headers: headers))),
+                    wrapOutboundOut(
+                        .head(
+                            HTTPResponseHead(
+                                version: .http1_1, status: .init(statusCode: response.status), headers: headers))),
                     promise: nil)
                 context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: response.body)))), promise: nil)
                 context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)

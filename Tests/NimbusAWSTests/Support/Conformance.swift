@@ -15,7 +15,8 @@ enum Conformance {
 
     static var available: Bool { FileManager.default.fileExists(atPath: directory.path) }
 
-    static let missing: Comment = "conformance data missing: set NIMBUS_CONFORMANCE_DIR or provide ../shared/conformance"
+    static let missing: Comment =
+        "conformance data missing: set NIMBUS_CONFORMANCE_DIR or provide ../shared/conformance"
 
     static func url(_ path: String) -> URL { directory.appendingPathComponent(path) }
 }
