@@ -16,12 +16,17 @@ let package = Package(
         .library(name: "NimbusGraph", targets: ["NimbusGraph"]),
         .library(name: "NimbusStore", targets: ["NimbusStore"]),
         .library(name: "NimbusWorkflows", targets: ["NimbusWorkflows"]),
+        .library(name: "NimbusAWS", targets: ["NimbusAWS"]),
+        .library(name: "NimbusTesting", targets: ["NimbusTesting"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         .target(
@@ -61,6 +66,28 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // zlib from the system (Debian zlib1g-dev): gunzip for the bundled service models, CRC-32 for S3 checksums.
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .target(
+            name: "NimbusAWS",
+            dependencies: [
+                "NimbusCore",
+                "CZlib",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            resources: [.copy("Resources/Models")],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "NimbusTesting",
+            dependencies: ["NimbusCore", "NimbusAWS"],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "nimbus",
             dependencies: [
@@ -68,6 +95,7 @@ let package = Package(
                 "NimbusGraph",
                 "NimbusStore",
                 "NimbusWorkflows",
+                "NimbusAWS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -75,6 +103,17 @@ let package = Package(
         ),
         .testTarget(name: "NimbusCoreTests", dependencies: ["NimbusCore"], swiftSettings: strict),
         .testTarget(name: "NimbusGraphTests", dependencies: ["NimbusGraph", "NimbusCore"], swiftSettings: strict),
+        .testTarget(
+            name: "NimbusAWSTests",
+            dependencies: [
+                "NimbusAWS", "NimbusTesting", "NimbusCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
         .testTarget(name: "NimbusCLITests", dependencies: ["nimbus", "NimbusCore"], swiftSettings: strict),
         .executableTarget(
             name: "GraphCrashHarness",

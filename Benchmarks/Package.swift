@@ -24,6 +24,11 @@ let package = Package(
             name: "graph-compare",
             dependencies: ["GraphScenarios"]
         ),
+        // SigV4 signatures per second, compared with botocore's signer by scripts/bench-aws.sh.
+        .executableTarget(
+            name: "aws-sign",
+            dependencies: [.product(name: "NimbusAWS", package: "Nimbus")]
+        ),
         .executableTarget(
             name: "GraphBenchmarks",
             dependencies: [

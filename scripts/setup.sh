@@ -11,7 +11,7 @@ nimbus_require_swift() {
 }
 
 # Debian packages the build and tests need.
-nimbus_apt_packages=(libsqlite3-dev)
+nimbus_apt_packages=(libsqlite3-dev zlib1g-dev)
 
 nimbus_install_apt() {
     local missing=()
