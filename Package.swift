@@ -16,12 +16,17 @@ let package = Package(
         .library(name: "NimbusGraph", targets: ["NimbusGraph"]),
         .library(name: "NimbusStore", targets: ["NimbusStore"]),
         .library(name: "NimbusWorkflows", targets: ["NimbusWorkflows"]),
+        .library(name: "NimbusLLM", targets: ["NimbusLLM"]),
+        .library(name: "NimbusTesting", targets: ["NimbusTesting"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         .target(
@@ -61,6 +66,25 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        .target(
+            name: "NimbusLLM",
+            dependencies: [
+                "NimbusCore",
+                "NimbusGraph",
+                "NimbusStore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "NimbusTesting",
+            dependencies: ["NimbusCore", "NimbusLLM"],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "nimbus",
             dependencies: [
@@ -68,6 +92,7 @@ let package = Package(
                 "NimbusGraph",
                 "NimbusStore",
                 "NimbusWorkflows",
+                "NimbusLLM",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -80,6 +105,18 @@ let package = Package(
             name: "GraphCrashHarness",
             dependencies: ["NimbusStore", "NimbusGraph", "NimbusCore"],
             path: "Tests/GraphCrashHarness",
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "NimbusLLMTests",
+            dependencies: [
+                "NimbusLLM", "NimbusTesting", "NimbusStore", "NimbusGraph", "NimbusCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            exclude: ["Transcripts"],
             swiftSettings: strict
         ),
         .testTarget(
