@@ -1,5 +1,6 @@
 import Foundation
 import NimbusCore
+import NimbusStore
 import NimbusTesting
 import Testing
 
@@ -79,6 +80,21 @@ struct ConfigurationTests {
         let model = try registry.model()
         #expect(model.name == "openai:gpt-4o-mini")
         #expect(model is FallbackChatModel)
+    }
+
+    @Test("an agent with a cache TTL gets the response cache when a store is present; others do not")
+    func perAgentCache() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("nimbus-llm-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let store = try SQLiteStore(path: directory.appendingPathComponent("nimbus.sqlite").path)
+        let settings = LLMSettings(
+            model: "ollama:llama3.1",
+            agents: ["planner": AgentModelSettings(model: "ollama:qwen3", cacheTTLSeconds: 60)])
+        let registry = ModelRegistry(settings: settings, environment: LLMEnvironment(variables: [:], store: store))
+        let planner = try registry.model(agent: "planner")
+        #expect(planner is CachingChatModel && planner.name == "ollama:qwen3")
+        let writer = try registry.model(agent: "writer")
+        #expect(writer is OllamaChatModel && writer.name == "ollama:llama3.1")
     }
 
     @Test("agents.yaml's llm: section lies over the configuration's")

@@ -151,6 +151,24 @@ struct ReliabilityTests {
         } throws: { "\($0)".contains("closed the stream before the answer was complete") }
     }
 
+    @Test("a whole answer that takes longer than the request timeout fails with a timeout naming it")
+    func requestTimeout() async throws {
+        let server = try await TranscriptServer.start([
+            .init(body: Array(#"{"id":"x","choices":["#.utf8), chunkSize: 1_000, holdOpen: true)
+        ])
+        defer { Task { await server.stop() } }
+        let http = LLMHTTPClient(
+            timeouts: LLMTimeouts(request: .milliseconds(400), idle: .seconds(30)), retryPolicy: .noRetries)
+        let started = ContinuousClock.now
+        await #expect {
+            _ = try await Self.model(server, http: http).respond(to: ChatRequest(user: "hi"))
+        } throws: { error in
+            (error as? LLMError)?.kind == .timeout && "\(error)".contains("did not answer within")
+        }
+        #expect(ContinuousClock.now - started < .seconds(5))
+        try await http.shutdown()
+    }
+
     @Test("a stream that stalls longer than the idle timeout fails with a timeout")
     func idleTimeout() async throws {
         let server = try await TranscriptServer.start([
