@@ -41,40 +41,23 @@ struct AnthropicCodec: ProviderCodec {
             body: Array(JSONValue.object(body).jsonText.utf8))
     }
 
-    /// Messages alternate user and assistant turns; tool results are user turns of `tool_result` blocks, so
-    /// consecutive results join one turn.
+    /// User and assistant turns of blocks; tool results are `tool_result` blocks in user turns.
     static func encodeMessages(_ messages: [ChatMessage]) -> [JSONValue] {
-        var turns: [(role: String, blocks: [JSONValue])] = []
-        for message in messages {
-            let role: String
-            var blocks: [JSONValue] = []
-            switch message.role {
-            case .system: continue
-            case .user:
-                role = "user"
-                blocks.append(["type": "text", "text": .string(message.content)])
-            case .assistant:
-                role = "assistant"
-                if !message.content.isEmpty { blocks.append(["type": "text", "text": .string(message.content)]) }
-                for call in message.toolCalls {
-                    let input = (try? call.argumentsJSON()) ?? .object([:])
-                    blocks.append([
-                        "type": "tool_use", "id": .string(call.id), "name": .string(call.name), "input": input,
-                    ])
-                }
-            case .tool:
-                role = "user"
-                blocks.append([
+        let turns = ContentBlockTurns(
+            text: { ["type": "text", "text": .string($0)] },
+            toolUse: { call in
+                [
+                    "type": "tool_use", "id": .string(call.id), "name": .string(call.name),
+                    "input": (try? call.argumentsJSON()) ?? .object([:]),
+                ]
+            },
+            toolResult: { message in
+                [
                     "type": "tool_result", "tool_use_id": .string(message.toolCallID ?? ""),
                     "content": .string(message.content),
-                ])
+                ]
             }
-            if let last = turns.last, last.role == role {
-                turns[turns.count - 1].blocks += blocks
-            } else {
-                turns.append((role, blocks))
-            }
-        }
+        ).turns(messages)
         return turns.map { turn in
             // A lone text block is sent as a plain string, as the API's own examples do.
             if turn.blocks.count == 1, turn.blocks[0]["type"] == "text", let text = turn.blocks[0]["text"] {

@@ -55,42 +55,26 @@ struct BedrockCodec: ProviderCodec {
             url: url(stream: stream), headers: headers, body: Array(JSONValue.object(body).jsonText.utf8))
     }
 
-    /// Converse alternates user and assistant turns; tool results are user turns of `toolResult` blocks.
+    /// User and assistant turns of blocks; tool results are `toolResult` blocks in user turns.
     static func encodeMessages(_ messages: [ChatMessage]) -> [JSONValue] {
-        var turns: [(role: String, blocks: [JSONValue])] = []
-        for message in messages {
-            let role: String
-            var blocks: [JSONValue] = []
-            switch message.role {
-            case .system: continue
-            case .user:
-                role = "user"
-                blocks.append(["text": .string(message.content)])
-            case .assistant:
-                role = "assistant"
-                if !message.content.isEmpty { blocks.append(["text": .string(message.content)]) }
-                for call in message.toolCalls {
-                    blocks.append([
-                        "toolUse": [
-                            "toolUseId": .string(call.id), "name": .string(call.name),
-                            "input": (try? call.argumentsJSON()) ?? .object([:]),
-                        ]
-                    ])
-                }
-            case .tool:
-                role = "user"
-                blocks.append([
+        let turns = ContentBlockTurns(
+            text: { ["text": .string($0)] },
+            toolUse: { call in
+                [
+                    "toolUse": [
+                        "toolUseId": .string(call.id), "name": .string(call.name),
+                        "input": (try? call.argumentsJSON()) ?? .object([:]),
+                    ]
+                ]
+            },
+            toolResult: { message in
+                [
                     "toolResult": [
                         "toolUseId": .string(message.toolCallID ?? ""), "content": [["text": .string(message.content)]],
                     ]
-                ])
+                ]
             }
-            if let last = turns.last, last.role == role {
-                turns[turns.count - 1].blocks += blocks
-            } else {
-                turns.append((role, blocks))
-            }
-        }
+        ).turns(messages)
         return turns.map { ["role": .string($0.role), "content": .array($0.blocks)] }
     }
 

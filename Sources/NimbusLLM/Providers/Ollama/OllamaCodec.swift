@@ -16,16 +16,7 @@ struct OllamaCodec: ProviderCodec {
         ]
         // Ollama has no tool_choice: "none" leaves the tools out; forcing one is left to the model.
         if !request.tools.isEmpty, request.toolChoice != ToolChoice.none {
-            body["tools"] = .array(
-                request.tools.map { tool in
-                    [
-                        "type": "function",
-                        "function": [
-                            "name": .string(tool.name), "description": .string(tool.description),
-                            "parameters": tool.parameters,
-                        ],
-                    ]
-                })
+            body["tools"] = OpenAICodec.encodeTools(request.tools)
         }
         switch request.responseFormat {
         case .text: break

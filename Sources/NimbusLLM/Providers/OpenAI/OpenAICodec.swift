@@ -28,16 +28,7 @@ struct OpenAICodec: ProviderCodec {
             body["model"] = .string(configuration.model)
         }
         if !request.tools.isEmpty {
-            body["tools"] = .array(
-                request.tools.map { tool in
-                    [
-                        "type": "function",
-                        "function": [
-                            "name": .string(tool.name), "description": .string(tool.description),
-                            "parameters": tool.parameters,
-                        ],
-                    ]
-                })
+            body["tools"] = OpenAICodec.encodeTools(request.tools)
             switch request.toolChoice {
             case .auto: body["tool_choice"] = "auto"
             case .none: body["tool_choice"] = "none"
