@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "NimbusStore", targets: ["NimbusStore"]),
         .library(name: "NimbusWorkflows", targets: ["NimbusWorkflows"]),
         .library(name: "NimbusAWS", targets: ["NimbusAWS"]),
+        .library(name: "NimbusLLM", targets: ["NimbusLLM"]),
         .library(name: "NimbusTesting", targets: ["NimbusTesting"]),
     ],
     dependencies: [
@@ -84,8 +85,22 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "NimbusLLM",
+            dependencies: [
+                "NimbusCore",
+                "NimbusGraph",
+                "NimbusStore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
             name: "NimbusTesting",
-            dependencies: ["NimbusCore", "NimbusAWS"],
+            dependencies: ["NimbusCore", "NimbusAWS", "NimbusLLM"],
             swiftSettings: strict
         ),
         .executableTarget(
@@ -96,6 +111,7 @@ let package = Package(
                 "NimbusStore",
                 "NimbusWorkflows",
                 "NimbusAWS",
+                "NimbusLLM",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -119,6 +135,18 @@ let package = Package(
             name: "GraphCrashHarness",
             dependencies: ["NimbusStore", "NimbusGraph", "NimbusCore"],
             path: "Tests/GraphCrashHarness",
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "NimbusLLMTests",
+            dependencies: [
+                "NimbusLLM", "NimbusTesting", "NimbusStore", "NimbusGraph", "NimbusCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            exclude: ["Transcripts"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -3,7 +3,8 @@ import PackageDescription
 
 // Benchmarks of the NimbusGraph runtime, kept out of the main package so its users never build
 // ordo-one/benchmark. `swift package --package-path Benchmarks benchmark` runs the ordo-one suite;
-// `scripts/bench-graph.sh` runs `graph-compare` against LangGraph.
+// `scripts/bench-graph.sh` runs `graph-compare` against LangGraph; `scripts/bench-llm.sh` runs `llm-bench`
+// (NimbusLLM streaming overhead against raw HTTP, SSE parsing throughput).
 let package = Package(
     name: "NimbusBenchmarks",
     platforms: [.macOS(.v15)],
@@ -11,6 +12,7 @@ let package = Package(
         .package(name: "Nimbus", path: ".."),
         // MallocInterposer only: the default RuntimeInterposer trait needs a package this machine lacks.
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         .target(
@@ -28,6 +30,13 @@ let package = Package(
         .executableTarget(
             name: "aws-sign",
             dependencies: [.product(name: "NimbusAWS", package: "Nimbus")]
+        ),
+        .executableTarget(
+            name: "llm-bench",
+            dependencies: [
+                .product(name: "NimbusLLM", package: "Nimbus"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
         ),
         .executableTarget(
             name: "GraphBenchmarks",

@@ -36,6 +36,15 @@ public protocol Store: CheckpointStore, GraphEventLog {
     func record(_ execution: AgentExecution) async throws
     /// Agent runs, newest first, optionally of one thread or one agent.
     func executions(threadID: String?, agent: String?, limit: Int) async throws -> [AgentExecution]
+
+    // MARK: Response cache
+
+    /// The cached model answer under `key`, unless it has expired.
+    func cachedResponse(key: String) async throws -> JSONValue?
+    /// Stores a model answer under `key` until `expiresAt`, replacing any earlier one.
+    func cacheResponse(key: String, value: JSONValue, expiresAt: Date) async throws
+    /// Deletes expired answers; returns how many.
+    func pruneResponseCache(now: Date) async throws -> Int
 }
 
 /// A graph event as stored.

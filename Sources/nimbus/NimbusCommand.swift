@@ -13,7 +13,7 @@ struct NimbusCommand: AsyncParsableCommand {
         version: NimbusVersion.current,
         subcommands: [
             DemoCommand.self, RunsCommand.self, ConfigCommand.self, ProfilesCommand.self, ValidateCommand.self,
-            TransferCommand.self, AWSCallCommand.self,
+            TransferCommand.self, AWSCallCommand.self, LLMCommand.self,
         ]
     )
 }

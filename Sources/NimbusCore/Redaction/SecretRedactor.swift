@@ -28,6 +28,7 @@ public enum SecretRedactor {
         let harmless = [
             "accesskeyid", "keyid", "tokens", "tokensin", "tokensout", "tokencount", "maxtokens",
             "secretname", "secretid", "secretarn", "passwordlength", "keyname", "tokenusage",
+            "inputtokens", "outputtokens", "totaltokens", "prompttokens", "completiontokens",
         ]
         if harmless.contains(normalized) { return false }
         let markers = [

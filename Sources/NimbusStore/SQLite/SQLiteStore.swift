@@ -268,6 +268,18 @@ public final class SQLiteStore: Store {
                     CREATE INDEX agent_executions_by_agent ON agent_executions(agent, started_at);
                     """)
         }
+        migrator.registerMigration("v2-llm-cache") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE llm_response_cache (
+                        key TEXT NOT NULL PRIMARY KEY,
+                        response TEXT NOT NULL,
+                        created_at REAL NOT NULL,
+                        expires_at REAL NOT NULL
+                    ) WITHOUT ROWID;
+                    CREATE INDEX llm_response_cache_by_expiry ON llm_response_cache(expires_at);
+                    """)
+        }
         return migrator
     }
 }
