@@ -12,6 +12,8 @@ public protocol HTTPRequestSigner: Sendable {
     ///   - url: the full URL, with its query.
     ///   - headers: the headers the request will carry, before signing.
     ///   - body: the exact body bytes (empty for none).
-    func signatureHeaders(method: String, url: URL, headers: [(name: String, value: String)], body: [UInt8])
+    func signatureHeaders(
+        method: String, url: URL, headers: [(name: String, value: String)], body: [UInt8]
+    )
         async throws -> [(name: String, value: String)]
 }
