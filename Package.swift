@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "NimbusGraph", targets: ["NimbusGraph"]),
         .library(name: "NimbusStore", targets: ["NimbusStore"]),
         .library(name: "NimbusWorkflows", targets: ["NimbusWorkflows"]),
+        .library(name: "NimbusHCL", targets: ["NimbusHCL"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -61,6 +62,14 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        .target(
+            name: "NimbusHCL",
+            dependencies: [
+                "NimbusCore",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "nimbus",
             dependencies: [
@@ -68,6 +77,7 @@ let package = Package(
                 "NimbusGraph",
                 "NimbusStore",
                 "NimbusWorkflows",
+                "NimbusHCL",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -75,6 +85,7 @@ let package = Package(
         ),
         .testTarget(name: "NimbusCoreTests", dependencies: ["NimbusCore"], swiftSettings: strict),
         .testTarget(name: "NimbusGraphTests", dependencies: ["NimbusGraph", "NimbusCore"], swiftSettings: strict),
+        .testTarget(name: "NimbusHCLTests", dependencies: ["NimbusHCL", "NimbusCore"], swiftSettings: strict),
         .testTarget(name: "NimbusCLITests", dependencies: ["nimbus", "NimbusCore"], swiftSettings: strict),
         .executableTarget(
             name: "GraphCrashHarness",

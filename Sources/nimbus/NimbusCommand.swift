@@ -11,6 +11,6 @@ struct NimbusCommand: AsyncParsableCommand {
             continue a paused or crashed one with `nimbus runs resume THREAD`.
             """,
         version: NimbusVersion.current,
-        subcommands: [DemoCommand.self, RunsCommand.self, ConfigCommand.self]
+        subcommands: [DemoCommand.self, RunsCommand.self, ConfigCommand.self, HCLCommand.self]
     )
 }
