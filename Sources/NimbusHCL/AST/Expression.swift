@@ -158,6 +158,10 @@ public struct Template: Sendable, Hashable {
         self.heredoc = heredoc
     }
 
+    /// Equal when the parts are: a heredoc and a quoted string with the same text are the same value.
+    public static func == (lhs: Template, rhs: Template) -> Bool { lhs.parts == rhs.parts }
+    public func hash(into hasher: inout Hasher) { hasher.combine(parts) }
+
     /// How a heredoc was introduced.
     public struct Heredoc: Sendable, Hashable {
         public var marker: String

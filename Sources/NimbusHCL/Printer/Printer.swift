@@ -126,21 +126,16 @@ struct SourceWriter {
         case .invalid: output += "null"
         case .variable(let name): output += name
         case .template(let template):
-            if let heredoc = template.heredoc, let last = template.parts.last, case .literal(let text) = last,
-                text.hasSuffix("\n")
-            {
+            if let heredoc = template.heredoc, Self.printableAsHeredoc(template) {
+                // The text is written as it is, even for `<<-`: indenting it would move what strip markers and
+                // the indentation rule remove.
                 let marker = heredocMarker(heredoc.marker, template)
-                let inner = heredoc.flush ? indent + "  " : ""
                 output += (heredoc.flush ? "<<-" : "<<") + marker + "\n"
                 var writer = SourceWriter()
                 writer.templateParts(template.parts, quoted: false, indent: indent)
-                var atLineStart = true
-                for character in writer.output {
-                    if atLineStart, character != "\n" { output += inner }
-                    output.append(character)
-                    atLineStart = character == "\n"
-                }
-                output += inner + marker
+                output += writer.output
+                if !writer.output.isEmpty, !writer.output.hasSuffix("\n") { output += "\n" }
+                output += (heredoc.flush ? indent : "") + marker
             } else {
                 output += "\""
                 templateParts(template.parts, quoted: true, indent: indent)
@@ -255,10 +250,28 @@ struct SourceWriter {
     }
 
     func isHeredoc(_ expression: Expression) -> Bool {
-        guard case .template(let template) = expression.kind, template.heredoc != nil,
-            case .literal(let text)? = template.parts.last
-        else { return false }
-        return text.hasSuffix("\n")
+        guard case .template(let template) = expression.kind, template.heredoc != nil else { return false }
+        return Self.printableAsHeredoc(template)
+    }
+
+    static func stripsBefore(_ part: TemplatePart) -> Bool {
+        switch part {
+        case .literal: false
+        case .interpolation(_, let markers): markers.before
+        case .conditional(let conditional): conditional.ifMarkers.before
+        case .loop(let loop): loop.forMarkers.before
+        }
+    }
+
+    /// A heredoc's text ends with a newline, unless a strip marker at its end removed it.
+    static func printableAsHeredoc(_ template: Template) -> Bool {
+        switch template.parts.last {
+        case nil: return true
+        case .literal(let text): return text.hasSuffix("\n")
+        case .interpolation(_, let markers): return markers.after
+        case .conditional(let conditional): return conditional.endMarkers.after
+        case .loop(let loop): return loop.endMarkers.after
+        }
     }
 
     /// Whether an expression prints on more than one line.
@@ -266,10 +279,7 @@ struct SourceWriter {
         switch expression.kind {
         case .object(let items): return !items.isEmpty
         case .template(let template):
-            if template.heredoc != nil, case .literal(let text)? = template.parts.last, text.hasSuffix("\n") {
-                return true
-            }
-            return false
+            return template.heredoc != nil && Self.printableAsHeredoc(template)
         case .tuple(let elements): return elements.contains { spansLines($0) }
         case .call(_, let arguments, _): return arguments.contains { spansLines($0) }
         default: return false
@@ -289,18 +299,25 @@ struct SourceWriter {
 
     mutating func templateParts(_ parts: [TemplatePart], quoted: Bool, indent: String) {
         var stripsAfter = false
-        templateParts(parts, quoted: quoted, indent: indent, stripsAfter: &stripsAfter)
+        templateParts(parts, quoted: quoted, indent: indent, stripsAfter: &stripsAfter, endStripsBefore: false)
     }
 
     /// `stripsAfter`: whether the sequence just printed ends with `~}`. In a heredoc a literal after it that
     /// starts with a space must start on a new line, or parsing would strip the space.
-    mutating func templateParts(_ parts: [TemplatePart], quoted: Bool, indent: String, stripsAfter: inout Bool) {
-        for part in parts {
+    mutating func templateParts(
+        _ parts: [TemplatePart], quoted: Bool, indent: String, stripsAfter: inout Bool, endStripsBefore: Bool
+    ) {
+        for (position, part) in parts.enumerated() {
             if case .literal(let text) = part {
                 if stripsAfter, !quoted, let first = text.unicodeScalars.first, first.properties.isWhitespace {
                     output += "\n"
                 }
                 output += escape(text, quoted: quoted)
+                // Likewise a literal ending in a newline before `%{~` or `${~` needs one more line to strip.
+                let nextStrips = position + 1 < parts.count ? Self.stripsBefore(parts[position + 1]) : endStripsBefore
+                if !quoted, text.hasSuffix("\n"), nextStrips {
+                    output += "\n"
+                }
                 stripsAfter = false
                 continue
             }
@@ -317,12 +334,17 @@ struct SourceWriter {
                 self.expression(conditional.condition, indent: indent)
                 output += conditional.ifMarkers.after ? " ~}" : " }"
                 stripsAfter = conditional.ifMarkers.after
-                templateParts(conditional.then, quoted: quoted, indent: indent, stripsAfter: &stripsAfter)
+                templateParts(
+                    conditional.then, quoted: quoted, indent: indent, stripsAfter: &stripsAfter,
+                    endStripsBefore: conditional.otherwise == nil
+                        ? conditional.endMarkers.before : conditional.elseMarkers.before)
                 if let otherwise = conditional.otherwise {
                     output += conditional.elseMarkers.before ? "%{~ else" : "%{ else"
                     output += conditional.elseMarkers.after ? " ~}" : " }"
                     stripsAfter = conditional.elseMarkers.after
-                    templateParts(otherwise, quoted: quoted, indent: indent, stripsAfter: &stripsAfter)
+                    templateParts(
+                        otherwise, quoted: quoted, indent: indent, stripsAfter: &stripsAfter,
+                        endStripsBefore: conditional.endMarkers.before)
                 }
                 output += conditional.endMarkers.before ? "%{~ endif" : "%{ endif"
                 output += conditional.endMarkers.after ? " ~}" : " }"
@@ -334,7 +356,9 @@ struct SourceWriter {
                 self.expression(loop.collection, indent: indent)
                 output += loop.forMarkers.after ? " ~}" : " }"
                 stripsAfter = loop.forMarkers.after
-                templateParts(loop.body, quoted: quoted, indent: indent, stripsAfter: &stripsAfter)
+                templateParts(
+                    loop.body, quoted: quoted, indent: indent, stripsAfter: &stripsAfter,
+                    endStripsBefore: loop.endMarkers.before)
                 output += loop.endMarkers.before ? "%{~ endfor" : "%{ endfor"
                 output += loop.endMarkers.after ? " ~}" : " }"
                 stripsAfter = loop.endMarkers.after
