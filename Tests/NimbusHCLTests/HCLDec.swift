@@ -4,7 +4,7 @@ import NimbusHCL
 /// block, block_list, block_map), as the spec suite's `.hcldec` files describe.
 struct HCLDecSpec {
     indirect enum Node {
-        case literal(Expression)
+        case literal(HCLExpression)
         case object([(String, Node)])
         case attribute(name: String, type: ValueType, required: Bool)
         case block(type: String, Node)

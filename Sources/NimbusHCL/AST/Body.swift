@@ -73,7 +73,7 @@ public enum BodyItem: Sendable, Hashable {
 /// `name = value`
 public struct Attribute: Sendable, Hashable {
     public var name: String
-    public var value: Expression
+    public var value: HCLExpression
     /// Comments on the lines just above, as written (`# …`, `// …`, `/* … */`).
     public var leadingComments: [String]
     /// A comment after the value on the same line.
@@ -82,7 +82,7 @@ public struct Attribute: Sendable, Hashable {
     public var range: SourceRange
 
     public init(
-        _ name: String, _ value: Expression, leadingComments: [String] = [], trailingComment: String? = nil,
+        _ name: String, _ value: HCLExpression, leadingComments: [String] = [], trailingComment: String? = nil,
         nameRange: SourceRange = .none, range: SourceRange = .none
     ) {
         self.name = name

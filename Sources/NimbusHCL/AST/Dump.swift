@@ -1,4 +1,4 @@
-extension Expression {
+extension HCLExpression {
     /// A compact, position-free description of the expression's structure, for tests and debugging:
     /// `(+ (var a) (num 1))`.
     public var structure: String {
@@ -49,7 +49,7 @@ private func quoted(_ text: String) -> String {
     return result + "\""
 }
 
-private func dump(_ expression: Expression, into output: inout String) {
+private func dump(_ expression: HCLExpression, into output: inout String) {
     switch expression.kind {
     case .number(let text): output += "(num \(text))"
     case .bool(let value): output += value ? "true" : "false"

@@ -2,7 +2,7 @@
 ///
 /// Two expressions are equal when they have the same structure and values; where they came from
 /// (``range``) does not count, so a printed and re-parsed expression equals the original.
-public struct Expression: Sendable, Hashable {
+public struct HCLExpression: Sendable, Hashable {
     public var kind: Kind
     public var range: SourceRange
 
@@ -22,47 +22,47 @@ public struct Expression: Sendable, Hashable {
         /// A bare name: `var`, `local`, `each`, a for-expression variable.
         case variable(String)
         /// `object.name`
-        case attribute(Expression, String)
+        case attribute(HCLExpression, String)
         /// `collection[key]`
-        case index(Expression, Expression)
+        case index(HCLExpression, HCLExpression)
         /// `list.0`, the legacy index form kept for old configurations.
-        case legacyIndex(Expression, Int)
+        case legacyIndex(HCLExpression, Int)
         /// `list.*.name` (attribute-only) or `list[*].name[0]` (full), with the steps applied to each element.
-        case splat(Expression, full: Bool, steps: [TraversalStep])
+        case splat(HCLExpression, full: Bool, steps: [TraversalStep])
         /// `name(arguments)`; `expandFinal` when the last argument is followed by `...`.
         /// Provider functions keep their full name (`provider::time::rfc3339_parse`).
-        case call(String, [Expression], expandFinal: Bool)
-        case tuple([Expression])
+        case call(String, [HCLExpression], expandFinal: Bool)
+        case tuple([HCLExpression])
         case object([ObjectItem])
         case forExpression(ForExpression)
-        case unary(UnaryOperator, Expression)
-        case binary(BinaryOperator, Expression, Expression)
-        case conditional(Expression, Expression, Expression)
-        case parenthesized(Expression)
+        case unary(UnaryOperator, HCLExpression)
+        case binary(BinaryOperator, HCLExpression, HCLExpression)
+        case conditional(HCLExpression, HCLExpression, HCLExpression)
+        case parenthesized(HCLExpression)
         /// Stands in for an expression that could not be parsed; a diagnostic says why.
         case invalid
     }
 
-    public static func == (lhs: Expression, rhs: Expression) -> Bool { lhs.kind == rhs.kind }
+    public static func == (lhs: HCLExpression, rhs: HCLExpression) -> Bool { lhs.kind == rhs.kind }
     public func hash(into hasher: inout Hasher) { hasher.combine(kind) }
 }
 
 /// One step after a splat operator.
 public enum TraversalStep: Sendable, Hashable {
     case attribute(String)
-    case index(Expression)
+    case index(HCLExpression)
     case legacyIndex(Int)
 }
 
 /// One `key = value` element of an object constructor.
 public struct ObjectItem: Sendable, Hashable {
     /// The key: a bare identifier is a literal name (`{ name = 1 }`); anything else is an expression.
-    public var key: Expression
-    public var value: Expression
+    public var key: HCLExpression
+    public var value: HCLExpression
     /// Written with `:` instead of `=`; kept for printing only.
     public var usesColon: Bool
 
-    public init(key: Expression, value: Expression, usesColon: Bool = false) {
+    public init(key: HCLExpression, value: HCLExpression, usesColon: Bool = false) {
         self.key = key
         self.value = value
         self.usesColon = usesColon
@@ -88,17 +88,18 @@ public struct ObjectItem: Sendable, Hashable {
 public struct ForExpression: Sendable, Hashable {
     public var keyVariable: String?
     public var valueVariable: String
-    public var collection: Expression
+    public var collection: HCLExpression
     /// The key expression of an object for-expression; `nil` for a tuple for-expression.
-    public var keyExpression: Expression?
-    public var valueExpression: Expression
+    public var keyExpression: HCLExpression?
+    public var valueExpression: HCLExpression
     /// `...` after the value: group values with the same key into tuples.
     public var grouping: Bool
-    public var condition: Expression?
+    public var condition: HCLExpression?
 
     public init(
-        keyVariable: String? = nil, valueVariable: String, collection: Expression, keyExpression: Expression? = nil,
-        valueExpression: Expression, grouping: Bool = false, condition: Expression? = nil
+        keyVariable: String? = nil, valueVariable: String, collection: HCLExpression,
+        keyExpression: HCLExpression? = nil,
+        valueExpression: HCLExpression, grouping: Bool = false, condition: HCLExpression? = nil
     ) {
         self.keyVariable = keyVariable
         self.valueVariable = valueVariable
@@ -184,7 +185,7 @@ public struct Template: Sendable, Hashable {
     }
 
     /// The expression when the template is exactly one interpolation (`"${x}"`), which evaluates unwrapped.
-    public var unwrappedInterpolation: Expression? {
+    public var unwrappedInterpolation: HCLExpression? {
         guard parts.count == 1, case .interpolation(let expression, _) = parts[0] else { return nil }
         return expression
     }
@@ -205,7 +206,7 @@ public struct StripMarkers: Sendable, Hashable {
 public indirect enum TemplatePart: Sendable, Hashable {
     /// Literal text, escapes decoded and strip markers applied.
     case literal(String)
-    case interpolation(Expression, StripMarkers)
+    case interpolation(HCLExpression, StripMarkers)
     /// `%{ if cond }…%{ else }…%{ endif }`; the markers are for the if, else (if any) and endif sequences.
     case conditional(TemplateConditional)
     /// `%{ for k, v in collection }…%{ endfor }`
@@ -214,7 +215,7 @@ public indirect enum TemplatePart: Sendable, Hashable {
 
 /// A template `if` directive.
 public struct TemplateConditional: Sendable, Hashable {
-    public var condition: Expression
+    public var condition: HCLExpression
     public var then: [TemplatePart]
     public var otherwise: [TemplatePart]?
     public var ifMarkers: StripMarkers
@@ -222,7 +223,7 @@ public struct TemplateConditional: Sendable, Hashable {
     public var endMarkers: StripMarkers
 
     public init(
-        condition: Expression, then: [TemplatePart], otherwise: [TemplatePart]? = nil,
+        condition: HCLExpression, then: [TemplatePart], otherwise: [TemplatePart]? = nil,
         ifMarkers: StripMarkers = .none, elseMarkers: StripMarkers = .none, endMarkers: StripMarkers = .none
     ) {
         self.condition = condition
@@ -238,13 +239,13 @@ public struct TemplateConditional: Sendable, Hashable {
 public struct TemplateLoop: Sendable, Hashable {
     public var keyVariable: String?
     public var valueVariable: String
-    public var collection: Expression
+    public var collection: HCLExpression
     public var body: [TemplatePart]
     public var forMarkers: StripMarkers
     public var endMarkers: StripMarkers
 
     public init(
-        keyVariable: String? = nil, valueVariable: String, collection: Expression, body: [TemplatePart],
+        keyVariable: String? = nil, valueVariable: String, collection: HCLExpression, body: [TemplatePart],
         forMarkers: StripMarkers = .none, endMarkers: StripMarkers = .none
     ) {
         self.keyVariable = keyVariable

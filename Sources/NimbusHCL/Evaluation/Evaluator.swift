@@ -26,7 +26,7 @@ public struct Evaluator: Sendable {
     }
 
     /// The value of `expression`.
-    public func evaluate(_ expression: Expression) throws(EvaluationError) -> Value {
+    public func evaluate(_ expression: HCLExpression) throws(EvaluationError) -> Value {
         do {
             return try value(expression, scope: [:], depth: 0)
         } catch {
@@ -38,10 +38,10 @@ public struct Evaluator: Sendable {
 
     static let maximumDepth = 512
 
-    func value(_ expression: Expression, scope: [String: Value], depth: Int) throws(EvaluationError) -> Value {
+    func value(_ expression: HCLExpression, scope: [String: Value], depth: Int) throws(EvaluationError) -> Value {
         guard depth < Self.maximumDepth else {
             throw EvaluationError(
-                "Expression too deep", "The expression nests too deeply to evaluate.", expression.range)
+                "HCLExpression too deep", "The expression nests too deeply to evaluate.", expression.range)
         }
         let next = depth + 1
         switch expression.kind {
@@ -442,7 +442,7 @@ public struct Evaluator: Sendable {
     // MARK: - Calls
 
     func call(
-        _ name: String, _ arguments: [Expression], expand: Bool, scope: [String: Value], depth: Int,
+        _ name: String, _ arguments: [HCLExpression], expand: Bool, scope: [String: Value], depth: Int,
         range: SourceRange
     ) throws(EvaluationError) -> Value {
         if name == "try" || name == "can" {

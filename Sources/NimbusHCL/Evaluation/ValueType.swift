@@ -53,11 +53,11 @@ public indirect enum ValueType: Hashable, Sendable, CustomStringConvertible {
 
     /// Reads a type constraint expression such as `map(object({ name = string, size = optional(number) }))`,
     /// or the legacy quoted forms `"string"`, `"list"` and `"map"`.
-    public static func constraint(_ expression: Expression) -> Result<ValueType, TypeConstraintError> {
+    public static func constraint(_ expression: HCLExpression) -> Result<ValueType, TypeConstraintError> {
         Result { () throws(TypeConstraintError) in try parse(expression, depth: 0) }
     }
 
-    private static func parse(_ expression: Expression, depth: Int) throws(TypeConstraintError) -> ValueType {
+    private static func parse(_ expression: HCLExpression, depth: Int) throws(TypeConstraintError) -> ValueType {
         guard depth < 64 else {
             throw TypeConstraintError(message: "type constraint nested too deeply", range: expression.range)
         }

@@ -51,7 +51,7 @@ public enum TerraformJSON {
     }
 
     /// The JSON form of one expression.
-    public static func value(_ expression: Expression) -> JSONDocument {
+    public static func value(_ expression: HCLExpression) -> JSONDocument {
         switch expression.kind {
         case .number(let text):
             return isJSONNumber(text) ? .number(text) : .string("${\(text)}")
@@ -177,26 +177,26 @@ public enum TerraformJSON {
     public static func expression(
         from value: JSONDocument, filename: String, diagnostics: inout [Diagnostic]
     )
-        -> Expression
+        -> HCLExpression
     {
         switch value {
-        case .null: return Expression(.null)
-        case .bool(let flag): return Expression(.bool(flag))
+        case .null: return HCLExpression(.null)
+        case .bool(let flag): return HCLExpression(.bool(flag))
         case .number(let text):
             if text.hasPrefix("-") {
-                return Expression(.unary(.negate, Expression(.number(String(text.dropFirst())))))
+                return HCLExpression(.unary(.negate, HCLExpression(.number(String(text.dropFirst())))))
             }
-            return Expression(.number(text))
+            return HCLExpression(.number(text))
         case .string(let text):
             let (template, problems) = HCLParser.parseTemplate(text, filename: filename)
             diagnostics += problems
             if case .template(let parsed) = template.kind, let inner = parsed.unwrappedInterpolation { return inner }
             return template
         case .array(let elements):
-            return Expression(
+            return HCLExpression(
                 .tuple(elements.map { expression(from: $0, filename: filename, diagnostics: &diagnostics) }))
         case .object(let members):
-            return Expression(
+            return HCLExpression(
                 .object(
                     members.map { key, member in
                         let (keyTemplate, problems) = HCLParser.parseTemplate(key, filename: filename)
@@ -204,9 +204,9 @@ public enum TerraformJSON {
                         var keyExpression = keyTemplate
                         if case .template(let parsed) = keyTemplate.kind {
                             if let literal = parsed.literalValue, isIdentifier(literal) {
-                                keyExpression = Expression(.variable(literal))
+                                keyExpression = HCLExpression(.variable(literal))
                             } else if let inner = parsed.unwrappedInterpolation {
-                                keyExpression = Expression(.parenthesized(inner))
+                                keyExpression = HCLExpression(.parenthesized(inner))
                             }
                         }
                         return ObjectItem(

@@ -30,7 +30,7 @@ public enum HCLParser {
     public static func parseExpression(
         _ source: String, filename: String = ""
     )
-        -> (expression: Expression, diagnostics: [Diagnostic])
+        -> (expression: HCLExpression, diagnostics: [Diagnostic])
     {
         let bytes = Array(source.utf8)
         let (tokens, problems) = Lexer.tokenize(bytes)
@@ -55,12 +55,12 @@ public enum HCLParser {
     public static func parseTemplate(
         _ source: String, filename: String = ""
     )
-        -> (expression: Expression, diagnostics: [Diagnostic])
+        -> (expression: HCLExpression, diagnostics: [Diagnostic])
     {
         let text = Array(source.utf8)
         var parser = ParserState(bytes: text, tokens: StandaloneTemplateLexer.tokenize(text), filename: filename)
         let parts = parser.parseTemplateBody(end: .endOfFile, heredoc: nil)
-        return (Expression(.template(Template(parts)), range: parser.range(0, text.count)), parser.diagnostics)
+        return (HCLExpression(.template(Template(parts)), range: parser.range(0, text.count)), parser.diagnostics)
     }
 }
 

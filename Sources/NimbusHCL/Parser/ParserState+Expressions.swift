@@ -1,6 +1,6 @@
 extension ParserState {
-    mutating func parseExpression() -> Expression {
-        guard enter() else { return Expression(.invalid) }
+    mutating func parseExpression() -> HCLExpression {
+        guard enter() else { return HCLExpression(.invalid) }
         defer { leave() }
         let condition = parseBinary(level: 1)
         guard peek().kind == .question else { return condition }
@@ -12,11 +12,11 @@ extension ParserState {
                 "Missing false expression in conditional",
                 "The conditional operator (...?...:...) requires a false expression, delimited by a colon.",
                 range(colon))
-            return Expression(.conditional(condition, then, Expression(.invalid)), range: condition.range)
+            return HCLExpression(.conditional(condition, then, HCLExpression(.invalid)), range: condition.range)
         }
         read()
         let otherwise = parseExpression()
-        return Expression(.conditional(condition, then, otherwise), range: condition.range.through(otherwise.range))
+        return HCLExpression(.conditional(condition, then, otherwise), range: condition.range.through(otherwise.range))
     }
 
     static func binaryOperator(_ kind: TokenKind) -> BinaryOperator? {
@@ -39,30 +39,30 @@ extension ParserState {
     }
 
     /// Precedence climbing: operators of one level associate to the left.
-    mutating func parseBinary(level: Int) -> Expression {
+    mutating func parseBinary(level: Int) -> HCLExpression {
         var left = parseUnary()
         while let operation = Self.binaryOperator(peek().kind), operation.precedence >= level, !aborted {
             read()
             let right = parseBinary(level: operation.precedence + 1)
-            left = Expression(.binary(operation, left, right), range: left.range.through(right.range))
+            left = HCLExpression(.binary(operation, left, right), range: left.range.through(right.range))
         }
         return left
     }
 
-    mutating func parseUnary() -> Expression {
+    mutating func parseUnary() -> HCLExpression {
         let token = peek()
         if token.kind == .minus || token.kind == .bang {
-            guard enter() else { return Expression(.invalid) }
+            guard enter() else { return HCLExpression(.invalid) }
             defer { leave() }
             read()
             let operand = parseUnary()
             let operation: UnaryOperator = token.kind == .minus ? .negate : .not
-            return Expression(.unary(operation, operand), range: range(token).through(operand.range))
+            return HCLExpression(.unary(operation, operand), range: range(token).through(operand.range))
         }
         return parsePostfix(parseTerm())
     }
 
-    mutating func parseTerm() -> Expression {
+    mutating func parseTerm() -> HCLExpression {
         let token = peek()
         switch token.kind {
         case .openParen:
@@ -79,17 +79,17 @@ extension ParserState {
                     range(close), context: range(from: token, to: close))
                 recover(to: .closeParen)
             }
-            return Expression(.parenthesized(inner), range: range(Int(token.start), previousEnd))
+            return HCLExpression(.parenthesized(inner), range: range(Int(token.start), previousEnd))
         case .number:
             read()
-            return Expression(.number(text(token)), range: range(token))
+            return HCLExpression(.number(text(token)), range: range(token))
         case .identifier:
             read()
             let next = peek()
             if next.kind == .openParen || next.kind == .doubleColon {
                 return parseCall(name: token)
             }
-            let kind: Expression.Kind
+            let kind: HCLExpression.Kind
             if isKeyword(token, "true") {
                 kind = .bool(true)
             } else if isKeyword(token, "false") {
@@ -99,7 +99,7 @@ extension ParserState {
             } else {
                 kind = .variable(text(token))
             }
-            return Expression(kind, range: range(token))
+            return HCLExpression(kind, range: range(token))
         case .openQuote:
             return parseQuotedTemplate()
         case .openHeredoc:
@@ -118,11 +118,11 @@ extension ParserState {
             default:
                 read()
             }
-            return Expression(.invalid, range: range(token))
+            return HCLExpression(.invalid, range: range(token))
         }
     }
 
-    mutating func parsePostfix(_ term: Expression) -> Expression {
+    mutating func parsePostfix(_ term: HCLExpression) -> HCLExpression {
         var expression = term
         while !aborted {
             let token = peek()
@@ -133,7 +133,7 @@ extension ParserState {
                 case .identifier:
                     read()
                     read()
-                    expression = Expression(
+                    expression = HCLExpression(
                         .attribute(expression, text(next)), range: expression.range.through(range(next)))
                 case .number:
                     read()
@@ -145,7 +145,7 @@ extension ParserState {
                                 + "Use the proper index syntax instead, like [0][1].", range(next))
                         return expression
                     }
-                    expression = Expression(
+                    expression = HCLExpression(
                         .legacyIndex(expression, value), range: expression.range.through(range(next)))
                 case .star:
                     read()
@@ -177,7 +177,8 @@ extension ParserState {
                     recover(to: .closeBracket)
                 }
                 newlines.removeLast()
-                expression = Expression(.index(expression, key), range: range(expression.range.start.byte, previousEnd))
+                expression = HCLExpression(
+                    .index(expression, key), range: range(expression.range.start.byte, previousEnd))
             default:
                 return expression
             }
@@ -196,7 +197,7 @@ extension ParserState {
         return value
     }
 
-    mutating func parseSplat(_ source: Expression, full: Bool, start: Token) -> Expression {
+    mutating func parseSplat(_ source: HCLExpression, full: Bool, start: Token) -> HCLExpression {
         var steps: [TraversalStep] = []
         loop: while !aborted {
             let token = peek()
@@ -233,11 +234,11 @@ extension ParserState {
                 break loop
             }
         }
-        return Expression(
+        return HCLExpression(
             .splat(source, full: full, steps: steps), range: range(source.range.start.byte, previousEnd))
     }
 
-    mutating func parseCall(name first: Token) -> Expression {
+    mutating func parseCall(name first: Token) -> HCLExpression {
         var name = text(first)
         while peek().kind == .doubleColon {
             read()
@@ -246,7 +247,7 @@ extension ParserState {
                 error(
                     "Invalid function name", "A function name must follow \"::\" in a provider function call.",
                     range(part))
-                return Expression(.invalid, range: range(first))
+                return HCLExpression(.invalid, range: range(first))
             }
             read()
             name += "::" + text(part)
@@ -256,12 +257,12 @@ extension ParserState {
             error(
                 "Missing function call", "A provider function name must be followed by its arguments in parentheses.",
                 range(open))
-            return Expression(.invalid, range: range(first))
+            return HCLExpression(.invalid, range: range(first))
         }
         read()
         newlines.append(false)
         defer { newlines.removeLast() }
-        var arguments: [Expression] = []
+        var arguments: [HCLExpression] = []
         var expand = false
         while !aborted {
             if peek().kind == .closeParen { break }
@@ -281,7 +282,7 @@ extension ParserState {
                         "An expanded function argument (with ...) must be immediately followed by closing parentheses.",
                         range(next))
                     recover(to: .closeParen)
-                    return Expression(
+                    return HCLExpression(
                         .call(name, arguments, expandFinal: expand), range: range(Int(first.start), previousEnd))
                 }
                 break
@@ -296,23 +297,24 @@ extension ParserState {
                 "A comma is required to separate each function argument from the next.", range(next),
                 context: range(from: first, to: next))
             recover(to: .closeParen)
-            return Expression(.call(name, arguments, expandFinal: expand), range: range(Int(first.start), previousEnd))
+            return HCLExpression(
+                .call(name, arguments, expandFinal: expand), range: range(Int(first.start), previousEnd))
         }
         let close = read()
         if close.kind != .closeParen {
             error("Unterminated function call", "There is no closing parenthesis for this function call.", range(open))
         }
-        return Expression(.call(name, arguments, expandFinal: expand), range: range(Int(first.start), previousEnd))
+        return HCLExpression(.call(name, arguments, expandFinal: expand), range: range(Int(first.start), previousEnd))
     }
 
-    mutating func parseTuple() -> Expression {
+    mutating func parseTuple() -> HCLExpression {
         let open = read()
         newlines.append(false)
         defer { newlines.removeLast() }
         if isKeyword(peek(), "for") {
             return parseFor(open: open, object: false)
         }
-        var elements: [Expression] = []
+        var elements: [HCLExpression] = []
         while !aborted {
             if peek().kind == .closeBracket { break }
             elements.append(parseExpression())
@@ -326,16 +328,16 @@ extension ParserState {
                 "Missing item separator", "Expected a comma to mark the beginning of the next item.", range(next),
                 context: range(from: open, to: next))
             recover(to: .closeBracket)
-            return Expression(.tuple(elements), range: range(Int(open.start), previousEnd))
+            return HCLExpression(.tuple(elements), range: range(Int(open.start), previousEnd))
         }
         let close = read()
         if close.kind != .closeBracket {
             error("Unterminated tuple", "There is no closing bracket for this tuple.", range(open))
         }
-        return Expression(.tuple(elements), range: range(Int(open.start), previousEnd))
+        return HCLExpression(.tuple(elements), range: range(Int(open.start), previousEnd))
     }
 
-    mutating func parseObject() -> Expression {
+    mutating func parseObject() -> HCLExpression {
         let open = read()
         newlines.append(false)
         if isKeyword(peek(), "for") {
@@ -360,11 +362,11 @@ extension ParserState {
                 continue
             }
             if token.kind == .closeBrace { break }
-            let key: Expression
+            let key: HCLExpression
             let separatorAhead = peek(skip: 1).kind
             if token.kind == .identifier, separatorAhead == .equal || separatorAhead == .colon {
                 read()
-                key = Expression(.variable(text(token)), range: range(token))
+                key = HCLExpression(.variable(text(token)), range: range(token))
             } else {
                 key = parseExpression()
             }
@@ -375,7 +377,7 @@ extension ParserState {
                     "Expected an equals sign (\"=\") to mark the beginning of the attribute value.", range(separator),
                     context: range(from: open, to: separator))
                 recover(to: .closeBrace)
-                return Expression(.object(items), range: range(Int(open.start), previousEnd))
+                return HCLExpression(.object(items), range: range(Int(open.start), previousEnd))
             }
             read()
             let value = parseExpression()
@@ -391,22 +393,22 @@ extension ParserState {
                 "Expected a newline or comma to mark the beginning of the next attribute.", range(next),
                 context: range(from: open, to: next))
             recover(to: .closeBrace)
-            return Expression(.object(items), range: range(Int(open.start), previousEnd))
+            return HCLExpression(.object(items), range: range(Int(open.start), previousEnd))
         }
         let close = read()
         if close.kind != .closeBrace {
             error("Unterminated object", "There is no closing brace for this object.", range(open))
         }
-        return Expression(.object(items), range: range(Int(open.start), previousEnd))
+        return HCLExpression(.object(items), range: range(Int(open.start), previousEnd))
     }
 
-    mutating func parseFor(open: Token, object: Bool) -> Expression {
+    mutating func parseFor(open: Token, object: Bool) -> HCLExpression {
         let close: TokenKind = object ? .closeBrace : .closeBracket
         read()  // for
-        func fail(_ parser: inout ParserState, _ detail: String, _ token: Token) -> Expression {
+        func fail(_ parser: inout ParserState, _ detail: String, _ token: Token) -> HCLExpression {
             parser.error("Invalid 'for' expression", detail, parser.range(token))
             parser.recover(to: close)
-            return Expression(.invalid, range: parser.range(Int(open.start), parser.previousEnd))
+            return HCLExpression(.invalid, range: parser.range(Int(open.start), parser.previousEnd))
         }
         var first = peek()
         guard first.kind == .identifier else {
@@ -434,8 +436,8 @@ extension ParserState {
             return fail(&self, "For expression requires a colon after the collection expression.", peek())
         }
         read()
-        var keyExpression: Expression?
-        let valueExpression: Expression
+        var keyExpression: HCLExpression?
+        let valueExpression: HCLExpression
         var grouping = false
         if object {
             keyExpression = parseExpression()
@@ -451,7 +453,7 @@ extension ParserState {
         } else {
             valueExpression = parseExpression()
         }
-        var condition: Expression?
+        var condition: HCLExpression?
         if isKeyword(peek(), "if") {
             read()
             condition = parseExpression()
@@ -465,6 +467,6 @@ extension ParserState {
         let forExpression = ForExpression(
             keyVariable: keyVariable, valueVariable: valueVariable, collection: collection,
             keyExpression: keyExpression, valueExpression: valueExpression, grouping: grouping, condition: condition)
-        return Expression(.forExpression(forExpression), range: range(Int(open.start), previousEnd))
+        return HCLExpression(.forExpression(forExpression), range: range(Int(open.start), previousEnd))
     }
 }

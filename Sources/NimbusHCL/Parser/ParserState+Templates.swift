@@ -3,11 +3,11 @@ import Foundation
 /// A template piece before directives are nested: literals and sequences in source order.
 private enum FlatPart {
     case literal(String, lineStart: Bool)
-    case interpolation(Expression, StripMarkers)
-    case ifStart(Expression, StripMarkers, Token)
+    case interpolation(HCLExpression, StripMarkers)
+    case ifStart(HCLExpression, StripMarkers, Token)
     case elseMarker(StripMarkers, Token)
     case endIf(StripMarkers, Token)
-    case forStart(String?, String, Expression, StripMarkers, Token)
+    case forStart(String?, String, HCLExpression, StripMarkers, Token)
     case endFor(StripMarkers, Token)
 
     var markers: StripMarkers? {
@@ -21,7 +21,7 @@ private enum FlatPart {
 }
 
 extension ParserState {
-    mutating func parseQuotedTemplate() -> Expression {
+    mutating func parseQuotedTemplate() -> HCLExpression {
         let open = read()
         newlines.append(true)
         defer { newlines.removeLast() }
@@ -40,10 +40,10 @@ extension ParserState {
                 "Unterminated template string", "No closing marker was found for the string.",
                 range(open).through(range(close)))
         }
-        return Expression(.template(Template(parts)), range: range(Int(open.start), previousEnd))
+        return HCLExpression(.template(Template(parts)), range: range(Int(open.start), previousEnd))
     }
 
-    mutating func parseHeredoc() -> Expression {
+    mutating func parseHeredoc() -> HCLExpression {
         let open = read()
         newlines.append(true)
         defer { newlines.removeLast() }
@@ -63,7 +63,7 @@ extension ParserState {
                 "Unterminated template string", "No closing marker was found for the heredoc \"\(marker)\".",
                 range(open))
         }
-        return Expression(.template(Template(parts, heredoc: heredoc)), range: range(Int(open.start), previousEnd))
+        return HCLExpression(.template(Template(parts, heredoc: heredoc)), range: range(Int(open.start), previousEnd))
     }
 
     /// Parses literal text and sequences up to `end`, then strips, removes heredoc indentation and nests
@@ -269,8 +269,8 @@ extension ParserState {
     /// Turns the flat list into nested directives.
     private mutating func nest(_ flat: [FlatPart]) -> [TemplatePart] {
         enum Frame {
-            case conditional(Expression, StripMarkers, Token, then: [TemplatePart]?, elseMarkers: StripMarkers)
-            case loop(String?, String, Expression, StripMarkers, Token)
+            case conditional(HCLExpression, StripMarkers, Token, then: [TemplatePart]?, elseMarkers: StripMarkers)
+            case loop(String?, String, HCLExpression, StripMarkers, Token)
         }
         var stack: [(frame: Frame, parts: [TemplatePart])] = []
         var current: [TemplatePart] = []

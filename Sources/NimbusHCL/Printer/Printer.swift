@@ -17,7 +17,7 @@ public enum Printer {
     }
 
     /// An expression on its own (multi-line for objects with items and heredocs).
-    public static func print(_ expression: Expression) -> String {
+    public static func print(_ expression: HCLExpression) -> String {
         var writer = SourceWriter()
         writer.expression(expression, indent: "")
         return writer.output
@@ -118,7 +118,7 @@ struct SourceWriter {
         return result
     }
 
-    mutating func expression(_ expression: Expression, indent: String) {
+    mutating func expression(_ expression: HCLExpression, indent: String) {
         switch expression.kind {
         case .number(let text): output += text
         case .bool(let value): output += value ? "true" : "false"
@@ -241,7 +241,7 @@ struct SourceWriter {
         }
     }
 
-    mutating func objectKey(_ key: Expression, indent: String) {
+    mutating func objectKey(_ key: HCLExpression, indent: String) {
         if case .variable(let name) = key.kind {
             output += name
         } else {
@@ -249,7 +249,7 @@ struct SourceWriter {
         }
     }
 
-    func isHeredoc(_ expression: Expression) -> Bool {
+    func isHeredoc(_ expression: HCLExpression) -> Bool {
         guard case .template(let template) = expression.kind, template.heredoc != nil else { return false }
         return Self.printableAsHeredoc(template)
     }
@@ -275,7 +275,7 @@ struct SourceWriter {
     }
 
     /// Whether an expression prints on more than one line.
-    func spansLines(_ expression: Expression) -> Bool {
+    func spansLines(_ expression: HCLExpression) -> Bool {
         switch expression.kind {
         case .object(let items): return !items.isEmpty
         case .template(let template):
