@@ -82,7 +82,7 @@ public struct Attribute: Sendable, Hashable {
     public var range: SourceRange
 
     public init(
-        _ name: String, _ value: HCLExpression, leadingComments: [String] = [], trailingComment: String? = nil,
+        name: String, value: HCLExpression, leadingComments: [String] = [], trailingComment: String? = nil,
         nameRange: SourceRange = .none, range: SourceRange = .none
     ) {
         self.name = name
@@ -116,7 +116,7 @@ public struct Block: Sendable, Hashable {
     public var range: SourceRange
 
     public init(
-        _ type: String, labels: [String] = [], body: Body = Body(), leadingComments: [String] = [],
+        type: String, labels: [String] = [], body: Body = Body(), leadingComments: [String] = [],
         trailingComment: String? = nil, typeRange: SourceRange = .none, labelRanges: [SourceRange] = [],
         range: SourceRange = .none
     ) {

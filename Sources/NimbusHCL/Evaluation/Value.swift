@@ -74,7 +74,12 @@ public indirect enum Value: Hashable, Sendable, CustomStringConvertible {
         switch self {
         case .null: "null"
         case .unknown(let type): "(unknown \(type))"
-        case .string(let value): "\"\(value)\""
+        case .string(let value):
+            {
+                var quoted = ""
+                JSONDocument.writeString(value, into: &quoted)
+                return quoted
+            }()
         case .number(let value): value.description
         case .bool(let value): value ? "true" : "false"
         case .list(let elements, _), .tuple(let elements):

@@ -152,11 +152,13 @@ public enum TerraformJSON {
             if let labels = schema[key], key != "locals" || blockType.isEmpty {
                 for (labelValues, blockBody) in flatten(value, labels: labels) {
                     let body = self.body(from: blockBody, blockType: key, filename: filename, diagnostics: &diagnostics)
-                    items.append(.block(Block(key, labels: labelValues, body: body)))
+                    items.append(.block(Block(type: key, labels: labelValues, body: body)))
                 }
             } else {
                 items.append(
-                    .attribute(Attribute(key, expression(from: value, filename: filename, diagnostics: &diagnostics))))
+                    .attribute(
+                        Attribute(
+                            name: key, value: expression(from: value, filename: filename, diagnostics: &diagnostics))))
             }
         }
         return Body(items)

@@ -266,6 +266,13 @@ extension ParserState {
         var expand = false
         while !aborted {
             if peek().kind == .closeParen { break }
+            if peek().kind == .endOfFile {
+                error(
+                    "Unterminated function call", "There is no closing parenthesis for this function call.", range(open)
+                )
+                return HCLExpression(
+                    .call(name, arguments, expandFinal: expand), range: range(Int(first.start), previousEnd))
+            }
             arguments.append(parseExpression())
             var next = peek()
             if next.kind == .ellipsis {
@@ -288,6 +295,13 @@ extension ParserState {
                 break
             }
             if next.kind == .closeParen { break }
+            if next.kind == .endOfFile {
+                error(
+                    "Unterminated function call", "There is no closing parenthesis for this function call.", range(open)
+                )
+                return HCLExpression(
+                    .call(name, arguments, expandFinal: expand), range: range(Int(first.start), previousEnd))
+            }
             if next.kind == .comma {
                 read()
                 continue
@@ -317,9 +331,17 @@ extension ParserState {
         var elements: [HCLExpression] = []
         while !aborted {
             if peek().kind == .closeBracket { break }
+            if peek().kind == .endOfFile {
+                error("Unterminated tuple", "There is no closing bracket for this tuple.", range(open))
+                return HCLExpression(.tuple(elements), range: range(Int(open.start), previousEnd))
+            }
             elements.append(parseExpression())
             let next = peek()
             if next.kind == .closeBracket { break }
+            if next.kind == .endOfFile {
+                error("Unterminated tuple", "There is no closing bracket for this tuple.", range(open))
+                return HCLExpression(.tuple(elements), range: range(Int(open.start), previousEnd))
+            }
             if next.kind == .comma {
                 read()
                 continue
@@ -362,6 +384,10 @@ extension ParserState {
                 continue
             }
             if token.kind == .closeBrace { break }
+            if token.kind == .endOfFile {
+                error("Unterminated object", "There is no closing brace for this object.", range(open))
+                return HCLExpression(.object(items), range: range(Int(open.start), previousEnd))
+            }
             let key: HCLExpression
             let separatorAhead = peek(skip: 1).kind
             if token.kind == .identifier, separatorAhead == .equal || separatorAhead == .colon {
@@ -384,6 +410,10 @@ extension ParserState {
             items.append(ObjectItem(key: key, value: value, usesColon: separator.kind == .colon))
             let next = peek()
             if next.kind == .closeBrace { break }
+            if next.kind == .endOfFile {
+                error("Unterminated object", "There is no closing brace for this object.", range(open))
+                return HCLExpression(.object(items), range: range(Int(open.start), previousEnd))
+            }
             if next.kind == .comma || next.kind == .newline {
                 read()
                 continue

@@ -302,7 +302,7 @@ struct ParserState {
         read()  // =
         let value = parseExpression()
         var attribute = Attribute(
-            text(name), value, leadingComments: leading, nameRange: range(name),
+            name: text(name), value: value, leadingComments: leading, nameRange: range(name),
             range: range(Int(name.start), max(Int(name.end), previousEnd)))
         if singleLine { return attribute }
         attribute.trailingComment = trailingComment()
@@ -392,7 +392,7 @@ struct ParserState {
                         + "incorrect brace nesting elsewhere in this file.", range(openBrace),
                     context: range(from: type, to: openBrace))
                 return Block(
-                    text(type), labels: labels, body: body, leadingComments: leading, typeRange: range(type),
+                    type: text(type), labels: labels, body: body, leadingComments: leading, typeRange: range(type),
                     labelRanges: labelRanges, range: range(Int(type.start), Int(close.start)))
             }
         default:
@@ -400,7 +400,7 @@ struct ParserState {
             closeEnd = previousEnd
         }
         var block = Block(
-            text(type), labels: labels, body: body, leadingComments: leading, typeRange: range(type),
+            type: text(type), labels: labels, body: body, leadingComments: leading, typeRange: range(type),
             labelRanges: labelRanges, range: range(Int(type.start), closeEnd))
         block.trailingComment = trailingComment()
         let end = peek()

@@ -67,7 +67,7 @@ struct SourceWriter {
             switch item {
             case .attribute(let attribute):
                 output += indent + attribute.name + " = "
-                expression(attribute.value, indent: indent)
+                expression(attribute.value, indent: indent, heredocAllowed: attribute.trailingComment == nil)
                 if let comment = attribute.trailingComment { output += " " + comment }
                 output += "\n"
             case .block(let block):
@@ -118,7 +118,7 @@ struct SourceWriter {
         return result
     }
 
-    mutating func expression(_ expression: HCLExpression, indent: String) {
+    mutating func expression(_ expression: HCLExpression, indent: String, heredocAllowed: Bool = false) {
         switch expression.kind {
         case .number(let text): output += text
         case .bool(let value): output += value ? "true" : "false"
@@ -126,7 +126,8 @@ struct SourceWriter {
         case .invalid: output += "null"
         case .variable(let name): output += name
         case .template(let template):
-            if let heredoc = template.heredoc, Self.printableAsHeredoc(template) {
+            // A heredoc's end marker must end its line, so heredocs are printed only where a newline follows.
+            if heredocAllowed, let heredoc = template.heredoc, Self.printableAsHeredoc(template) {
                 // The text is written as it is, even for `<<-`: indenting it would move what strip markers and
                 // the indentation rule remove.
                 let marker = heredocMarker(heredoc.marker, template)
@@ -170,7 +171,7 @@ struct SourceWriter {
             let multiline = arguments.contains { spansLines($0) }
             for (position, argument) in arguments.enumerated() {
                 if multiline { output += "\n" + indent + "  " } else if position > 0 { output += " " }
-                self.expression(argument, indent: multiline ? indent + "  " : indent)
+                self.expression(argument, indent: multiline ? indent + "  " : indent, heredocAllowed: multiline)
                 // A heredoc's end marker must be alone on its line.
                 if isHeredoc(argument) { output += "\n" + indent + "  " }
                 if position == arguments.count - 1, expand { output += "..." }
@@ -183,7 +184,7 @@ struct SourceWriter {
             output += "["
             for (position, element) in elements.enumerated() {
                 if multiline { output += "\n" + indent + "  " } else if position > 0 { output += ", " }
-                self.expression(element, indent: multiline ? indent + "  " : indent)
+                self.expression(element, indent: multiline ? indent + "  " : indent, heredocAllowed: multiline)
                 if isHeredoc(element) { output += "\n" + indent + "  " }
                 if multiline { output += "," }
             }
@@ -199,7 +200,7 @@ struct SourceWriter {
                 output += indent + "  "
                 objectKey(item.key, indent: indent + "  ")
                 output += item.usesColon ? ": " : " = "
-                self.expression(item.value, indent: indent + "  ")
+                self.expression(item.value, indent: indent + "  ", heredocAllowed: true)
                 output += "\n"
             }
             output += indent + "}"
