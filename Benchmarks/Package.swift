@@ -3,7 +3,8 @@ import PackageDescription
 
 // Benchmarks of the NimbusGraph runtime, kept out of the main package so its users never build
 // ordo-one/benchmark. `swift package --package-path Benchmarks benchmark` runs the ordo-one suite;
-// `scripts/bench-graph.sh` runs `graph-compare` against LangGraph.
+// `scripts/bench-graph.sh` runs `graph-compare` against LangGraph; `scripts/bench-hcl.sh` runs `hcl-compare`
+// against python-hcl2.
 let package = Package(
     name: "NimbusBenchmarks",
     platforms: [.macOS(.v15)],
@@ -19,6 +20,10 @@ let package = Package(
                 .product(name: "NimbusGraph", package: "Nimbus"),
                 .product(name: "NimbusStore", package: "Nimbus"),
             ]
+        ),
+        .executableTarget(
+            name: "hcl-compare",
+            dependencies: [.product(name: "NimbusHCL", package: "Nimbus")]
         ),
         .executableTarget(
             name: "graph-compare",

@@ -12,7 +12,9 @@ public struct HCLExpression: Sendable, Hashable {
     }
 
     /// What kind of expression this is, with its parts.
-    public indirect enum Kind: Sendable, Hashable {
+    // Only the cases that hold an expression directly are boxed, so leaves (names, numbers, strings) cost no
+    // allocation of their own.
+    public enum Kind: Sendable, Hashable {
         /// A number as written (`5`, `3.14`, `1e-3`).
         case number(String)
         case bool(Bool)
@@ -22,23 +24,23 @@ public struct HCLExpression: Sendable, Hashable {
         /// A bare name: `var`, `local`, `each`, a for-expression variable.
         case variable(String)
         /// `object.name`
-        case attribute(HCLExpression, String)
+        indirect case attribute(HCLExpression, String)
         /// `collection[key]`
-        case index(HCLExpression, HCLExpression)
+        indirect case index(HCLExpression, HCLExpression)
         /// `list.0`, the legacy index form kept for old configurations.
-        case legacyIndex(HCLExpression, Int)
+        indirect case legacyIndex(HCLExpression, Int)
         /// `list.*.name` (attribute-only) or `list[*].name[0]` (full), with the steps applied to each element.
-        case splat(HCLExpression, full: Bool, steps: [TraversalStep])
+        indirect case splat(HCLExpression, full: Bool, steps: [TraversalStep])
         /// `name(arguments)`; `expandFinal` when the last argument is followed by `...`.
         /// Provider functions keep their full name (`provider::time::rfc3339_parse`).
         case call(String, [HCLExpression], expandFinal: Bool)
         case tuple([HCLExpression])
         case object([ObjectItem])
-        case forExpression(ForExpression)
-        case unary(UnaryOperator, HCLExpression)
-        case binary(BinaryOperator, HCLExpression, HCLExpression)
-        case conditional(HCLExpression, HCLExpression, HCLExpression)
-        case parenthesized(HCLExpression)
+        indirect case forExpression(ForExpression)
+        indirect case unary(UnaryOperator, HCLExpression)
+        indirect case binary(BinaryOperator, HCLExpression, HCLExpression)
+        indirect case conditional(HCLExpression, HCLExpression, HCLExpression)
+        indirect case parenthesized(HCLExpression)
         /// Stands in for an expression that could not be parsed; a diagnostic says why.
         case invalid
     }
@@ -203,7 +205,7 @@ public struct StripMarkers: Sendable, Hashable {
 }
 
 /// One piece of a template.
-public indirect enum TemplatePart: Sendable, Hashable {
+public enum TemplatePart: Sendable, Hashable {
     /// Literal text, escapes decoded and strip markers applied.
     case literal(String)
     case interpolation(HCLExpression, StripMarkers)

@@ -23,6 +23,18 @@ private enum FlatPart {
 extension ParserState {
     mutating func parseQuotedTemplate() -> HCLExpression {
         let open = read()
+        // Most strings are one literal: no need for the general template machinery.
+        if tokens[index].kind == .quotedLiteral, tokens[index + 1].kind == .closeQuote, open.end - open.start == 1 {
+            let literal = tokens[index]
+            index += 2
+            return HCLExpression(
+                .template(Template([.literal(decodeQuoted(literal))])),
+                range: range(Int(open.start), Int(literal.end) + 1))
+        }
+        if tokens[index].kind == .closeQuote, open.end - open.start == 1 {
+            index += 1
+            return HCLExpression(.template(Template([])), range: range(Int(open.start), Int(open.end) + 1))
+        }
         newlines.append(true)
         defer { newlines.removeLast() }
         if open.end - open.start == 2 {

@@ -5,7 +5,7 @@ struct ParserState {
     let bytes: [UInt8]
     let tokens: [Token]
     let filename: String
-    let lines: LineTable
+    let lines: LineCursor
     var index = 0
     /// Whether newlines are significant here (bodies, objects) or not (inside brackets and parentheses).
     var newlines: [Bool] = [true]
@@ -21,7 +21,7 @@ struct ParserState {
         self.bytes = bytes
         self.tokens = tokens
         self.filename = filename
-        self.lines = LineTable(bytes)
+        self.lines = LineCursor(LineTable(bytes))
     }
 
     // MARK: - Tokens
@@ -47,7 +47,10 @@ struct ParserState {
     }
 
     /// Index of the `skip`-th significant token from here.
-    func significantIndex(skip: Int = 0) -> Int {
+    @inline(__always) func significantIndex(skip: Int = 0) -> Int {
+        let kind = tokens[index].kind
+        // The common case: the next token is significant and nothing is skipped.
+        if skip == 0, kind != .comment, kind != .newline { return index }
         let includeNewlines = newlines[newlines.count - 1]
         var position = index
         var remaining = skip
@@ -104,6 +107,7 @@ struct ParserState {
     }
 
     mutating func reportUTF8Problems() {
+        if lines.table.ascii { return }
         var index = 0
         while index < bytes.count {
             let lead = bytes[index]
