@@ -63,6 +63,14 @@ import Testing
         #expect(once.hasSuffix("2\n"))
     }
 
+    @Test func terraformRewrites() {
+        let source = "variable \"v\" {\n  type = \"list\"\n}\na = \"${var.x}\"\nb = \"${f(\n1)}\"\nc = \"x${y}\"\n"
+        let file = HCLParser.parse(source).file
+        let text = String(decoding: Formatter.format(file, terraform: true), as: UTF8.self)
+        #expect(text == "variable \"v\" {\n  type = list(string)\n}\na = var.x\nb = (f(\n1))\nc = \"x${y}\"\n")
+        #expect(String(decoding: Formatter.format(file), as: UTF8.self).contains("\"${var.x}\""))
+    }
+
     @Test func refusesInvalidInput() {
         guard case .failure(let error) = Formatter.format("a = [\n") else {
             Issue.record("formatted invalid input")

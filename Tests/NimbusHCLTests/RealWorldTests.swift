@@ -81,4 +81,18 @@ func checkRoundTrips(_ file: ConfigFile) throws {
                 + file.body.structure + "--- got\n" + fromPrinted.body.structure)
     }
     _ = TerraformJSON.document(from: file.body).text()
+    // terraform fmt's rewrites: idempotent, and the tree is the original with the same rewrites.
+    let terraform = Formatter.format(file, terraform: true)
+    let (fromTerraform, terraformDiagnostics) = HCLParser.parse(terraform, filename: file.filename)
+    guard !terraformDiagnostics.hasErrors else {
+        throw RoundTripFailure(description: "terraform-style output does not parse: \(errors(terraformDiagnostics))")
+    }
+    guard fromTerraform.body == Formatter.terraformNormalized(file) else {
+        throw RoundTripFailure(
+            description: "terraform-style formatting changed more than it should in \(file.filename)\n"
+                + String(decoding: terraform, as: UTF8.self))
+    }
+    guard Formatter.format(fromTerraform, terraform: true) == terraform else {
+        throw RoundTripFailure(description: "terraform-style fmt is not idempotent on \(file.filename)")
+    }
 }

@@ -20,6 +20,12 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     precondition(reparsed.body == file.body, "formatting changed the tree")
     precondition(Formatter.format(reparsed) == formatted, "fmt is not idempotent")
 
+    let terraform = Formatter.format(file, terraform: true)
+    let (fromTerraform, terraformDiagnostics) = HCLParser.parse(terraform)
+    precondition(!terraformDiagnostics.hasErrors, "terraform-style output does not parse")
+    precondition(fromTerraform.body == Formatter.terraformNormalized(file), "terraform-style fmt changed the tree")
+    precondition(Formatter.format(fromTerraform, terraform: true) == terraform, "terraform-style fmt not idempotent")
+
     let printed = Printer.print(file.body)
     let (fromPrinted, printedDiagnostics) = HCLParser.parse(printed)
     precondition(!printedDiagnostics.hasErrors, "printed tree does not parse")

@@ -12,9 +12,137 @@ public enum Formatter {
         return .success(String(decoding: format(file), as: UTF8.self))
     }
 
-    /// The formatted bytes of a parsed file.
-    public static func format(_ file: ConfigFile) -> [UInt8] {
-        format(bytes: file.source, tokens: file.tokens)
+    /// The formatted bytes of a parsed file. With `terraform`, also what `terraform fmt` rewrites in `.tf`
+    /// files: an attribute value that is only an interpolation loses its quotes (`"${var.x}"` → `var.x`, in
+    /// parentheses when it spans lines), and a variable's legacy quoted type is unquoted (`"list"` →
+    /// `list(string)`).
+    public static func format(_ file: ConfigFile, terraform: Bool = false) -> [UInt8] {
+        if terraform {
+            let edits = terraformEdits(file.body, file: file, variableBody: false)
+            if !edits.isEmpty {
+                let rewritten = apply(edits, to: file.source)
+                let (tokens, _) = Lexer.tokenize(rewritten)
+                return format(bytes: rewritten, tokens: tokens)
+            }
+        }
+        return format(bytes: file.source, tokens: file.tokens)
+    }
+
+    /// The tree `format(file, terraform: true)` gives back when parsed: the same rewrites, on the tree.
+    public static func terraformNormalized(_ file: ConfigFile) -> Body {
+        normalized(file.body, file: file, variableBody: false)
+    }
+
+    static func normalized(_ body: Body, file: ConfigFile, variableBody: Bool) -> Body {
+        var body = body
+        body.items = body.items.map { item in
+            switch item {
+            case .attribute(var attribute):
+                if variableBody, attribute.name == "type", let type = legacyType(attribute.value) {
+                    attribute.value = HCLParser.parseExpression(type).expression
+                } else if let (_, _, multiline) = unwrappable(attribute.value, in: file),
+                    let inner = interpolationOnly(attribute.value)
+                {
+                    attribute.value = multiline ? HCLExpression(.parenthesized(inner)) : inner
+                }
+                return .attribute(attribute)
+            case .block(var block):
+                block.body = normalized(block.body, file: file, variableBody: block.type == "variable")
+                return .block(block)
+            }
+        }
+        return body
+    }
+
+    /// For a value that is only `"${…}"` written plainly: the indices of its opening and closing quote tokens and
+    /// whether it spans lines. Legacy forms inside (escaped quotes, strings over several lines) stay wrapped, as
+    /// unwrapping would make them errors.
+    static func unwrappable(_ value: HCLExpression, in file: ConfigFile) -> (Int, Int, Bool)? {
+        let start = value.range.start.byte
+        let end = value.range.end.byte
+        guard interpolationOnly(value) != nil, end > start, end <= file.source.count,
+            let first = tokenIndex(startingAt: start, in: file.tokens)
+        else { return nil }
+        let tokens = file.tokens
+        var last = first
+        while last < tokens.count, Int(tokens[last].end) < end { last += 1 }
+        guard last < tokens.count, last - first >= 4, tokens[first].kind == .openQuote,
+            tokens[first].end - tokens[first].start == 1, tokens[first + 1].kind == .templateInterpolation,
+            tokens[first + 1].end - tokens[first + 1].start == 2, tokens[last].kind == .closeQuote,
+            tokens[last - 1].kind == .templateSequenceEnd, tokens[last - 1].end - tokens[last - 1].start == 1
+        else { return nil }
+        var multiline = false
+        for token in tokens[(first + 2)..<(last - 1)] {
+            if token.kind == .quotedNewline || (token.kind == .openQuote && token.end - token.start == 2) { return nil }
+            if token.kind == .newline { multiline = true }
+        }
+        return (first, last, multiline)
+    }
+
+    static func legacyType(_ value: HCLExpression) -> String? {
+        guard case .template(let template) = value.kind, template.heredoc == nil else { return nil }
+        switch template.literalValue {
+        case "string": return "string"
+        case "list": return "list(string)"
+        case "map": return "map(string)"
+        default: return nil
+        }
+    }
+
+    static func interpolationOnly(_ value: HCLExpression) -> HCLExpression? {
+        guard case .template(let template) = value.kind, template.heredoc == nil, template.parts.count == 1,
+            case .interpolation(let inner, let markers) = template.parts[0], markers == .none
+        else { return nil }
+        return inner
+    }
+
+    /// Byte ranges to replace, for the `terraform fmt` rewrites.
+    static func terraformEdits(_ body: Body, file: ConfigFile, variableBody: Bool) -> [(Range<Int>, [UInt8])] {
+        var edits: [(Range<Int>, [UInt8])] = []
+        for item in body.items {
+            switch item {
+            case .attribute(let attribute):
+                let value = attribute.value
+                let start = value.range.start.byte
+                let end = value.range.end.byte
+                guard end > start, end <= file.source.count else { continue }
+                if variableBody, attribute.name == "type", let type = legacyType(value) {
+                    edits.append((start..<end, Array(type.utf8)))
+                    continue
+                }
+                guard let (first, last, multiline) = unwrappable(value, in: file) else { continue }
+                let tokens = file.tokens
+                edits.append((Int(tokens[first].start)..<Int(tokens[first + 1].end), multiline ? [0x28] : []))
+                edits.append((Int(tokens[last - 1].start)..<Int(tokens[last].end), multiline ? [0x29] : []))
+            case .block(let block):
+                edits += terraformEdits(block.body, file: file, variableBody: block.type == "variable")
+            }
+        }
+        return edits
+    }
+
+    static func tokenIndex(startingAt byte: Int, in tokens: [Token]) -> Int? {
+        var low = 0
+        var high = tokens.count - 1
+        while low < high {
+            let middle = (low + high) / 2
+            if Int(tokens[middle].start) < byte { low = middle + 1 } else { high = middle }
+        }
+        return Int(tokens[low].start) == byte ? low : nil
+    }
+
+    static func apply(_ edits: [(Range<Int>, [UInt8])], to source: [UInt8]) -> [UInt8] {
+        var output: [UInt8] = []
+        output.reserveCapacity(source.count)
+        var position = 0
+        for (range, replacement) in edits.sorted(by: { $0.0.lowerBound < $1.0.lowerBound })
+        where range.lowerBound >= position {
+            output.append(contentsOf: source[position..<range.lowerBound])
+            output.append(contentsOf: replacement)
+            position = range.upperBound
+        }
+        output.append(contentsOf: source[position...])
+        return output
     }
 
     /// Formats tokens of `bytes`; the tokens must be those the lexer produced for them.

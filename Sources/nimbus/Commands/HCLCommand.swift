@@ -14,7 +14,8 @@ struct HCLCommand: AsyncParsableCommand {
             commandName: "fmt",
             abstract: "Rewrite .tf, .tfvars and .hcl files in the canonical terraform fmt style.",
             discussion: """
-                Directories are formatted file by file (add --recursive for their subdirectories). With --check,
+                Like terraform fmt, .tf and .tfvars files also lose the quotes around interpolation-only values
+                ("${var.x}" becomes var.x) and around legacy variable types ("string" becomes string). Directories are formatted file by file (add --recursive for their subdirectories). With --check,
                 nothing is written: files that would change are listed and the exit code is 1. Files with syntax
                 errors are never rewritten; their errors are printed as file:line:column.
                 """)
@@ -52,7 +53,8 @@ struct HCLCommand: AsyncParsableCommand {
                         diagnostics += problems
                         continue
                     }
-                    let formatted = Formatter.format(parsed)
+                    let terraform = file.hasSuffix(".tf") || file.hasSuffix(".tfvars")
+                    let formatted = Formatter.format(parsed, terraform: terraform)
                     guard formatted != parsed.source else { continue }
                     changed.append(file)
                     if !check { try Data(formatted).write(to: URL(fileURLWithPath: file)) }
