@@ -51,7 +51,8 @@ public struct Body: Sendable, Hashable {
 }
 
 /// An attribute or a block.
-// Boxed: items are moved around a lot while bodies are built, and a box moves as one pointer.
+///
+/// Boxed, because items are moved around a lot while bodies are built and a box moves as one pointer.
 public indirect enum BodyItem: Sendable, Hashable {
     case attribute(Attribute)
     case block(Block)

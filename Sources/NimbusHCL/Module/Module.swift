@@ -1,4 +1,5 @@
 import Foundation
+public import Logging
 
 /// A Terraform module: every `.tf` and `.tf.json` file of one directory, read into its parts (settings,
 /// providers, variables, locals, resources, data sources, module calls, outputs, moved and import blocks) with
@@ -14,6 +15,7 @@ public struct Module: Sendable {
         public var file: String
     }
 
+    /// A `provider` block: a provider's configuration, with its alias if it has one.
     public struct Provider: Sendable {
         public var name: String
         public var alias: String?
@@ -21,6 +23,7 @@ public struct Module: Sendable {
         public var file: String
     }
 
+    /// A `variable` block: an input of the module.
     public struct Variable: Sendable {
         public var name: String
         public var typeExpression: HCLExpression?
@@ -36,6 +39,7 @@ public struct Module: Sendable {
         public var file: String
     }
 
+    /// One named value of a `locals` block.
     public struct Local: Sendable {
         public var name: String
         public var value: HCLExpression
@@ -70,6 +74,7 @@ public struct Module: Sendable {
         }
     }
 
+    /// A `module` block: a call of another module.
     public struct ModuleCall: Sendable {
         public var name: String
         public var source: String?
@@ -78,6 +83,7 @@ public struct Module: Sendable {
         public var file: String
     }
 
+    /// An `output` block: a value the module returns.
     public struct Output: Sendable {
         public var name: String
         public var value: HCLExpression?
@@ -87,6 +93,7 @@ public struct Module: Sendable {
         public var file: String
     }
 
+    /// A `moved` block: a resource address renamed without destroying the object.
     public struct Moved: Sendable {
         public var from: HCLExpression?
         public var to: HCLExpression?
@@ -94,6 +101,7 @@ public struct Module: Sendable {
         public var file: String
     }
 
+    /// An `import` block: an existing object brought under the module's management.
     public struct Import: Sendable {
         public var to: HCLExpression?
         public var id: HCLExpression?
@@ -131,7 +139,11 @@ public struct Module: Sendable {
     }
 
     /// Reads every `.tf` and `.tf.json` file in `directory` (not its subdirectories).
-    public static func load(directory: String) throws(HCLError) -> Module {
+    public static func load(
+        directory: String, logger: Logger = Logger(label: "nimbus.hcl")
+    )
+        throws(HCLError) -> Module
+    {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw HCLError.unreadableFile(directory, reason: "no such directory")
@@ -145,7 +157,14 @@ public struct Module: Sendable {
             files.append(file)
             diagnostics += problems
         }
-        return Module(directory: directory, files: paths, configFiles: files, parseDiagnostics: diagnostics)
+        let module = Module(directory: directory, files: paths, configFiles: files, parseDiagnostics: diagnostics)
+        logger.debug(
+            "loaded module",
+            metadata: [
+                "directory": "\(directory)", "files": "\(paths.count)", "summary": "\(module.summary)",
+                "syntax_errors": "\(diagnostics.filter { $0.severity == .error }.count)",
+            ])
+        return module
     }
 
     /// Builds a module from files already parsed (for generated code that is not on disk).
