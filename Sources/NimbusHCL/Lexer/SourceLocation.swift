@@ -112,9 +112,21 @@ public struct LineTable: Sendable {
 
     /// The line holding `byte`, trying `hint` (and the line after it) before searching.
     func line(of byte: Int, hint: Int) -> Int {
-        if hint < lineStarts.count, lineStarts[hint] <= byte {
-            if hint + 1 == lineStarts.count || byte < lineStarts[hint + 1] { return hint }
-            if hint + 2 == lineStarts.count || byte < lineStarts[hint + 2] { return hint + 1 }
+        // Lookups move a few lines forward or back at a time: walk from the hint before searching.
+        if hint < lineStarts.count {
+            var line = hint
+            var steps = 0
+            while steps < 8 {
+                if lineStarts[line] > byte {
+                    guard line > 0 else { break }
+                    line -= 1
+                } else if line + 1 < lineStarts.count, lineStarts[line + 1] <= byte {
+                    line += 1
+                } else {
+                    return line
+                }
+                steps += 1
+            }
         }
         var low = 0
         var high = lineStarts.count - 1

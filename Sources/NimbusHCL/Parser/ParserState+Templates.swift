@@ -83,6 +83,17 @@ extension ParserState {
     mutating func parseTemplateBody(end: TokenKind, heredoc: Template.Heredoc?) -> [TemplatePart] {
         guard enter() else { return [] }
         defer { leave() }
+        // Most heredocs are plain text (policies, scripts): one pass over their bytes is enough.
+        if let heredoc, !heredoc.flush {
+            var last = index
+            while tokens[last].kind == .heredocLiteral { last += 1 }
+            if tokens[last].kind == end {
+                defer { index = last }
+                guard last > index else { return [] }
+                let text = decodeHeredoc(Token(.heredocLiteral, Int(tokens[index].start), Int(tokens[last - 1].end)))
+                return [.literal(text)]
+            }
+        }
         var flat: [FlatPart] = []
         var lineStart = true
         loop: while !aborted {
@@ -134,8 +145,14 @@ extension ParserState {
             }
         }
         if heredoc?.flush == true { removeIndentation(&flat) }
-        applyStripMarkers(&flat)
-        return nest(flat)
+        if flat.contains(where: { $0.markers != nil }) {
+            applyStripMarkers(&flat)
+            return nest(flat)
+        }
+        // Only literal text: one part.
+        var text = ""
+        for case .literal(let literal, _) in flat { text += literal }
+        return text.isEmpty ? [] : [.literal(text)]
     }
 
     /// Reads the `}` or `~}` that ends a template sequence; returns whether it strips.
