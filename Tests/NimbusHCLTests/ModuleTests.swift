@@ -156,6 +156,62 @@ import Testing
         #expect(typo?.range.start.line == 22)
     }
 
+    @Test func evaluatesWithTypedUnknownsAndFindsBrokenExpressions() throws {
+        let loaded = try module([
+            "variables.tf": """
+            variable "count_of" {
+              description = "How many"
+              type        = number
+            }
+            variable "names" {
+              description = "Names"
+              type        = list(string)
+            }
+            variable "legacy" {
+              description = "Old style"
+              type        = "list"
+            }
+            """,
+            "main.tf": """
+            locals {
+              base  = 40 + 2
+              label = "n-${local.base}"
+              both  = "${var.count_of}-${local.label}"
+              a     = local.b
+              b     = local.a
+            }
+            resource "aws_instance" "web" {
+              count     = var.count_of
+              ami       = lenght(var.names)
+              user_data = 1 + "x"
+              tags      = { Name = format("%d", "many") }
+              name      = "${local.label}-${count.index}"
+            }
+            """,
+        ])
+        let evaluator = loaded.evaluator()
+        func value(_ source: String) throws -> Value {
+            try evaluator.evaluate(HCLParser.parseExpression(source).expression)
+        }
+        #expect(try value("var.count_of + 1") == .unknown(.number))
+        #expect(try value("var.names") == .unknown(.list(.string)))
+        #expect(try value("local.base") == .int(42))
+        #expect(try value("local.label") == .string("n-42"))
+        #expect(try value("local.both") == .unknown(.string))
+        #expect(try value("aws_instance.web[0].id") == .unknown(.any))
+        let problems = loaded.check()
+        let errors = problems.filter { $0.severity == .error }
+        #expect(
+            errors.contains {
+                $0.summary == "Call to unknown function" && $0.detail.contains("Did you mean \"length\"?")
+            })
+        #expect(errors.contains { $0.summary == "Invalid operand" && $0.range.start.line == 11 })
+        #expect(errors.contains { $0.summary == "Error in function call" && $0.detail.contains("format") })
+        #expect(errors.contains { $0.summary == "Cycle in local values" })
+        #expect(problems.contains { $0.summary == "Quoted type constraint" && $0.severity == .warning })
+        #expect(errors.count == 4, "\(errors)")
+    }
+
     @Test func refusesADirectoryWithoutConfiguration() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
             "nimbus-hcl-empty-\(UUID().uuidString)")

@@ -37,6 +37,34 @@ struct RealWorldTests {
         #expect(diagnostics.allSatisfy { $0.range.start.line > 0 })
     }
 
+    /// Module checks on every real .tf file (each alone, so references to other files are left out): no false
+    /// errors from evaluation, types or structure. The only errors are arguments set twice, which Terraform
+    /// rejects too.
+    @Test func moduleChecksRaiseNoFalseErrors() {
+        let crossFile: Set<String> = [
+            "Reference to undeclared input variable", "Reference to undeclared local value",
+            "Reference to undeclared resource", "Reference to undeclared module", "Reference to undeclared data source",
+        ]
+        var unexpected: [String] = []
+        var redefined = 0
+        for name in Self.accepted where name.hasSuffix(".tf") {
+            let (file, diagnostics) = HCLParser.parse(Conformance.bytes("real-world/" + name), filename: name)
+            guard !diagnostics.hasErrors else { continue }
+            for problem in Module(files: [name], configFiles: [file]).check() where problem.severity == .error {
+                if problem.summary == "Attribute redefined" {
+                    redefined += 1
+                } else if name.contains("%testdata%validate-bad-") {
+                    // Terraform's own fixtures for `terraform validate` errors.
+                    continue
+                } else if !crossFile.contains(problem.summary) {
+                    unexpected.append(problem.description)
+                }
+            }
+        }
+        #expect(unexpected.isEmpty, "\(unexpected.prefix(20))")
+        #expect(redefined == 14)
+    }
+
     @Test func summary() throws {
         let all = Conformance.realWorldAccepted
         var passed = 0

@@ -18,6 +18,8 @@ public struct Evaluator: Sendable {
     public var unknownForUndefined: Bool
     /// File name for diagnostics.
     public var filename: String
+    /// Functions that exist but are not evaluated here: calls to them give unknowns instead of errors.
+    public var knownFunctions: Set<String> = []
 
     public init(variables: [String: Value] = [:], unknownForUndefined: Bool = false, filename: String = "") {
         self.variables = variables
@@ -457,6 +459,11 @@ public struct Evaluator: Sendable {
                 "Error in function call", "Call to function \"try\" failed: no expression succeeded.", range)
         }
         if name.contains("::") { return .unknown(.any) }
+        if Functions.table[name] == nil, knownFunctions.contains(name) {
+            // Still evaluate the arguments: their errors are real.
+            for argument in arguments { _ = try value(argument, scope: scope, depth: depth) }
+            return .unknown(.any)
+        }
         guard let function = Functions.table[name] else {
             throw EvaluationError(
                 "Call to unknown function",

@@ -68,6 +68,9 @@ public indirect enum ValueType: Hashable, Sendable, CustomStringConvertible {
             case "number": return .number
             case "bool": return .bool
             case "any": return .any
+            // Terraform reads the bare keywords as list(any) and map(any), for configurations from before 0.12.
+            case "list" where depth == 0: return .list(.any)
+            case "map" where depth == 0: return .map(.any)
             case "list", "set", "map", "object", "tuple":
                 throw TypeConstraintError(
                     message: "the \(name) type constructor requires one argument specifying the element type",

@@ -9,7 +9,7 @@ private let topLevelBlocks: [String: Int] = [
 
 extension Module {
     /// Every problem with the module: syntax errors, then errors (undefined references, duplicate names, invalid
-    /// type constraints and defaults), then warnings (unused variables and locals, missing descriptions and
+    /// type constraints and defaults, expressions that cannot evaluate whatever the inputs), then warnings (unused variables and locals, missing descriptions and
     /// types, the standard module structure with a `versions.tf`).
     public func check() -> [Diagnostic] {
         var diagnostics = parseDiagnostics
@@ -17,6 +17,7 @@ extension Module {
         checkDuplicates(&diagnostics)
         checkVariables(&diagnostics)
         checkReferences(&diagnostics)
+        checkExpressions(&diagnostics)
         checkDocumentation(&diagnostics)
         checkStandardStructure(&diagnostics)
         return diagnostics
@@ -114,6 +115,14 @@ extension Module {
     private func checkVariables(_ diagnostics: inout [Diagnostic]) {
         for variable in variables {
             var type: ValueType?
+            if let expression = variable.typeExpression, case .template = expression.kind {
+                diagnostics.append(
+                    diagnostic(
+                        .warning, "Quoted type constraint",
+                        "Variable \"\(variable.name)\": Terraform 0.12 and later want the type without quotes "
+                            + "(list(string), not \"list\"); `nimbus hcl fmt` rewrites it.", expression.range,
+                        variable.file))
+            }
             if let expression = variable.typeExpression {
                 switch ValueType.constraint(expression) {
                 case .success(let parsed): type = parsed

@@ -69,6 +69,13 @@ extension Module {
                     result += references(in: attribute.value, scope: scope, file: file)
                 }
                 for inner in block.body.blocks { result += references(in: inner.body, scope: scope, file: file) }
+            case "provisioner":
+                // `when = destroy` and `on_failure = continue` are keywords, not references.
+                for attribute in block.body.attributes where attribute.name != "when" && attribute.name != "on_failure"
+                {
+                    result += references(in: attribute.value, scope: scope, file: file)
+                }
+                for inner in block.body.blocks { result += references(in: inner.body, scope: scope, file: file) }
             case "dynamic":
                 var iterator = block.labels.first ?? ""
                 if let name = block.body.attribute("iterator"), case .variable(let given) = name.value.kind {
