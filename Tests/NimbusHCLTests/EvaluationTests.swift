@@ -10,6 +10,8 @@ import Testing
 
     @Test func numbersKeepTerraformsPrecision() throws {
         #expect(try value("1 / 10").description == "0.1")
+        #expect(try value("0.1 + 0.2").description == "0.3")
+        #expect(try value("0.1 + 0.2 == 0.3") == .bool(true))
         #expect(try value("2 + 3.5") == .number(Number("5.5")!))
         #expect(try value("11 % 5") == .int(1))
         #expect(try value("-7 % 3") == .int(-1))
