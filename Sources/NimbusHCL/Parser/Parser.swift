@@ -17,9 +17,7 @@ public enum HCLParser {
         let (tokens, problems) = Lexer.tokenize(bytes)
         var parser = ParserState(bytes: bytes, tokens: tokens, filename: filename)
         parser.reportUTF8Problems()
-        for problem in problems {
-            parser.error(problem.summary, problem.detail, parser.range(problem.start, problem.end))
-        }
+        parser.report(problems)
         let body = parser.parseFileBody()
         parser.diagnostics.sort { $0.range.start.byte < $1.range.start.byte }
         let file = ConfigFile(filename: filename, body: body, source: bytes, tokens: tokens)
@@ -35,9 +33,7 @@ public enum HCLParser {
         let bytes = Array(source.utf8)
         let (tokens, problems) = Lexer.tokenize(bytes)
         var parser = ParserState(bytes: bytes, tokens: tokens, filename: filename)
-        for problem in problems {
-            parser.error(problem.summary, problem.detail, parser.range(problem.start, problem.end))
-        }
+        parser.report(problems)
         parser.newlines = [false]
         let expression = parser.parseExpression()
         let next = parser.peek()

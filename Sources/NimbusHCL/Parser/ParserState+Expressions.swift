@@ -109,6 +109,9 @@ extension ParserState {
         case .openBrace:
             return parseObject()
         default:
+            // A broken heredoc introduction was already reported by the lexer.
+            let heredoc = token.kind == .invalid && bytes[Int(token.start)] == UInt8(ascii: "<")
+            if heredoc { recovery = true }
             error(
                 "Invalid expression", "Expected the start of an expression, but found \(token.kind).", range(token))
             switch token.kind {

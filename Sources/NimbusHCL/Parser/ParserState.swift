@@ -99,6 +99,16 @@ struct ParserState {
         recovery = true
     }
 
+    /// The lexer's problems, each reported (they are independent of one another).
+    mutating func report(_ problems: [Lexer.Problem]) {
+        for problem in problems {
+            diagnostics.append(
+                Diagnostic(
+                    .error, summary: problem.summary, detail: problem.detail, filename: filename,
+                    range: range(problem.start, problem.end)))
+        }
+    }
+
     /// Reports something HashiCorp's parser rejects but older tools accepted, which this parser reads anyway.
     mutating func warning(_ summary: String, _ detail: String, _ range: SourceRange) {
         if aborted { return }
