@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "NimbusAWS", targets: ["NimbusAWS"]),
         .library(name: "NimbusLLM", targets: ["NimbusLLM"]),
         .library(name: "NimbusTesting", targets: ["NimbusTesting"]),
+        .library(name: "NimbusHCL", targets: ["NimbusHCL"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -63,6 +64,14 @@ let package = Package(
                 "NimbusCore",
                 "NimbusGraph",
                 "NimbusStore",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "NimbusHCL",
+            dependencies: [
+                "NimbusCore",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
@@ -112,6 +121,7 @@ let package = Package(
                 "NimbusWorkflows",
                 "NimbusAWS",
                 "NimbusLLM",
+                "NimbusHCL",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -130,6 +140,7 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        .testTarget(name: "NimbusHCLTests", dependencies: ["NimbusHCL", "NimbusCore"], swiftSettings: strict),
         .testTarget(name: "NimbusCLITests", dependencies: ["nimbus", "NimbusCore"], swiftSettings: strict),
         .executableTarget(
             name: "GraphCrashHarness",

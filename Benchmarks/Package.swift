@@ -3,8 +3,9 @@ import PackageDescription
 
 // Benchmarks of the NimbusGraph runtime, kept out of the main package so its users never build
 // ordo-one/benchmark. `swift package --package-path Benchmarks benchmark` runs the ordo-one suite;
-// `scripts/bench-graph.sh` runs `graph-compare` against LangGraph; `scripts/bench-llm.sh` runs `llm-bench`
-// (NimbusLLM streaming overhead against raw HTTP, SSE parsing throughput).
+// `scripts/bench-graph.sh` runs `graph-compare` against LangGraph; `scripts/bench-hcl.sh` runs `hcl-compare`
+// against python-hcl2; `scripts/bench-llm.sh` runs `llm-bench` (NimbusLLM streaming overhead against raw HTTP,
+// SSE parsing throughput); `scripts/bench-aws.sh` runs `aws-sign` against botocore.
 let package = Package(
     name: "NimbusBenchmarks",
     platforms: [.macOS(.v15)],
@@ -21,6 +22,10 @@ let package = Package(
                 .product(name: "NimbusGraph", package: "Nimbus"),
                 .product(name: "NimbusStore", package: "Nimbus"),
             ]
+        ),
+        .executableTarget(
+            name: "hcl-compare",
+            dependencies: [.product(name: "NimbusHCL", package: "Nimbus")]
         ),
         .executableTarget(
             name: "graph-compare",

@@ -12,8 +12,8 @@ struct NimbusCommand: AsyncParsableCommand {
             """,
         version: NimbusVersion.current,
         subcommands: [
-            DemoCommand.self, RunsCommand.self, ConfigCommand.self, ProfilesCommand.self, ValidateCommand.self,
-            TransferCommand.self, AWSCallCommand.self, LLMCommand.self,
+            DemoCommand.self, RunsCommand.self, ConfigCommand.self, HCLCommand.self, ProfilesCommand.self,
+            ValidateCommand.self, TransferCommand.self, AWSCallCommand.self, LLMCommand.self,
         ]
     )
 }
