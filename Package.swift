@@ -64,6 +64,7 @@ let package = Package(
                 "NimbusCore",
                 "NimbusGraph",
                 "NimbusStore",
+                "NimbusHCL",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
@@ -141,6 +142,10 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "NimbusHCLTests", dependencies: ["NimbusHCL", "NimbusCore"], swiftSettings: strict),
+        .testTarget(
+            name: "NimbusWorkflowsTests", dependencies: ["NimbusWorkflows", "NimbusHCL", "NimbusCore"],
+            swiftSettings: strict
+        ),
         .testTarget(name: "NimbusCLITests", dependencies: ["nimbus", "NimbusCore"], swiftSettings: strict),
         .executableTarget(
             name: "GraphCrashHarness",

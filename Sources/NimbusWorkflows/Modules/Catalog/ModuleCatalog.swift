@@ -1,0 +1,49 @@
+public import NimbusCore
+
+/// The service families the module generator knows, by id.
+public struct ModuleCatalog: Sendable {
+    public let families: [ServiceFamily]
+
+    public init(_ families: [ServiceFamily]) {
+        self.families = families
+    }
+
+    /// Every family Nimbus ships.
+    public static let standard = ModuleCatalog([
+        .s3
+    ])
+
+    public func family(_ id: String) -> ServiceFamily? { families.first { $0.id == id } }
+
+    /// The family ids, for messages that list what is supported.
+    public var ids: [String] { families.map(\.id) }
+}
+
+/// A problem with a module request: an unknown family, a missing answer.
+public struct ModuleRequestError: NimbusError {
+    private enum Code: Sendable { case unknownFamily, ambiguousFamily, badAnswer, unknownFeature }
+    private let code: Code
+    public let message: String
+    public let suggestion: String?
+
+    public static func unknownFamily(_ request: String, catalog: ModuleCatalog) -> ModuleRequestError {
+        ModuleRequestError(
+            code: .unknownFamily,
+            message: "nimbus cannot tell which kind of infrastructure '\(request)' asks for",
+            suggestion: "name one of the supported families: "
+                + catalog.families.map { "\($0.id) (\($0.title))" }.joined(separator: ", ")
+                + "; or configure a model (--llm) to go beyond the catalog")
+    }
+
+    public static func badAnswer(_ key: String, value: String, choices: [String]) -> ModuleRequestError {
+        ModuleRequestError(
+            code: .badAnswer, message: "'\(value)' is not an answer to '\(key)'",
+            suggestion: "answer one of: \(choices.joined(separator: ", "))")
+    }
+
+    public static func unknownFeature(_ feature: String, family: ServiceFamily) -> ModuleRequestError {
+        ModuleRequestError(
+            code: .unknownFeature, message: "the \(family.id) family has no feature '\(feature)'",
+            suggestion: "its features: \(family.features.map(\.id).joined(separator: ", "))")
+    }
+}
