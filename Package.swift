@@ -20,6 +20,7 @@ let package = Package(
         .library(name: "NimbusLLM", targets: ["NimbusLLM"]),
         .library(name: "NimbusTesting", targets: ["NimbusTesting"]),
         .library(name: "NimbusHCL", targets: ["NimbusHCL"]),
+        .library(name: "NimbusAgents", targets: ["NimbusAgents"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -59,13 +60,28 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "NimbusAgents",
+            dependencies: [
+                "NimbusCore",
+                "NimbusGraph",
+                "NimbusLLM",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
             name: "NimbusWorkflows",
             dependencies: [
                 "NimbusCore",
                 "NimbusGraph",
                 "NimbusStore",
                 "NimbusHCL",
+                "NimbusAgents",
+                "NimbusAWS",
+                "NimbusLLM",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: strict
         ),
@@ -123,6 +139,7 @@ let package = Package(
                 "NimbusAWS",
                 "NimbusLLM",
                 "NimbusHCL",
+                "NimbusAgents",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -143,10 +160,22 @@ let package = Package(
         ),
         .testTarget(name: "NimbusHCLTests", dependencies: ["NimbusHCL", "NimbusCore"], swiftSettings: strict),
         .testTarget(
-            name: "NimbusWorkflowsTests", dependencies: ["NimbusWorkflows", "NimbusHCL", "NimbusCore"],
+            name: "NimbusWorkflowsTests",
+            dependencies: [
+                "NimbusWorkflows", "NimbusHCL", "NimbusCore", "NimbusAgents", "NimbusAWS", "NimbusLLM", "NimbusGraph",
+                "NimbusStore", "NimbusTesting",
+            ],
             swiftSettings: strict
         ),
-        .testTarget(name: "NimbusCLITests", dependencies: ["nimbus", "NimbusCore"], swiftSettings: strict),
+        .testTarget(
+            name: "NimbusAgentsTests",
+            dependencies: ["NimbusAgents", "NimbusTesting", "NimbusLLM", "NimbusGraph", "NimbusCore"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "NimbusCLITests", dependencies: ["nimbus", "NimbusCore", "NimbusAWS", "NimbusTesting"],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "GraphCrashHarness",
             dependencies: ["NimbusStore", "NimbusGraph", "NimbusCore"],

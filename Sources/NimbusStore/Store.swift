@@ -45,6 +45,124 @@ public protocol Store: CheckpointStore, GraphEventLog {
     func cacheResponse(key: String, value: JSONValue, expiresAt: Date) async throws
     /// Deletes expired answers; returns how many.
     func pruneResponseCache(now: Date) async throws -> Int
+
+    // MARK: Audit log and request history
+
+    /// Records one call to a cloud API (or a step that was refused or declined before any call).
+    func recordAudit(_ entry: AuditEntry) async throws
+    /// Audit entries, newest first: since a time, of one request, at most `limit`.
+    func auditEntries(since: Date?, requestID: String?, limit: Int) async throws -> [AuditEntry]
+    /// Records a request in plain words and its outcome (or updates it, by id).
+    func recordRequest(_ request: RequestRecord) async throws
+    /// Requests, newest first.
+    func requests(limit: Int) async throws -> [RequestRecord]
+}
+
+/// One call Nimbus made to a cloud API on someone's behalf, as the audit log keeps it.
+public struct AuditEntry: Sendable, Hashable, Codable {
+    /// How the call ended.
+    public enum Outcome: String, Sendable, Hashable, Codable, CaseIterable {
+        /// The service answered with success.
+        case succeeded
+        /// The service (or the network) answered with an error.
+        case failed
+        /// Never sent: refused by the policy, a read-only run or the request's scope.
+        case refused
+        /// Never sent: the person said no.
+        case declined
+    }
+
+    public var id: String
+    public var time: Date
+    /// The request (graph thread) the call belongs to.
+    public var requestID: String?
+    /// The tool that made the call.
+    public var tool: String?
+    public var profile: String?
+    public var region: String?
+    public var service: String
+    public var operation: String
+    /// The parameters, secrets redacted.
+    public var parameters: JSONValue
+    public var outcome: Outcome
+    /// The error code and message of a failed call, or why a step was refused or declined.
+    public var error: String?
+    /// The service's request id.
+    public var awsRequestID: String?
+    public var durationMilliseconds: Double?
+
+    public init(
+        id: String = SortableID().rawValue, time: Date = Date(), requestID: String? = nil, tool: String? = nil,
+        profile: String? = nil, region: String? = nil, service: String, operation: String,
+        parameters: JSONValue = .object([:]), outcome: Outcome, error: String? = nil, awsRequestID: String? = nil,
+        durationMilliseconds: Double? = nil
+    ) {
+        self.id = id
+        self.time = time
+        self.requestID = requestID
+        self.tool = tool
+        self.profile = profile
+        self.region = region
+        self.service = service
+        self.operation = operation
+        self.parameters = parameters
+        self.outcome = outcome
+        self.error = error
+        self.awsRequestID = awsRequestID
+        self.durationMilliseconds = durationMilliseconds
+    }
+
+    /// `service:Operation`.
+    public var action: String { "\(service):\(operation)" }
+}
+
+/// A request a person made in plain words (`nimbus ask`, `nimbus chat`) and how it ended.
+public struct RequestRecord: Sendable, Hashable, Codable {
+    public enum Status: String, Sendable, Hashable, Codable, CaseIterable {
+        /// Running now (or stopped by a crash; `nimbus runs resume` continues it).
+        case running
+        /// Paused at an approval question.
+        case awaitingApproval = "awaiting_approval"
+        /// Only planned (`--plan`).
+        case planned
+        case completed
+        /// Nothing changed because the person said no.
+        case declined
+        /// Refused by policy, read-only mode or scope; or not a request Nimbus understands.
+        case refused
+        case failed
+    }
+
+    /// The graph thread that runs the request.
+    public var id: String
+    public var text: String
+    public var status: Status
+    /// The answer, or the failure in words.
+    public var answer: String?
+    /// `offline` or the model's name.
+    public var strategy: String
+    public var profile: String?
+    public var region: String?
+    /// The steps the plan had.
+    public var steps: Int
+    public var createdAt: Date
+    public var updatedAt: Date
+
+    public init(
+        id: String, text: String, status: Status, answer: String? = nil, strategy: String, profile: String? = nil,
+        region: String? = nil, steps: Int = 0, createdAt: Date = Date(), updatedAt: Date = Date()
+    ) {
+        self.id = id
+        self.text = text
+        self.status = status
+        self.answer = answer
+        self.strategy = strategy
+        self.profile = profile
+        self.region = region
+        self.steps = steps
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+    }
 }
 
 /// A graph event as stored.

@@ -14,6 +14,7 @@ struct NimbusCommand: AsyncParsableCommand {
         subcommands: [
             DemoCommand.self, RunsCommand.self, ConfigCommand.self, HCLCommand.self, ProfilesCommand.self,
             ValidateCommand.self, TransferCommand.self, AWSCallCommand.self, LLMCommand.self,
+            AskCommand.self, ChatCommand.self, HistoryCommand.self, AuditCommand.self,
         ]
     )
 }

@@ -280,6 +280,42 @@ public final class SQLiteStore: Store {
                     CREATE INDEX llm_response_cache_by_expiry ON llm_response_cache(expires_at);
                     """)
         }
+        migrator.registerMigration("v3-audit") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE audit_log (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        time REAL NOT NULL,
+                        request_id TEXT,
+                        tool TEXT,
+                        profile TEXT,
+                        region TEXT,
+                        service TEXT NOT NULL,
+                        operation TEXT NOT NULL,
+                        parameters TEXT NOT NULL,
+                        outcome TEXT NOT NULL,
+                        error TEXT,
+                        aws_request_id TEXT,
+                        duration_ms REAL
+                    );
+                    CREATE INDEX audit_log_by_time ON audit_log(time);
+                    CREATE INDEX audit_log_by_request ON audit_log(request_id, time);
+
+                    CREATE TABLE requests (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        text TEXT NOT NULL,
+                        status TEXT NOT NULL,
+                        answer TEXT,
+                        strategy TEXT NOT NULL,
+                        profile TEXT,
+                        region TEXT,
+                        steps INTEGER NOT NULL DEFAULT 0,
+                        created_at REAL NOT NULL,
+                        updated_at REAL NOT NULL
+                    );
+                    CREATE INDEX requests_by_creation ON requests(created_at);
+                    """)
+        }
         return migrator
     }
 }

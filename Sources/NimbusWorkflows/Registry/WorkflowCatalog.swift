@@ -76,7 +76,7 @@ public struct RegisteredWorkflow: Sendable {
 /// The workflows this build of Nimbus knows, by graph name.
 public enum WorkflowCatalog {
     /// Every registered workflow.
-    public static let all: [RegisteredWorkflow] = [SampleReportWorkflow.registration]
+    public static let all: [RegisteredWorkflow] = [SampleReportWorkflow.registration, OpsWorkflow.registration]
 
     /// The workflow that runs graph `name`, if this build knows it.
     public static func workflow(named name: String) -> RegisteredWorkflow? {

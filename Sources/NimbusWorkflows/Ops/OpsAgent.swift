@@ -1,0 +1,187 @@
+public import Foundation
+public import Logging
+public import NimbusAWS
+public import NimbusAgents
+public import NimbusCore
+public import NimbusGraph
+public import NimbusLLM
+public import NimbusStore
+
+/// What the ops workflow needs from its host: the store (runs, history, audit), the policy, how to make AWS
+/// clients, the model (none: the offline router), the tools, and who watches the events.
+public struct OpsServices: Sendable {
+    public var store: any Store
+    /// The Nimbus home: `policy.yaml`, and transfer state under `transfers/`.
+    public var home: URL
+    public var policy: ApprovalPolicy
+    /// Makes the AWS client for a profile and region (nil: the usual defaults).
+    public var awsClient: @Sendable (_ profile: String?, _ region: String?) throws -> AWSClient
+    /// The model for requests in free form; nil routes every request offline.
+    public var model: (any ChatModel)?
+    public var tools: ToolRegistry<OpsToolEnvironment>
+    /// Requests in flight at once in a transfer.
+    public var transferConcurrency: Int
+    /// The most tool-calling turns a model gets per request.
+    public var maxTurns: Int
+    /// The first turn's tool choice: `.auto`, or a forced tool for small models that cannot choose.
+    public var firstTurnToolChoice: ToolChoice
+    public var logger: Logger
+    public var modes: EventModes
+    public var onEvent: @Sendable (GraphEvent) -> Void
+
+    public init(
+        store: any Store, home: URL, policy: ApprovalPolicy = .standard,
+        awsClient: (@Sendable (_ profile: String?, _ region: String?) throws -> AWSClient)? = nil,
+        model: (any ChatModel)? = nil, tools: ToolRegistry<OpsToolEnvironment> = OpsTools.registry,
+        transferConcurrency: Int = 8, maxTurns: Int = 8, firstTurnToolChoice: ToolChoice = .auto,
+        logger: Logger = Logger(label: "nimbus.ops"), modes: EventModes = [],
+        onEvent: @escaping @Sendable (GraphEvent) -> Void = { _ in }
+    ) {
+        self.store = store
+        self.home = home
+        self.policy = policy
+        let logger = logger
+        self.awsClient =
+            awsClient ?? { profile, region in
+                try AWSClient(
+                    configuration: AWSConfiguration(profile: profile, region: region, nimbusHome: home),
+                    logger: logger)
+            }
+        self.model = model
+        self.tools = tools
+        self.transferConcurrency = transferConcurrency
+        self.maxTurns = maxTurns
+        self.firstTurnToolChoice = firstTurnToolChoice
+        self.logger = logger
+        self.modes = modes
+        self.onEvent = onEvent
+    }
+
+    /// The services as configured: the store given, `policy.yaml` from the Nimbus home, AWS clients from the
+    /// credential chain, and `model` (see ``configuredModel(_:store:)``).
+    public static func standard(
+        configuration: NimbusConfiguration, store: any Store, model: (any ChatModel)?
+    ) throws -> OpsServices {
+        OpsServices(
+            store: store, home: configuration.home, policy: try ApprovalPolicy.load(home: configuration.home),
+            model: model)
+    }
+
+    /// The model the ops agent uses: `llm.agents.ops`, else `llm.model` (`NIMBUS_LLM`); nil when none is configured.
+    public static func configuredModel(
+        _ configuration: NimbusConfiguration, store: (any Store)?,
+        environment: LLMEnvironment? = nil
+    ) throws -> (any ChatModel)? {
+        var llm = environment ?? LLMEnvironment()
+        llm.store = llm.store ?? store
+        let registry = try ModelRegistry(configuration: configuration, environment: llm)
+        guard registry.modelName(forAgent: "ops") != nil else { return nil }
+        return try registry.model(agent: "ops")
+    }
+}
+
+/// How a request ended or where it waits: what the CLI prints and a server would return.
+public struct OpsOutcome: Sendable, Codable {
+    /// The graph thread, also the request's id in history and audit.
+    public var threadID: String
+    public var status: RequestRecord.Status
+    public var answer: String?
+    /// `offline` or the model's name.
+    public var strategy: String
+    /// The steps still planned (with `--plan`, or waiting for approval).
+    public var plan: [PlannedStep]
+    /// What ran, or was refused, declined or skipped.
+    public var steps: [ExecutedStep]
+    /// The open approval question, when the run waits for one.
+    public var approval: PendingApproval?
+
+    /// An approval question and the interrupt id that answers it.
+    public struct PendingApproval: Sendable, Codable {
+        public var interruptID: String
+        public var question: ApprovalQuestion
+    }
+
+    init(threadID: String, state: OpsWorkflow.State, interrupts: [Interrupt]) {
+        self.threadID = threadID
+        strategy = state.strategy
+        plan = state.loop.plan
+        steps = state.loop.executed
+        answer = state.answer
+        status = state.status
+        if let interrupt = interrupts.first {
+            status = .awaitingApproval
+            let question = (try? interrupt.value.decode(ApprovalQuestion.self)) ?? ApprovalGate.question(for: plan)
+            approval = PendingApproval(interruptID: interrupt.id, question: question)
+        }
+    }
+}
+
+/// The AWS operations agent as a library service: ask in plain words, answer approvals, read history and the
+/// audit log. The CLI's `ask` and `chat` use it, and a server can put it behind REST or a WebSocket as is.
+public struct OpsAgent: Sendable {
+    public let services: OpsServices
+
+    public init(services: OpsServices) {
+        self.services = services
+    }
+
+    /// Runs a request until it answers or waits for approval.
+    public func ask(_ request: OpsRequest, threadID: String? = nil) async throws -> OpsOutcome {
+        let graph = try OpsWorkflow.graph(services: services)
+        let result = try await graph.invoke(
+            OpsWorkflow.State(request: request), configuration: RunConfiguration(threadID: threadID),
+            modes: services.modes, onEvent: services.onEvent)
+        return OpsOutcome(threadID: result.threadID, state: result.state, interrupts: result.interrupts)
+    }
+
+    /// Continues a request: after an answer (interrupt id → value), or after a crash.
+    public func resume(threadID: String, answers: [String: JSONValue] = [:]) async throws -> OpsOutcome {
+        guard let record = try await services.store.thread(threadID) else { throw OpsError.unknownRequest(threadID) }
+        guard record.graph == OpsWorkflow.name else { throw OpsError.notARequest(threadID, graph: record.graph) }
+        let result = try await OpsWorkflow.graph(services: services).resume(
+            threadID: threadID, answers: answers, modes: services.modes, onEvent: services.onEvent)
+        return OpsOutcome(threadID: result.threadID, state: result.state, interrupts: result.interrupts)
+    }
+
+    /// Answers the approval a request waits for: yes runs the waiting steps, no runs none of them.
+    public func answerApproval(threadID: String, approve: Bool) async throws -> OpsOutcome {
+        guard let record = try await services.store.thread(threadID) else { throw OpsError.unknownRequest(threadID) }
+        guard let pending = record.interrupts.first else { throw OpsError.nothingToApprove(threadID) }
+        return try await resume(threadID: threadID, answers: [pending.id: .bool(approve)])
+    }
+
+    /// Past requests, newest first.
+    public func history(limit: Int = 50) async throws -> [RequestRecord] {
+        try await services.store.requests(limit: limit)
+    }
+
+    /// The audit log, newest first.
+    public func audit(since: Date? = nil, requestID: String? = nil, limit: Int = 200) async throws -> [AuditEntry] {
+        try await services.store.auditEntries(since: since, requestID: requestID, limit: limit)
+    }
+}
+
+/// A problem with an ops request as a whole.
+public struct OpsError: NimbusError {
+    private enum Code: Sendable { case unknownRequest, notARequest, nothingToApprove, diagramOnly }
+    private let code: Code
+    public let message: String
+    public let suggestion: String?
+
+    public static func unknownRequest(_ id: String) -> OpsError {
+        OpsError(code: .unknownRequest, message: "there is no request '\(id)'", suggestion: "see `nimbus history`")
+    }
+
+    public static func notARequest(_ id: String, graph: String) -> OpsError {
+        OpsError(
+            code: .notARequest, message: "thread '\(id)' runs \(graph), not a request",
+            suggestion: "continue it with `nimbus runs resume \(id)`")
+    }
+
+    static let diagramOnly = OpsError(
+        code: .diagramOnly, message: "the ops graph built for a diagram has no services and cannot run", suggestion: nil)
+
+    public static func nothingToApprove(_ id: String) -> OpsError {
+        OpsError(code: .nothingToApprove, message: "request '\(id)' is not waiting for an approval", suggestion: nil)
+    }
+}

@@ -1,0 +1,49 @@
+public import NimbusAgents
+public import NimbusCore
+
+/// `ec2.stop_instances`: stops the instances named by id.
+public struct EC2StopInstances: OpsTool {
+    public struct Input: ToolInput {
+        public var instanceIDs: [String]
+
+        enum CodingKeys: String, CodingKey { case instanceIDs = "instance_ids" }
+
+        public static let schema = ToolSchema.object(
+            [
+                "instance_ids": ToolSchema.array(
+                    "The instances to stop.", of: ToolSchema.string("i-…", pattern: "^i-[0-9a-f]+$"), minItems: 1)
+            ], required: ["instance_ids"])
+    }
+
+    public let name = "ec2.stop_instances"
+    public let summary = "Stop EC2 instances by id"
+    public let access = ToolAccess.write
+    public let actions = ["ec2:StopInstances"]
+
+    public init() {}
+
+    public func describe(_ input: Input) -> String {
+        "stop \(Report.plural(input.instanceIDs.count, "instance")): \(input.instanceIDs.joined(separator: ", "))"
+    }
+
+    public func run(_ input: Input, environment: OpsToolEnvironment, context: ToolRunContext) async throws -> JSONValue {
+        let output = try await environment.aws(context).call(
+            "ec2", "StopInstances", ["InstanceIds": .array(input.instanceIDs.map(JSONValue.string))])
+        let changes: [JSONValue] = (output["StoppingInstances"]?.arrayValue ?? []).map { change in
+            [
+                "id": change["InstanceId"] ?? .null, "previous": change["PreviousState"]?["Name"] ?? .null,
+                "current": change["CurrentState"]?["Name"] ?? .null,
+            ]
+        }
+        return ["count": .int(changes.count), "changes": .array(changes)]
+    }
+
+    public func report(_ result: JSONValue, input: Input) -> String {
+        let changes = result["changes"]?.arrayValue ?? []
+        return Report.list(
+            "Stopped \(Report.plural(changes.count, "instance")):",
+            changes.map {
+                "\($0["id"]?.stringValue ?? "?"): \($0["previous"]?.stringValue ?? "?") → \($0["current"]?.stringValue ?? "?")"
+            })
+    }
+}

@@ -1,0 +1,40 @@
+import Foundation
+import NimbusAWS
+public import NimbusAgents
+public import NimbusCore
+
+/// `s3.download`: an object or a whole prefix to the local disk. It writes local files, so it counts as a write
+/// and asks first: text an agent read in the cloud must not be able to overwrite files on this machine.
+public struct S3Download: OpsTool {
+    public struct Input: ToolInput {
+        public var source: String
+        public var destination: String?
+
+        public static let schema = ToolSchema.object(
+            [
+                "source": ToolSchema.string("The object s3://bucket/key, or a prefix ending in /.", pattern: "^s3://"),
+                "destination": ToolSchema.string("A local file or directory (default: the current directory)."),
+            ], required: ["source"])
+    }
+
+    public let name = "s3.download"
+    public let summary = "Download an S3 object or prefix to a local file or directory"
+    public let access = ToolAccess.write
+    public let actions = ["s3:GetObject"]
+
+    public init() {}
+
+    public func validate(_ input: Input) throws { _ = try S3URI.parse(input.source, field: "source", tool: name) }
+
+    public func describe(_ input: Input) -> String { "download \(input.source) to \(input.destination ?? "./")" }
+
+    public func run(_ input: Input, environment: OpsToolEnvironment, context: ToolRunContext) async throws -> JSONValue {
+        let path = environment.localPath(input.destination ?? "./")
+        let summary = try await Transfers.run(
+            from: try TransferLocation.parse(input.source), to: .local(path), environment: environment,
+            context: context)
+        return Transfers.result(summary, from: input.source, to: path)
+    }
+
+    public func report(_ result: JSONValue, input: Input) -> String { Transfers.report(result, verb: "Downloaded") }
+}

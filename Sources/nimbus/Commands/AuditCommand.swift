@@ -1,0 +1,88 @@
+import ArgumentParser
+import Foundation
+import NimbusCore
+import NimbusStore
+
+struct AuditCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "audit",
+        abstract: "Every AWS call Nimbus made for your requests, newest first, secrets redacted.",
+        discussion: """
+            Each entry: time, profile, region, service:Operation, parameters, outcome (succeeded, failed, or
+            refused/declined for steps that were never sent) and the service's request id.
+            --since takes a duration (30m, 2h, 7d) or a date (2026-01-31, 2026-01-31T12:00:00Z).
+            """)
+
+    @OptionGroup var global: GlobalOptions
+
+    @Option(help: "Only calls since then: 30m, 2h, 7d, or an ISO 8601 date.")
+    var since: String?
+
+    @Option(help: "Only the calls of this request (see `nimbus history`).")
+    var request: String?
+
+    @Option(help: "At most this many entries.")
+    var limit = 200
+
+    @Option(help: "Print as text or JSON.")
+    var output: OutputFormat = .text
+
+    func run() async throws {
+        let (_, store) = try global.openStore()
+        let start = try since.map(Self.parseSince)
+        let entries = try await store.auditEntries(since: start, requestID: request, limit: limit)
+        switch output {
+        case .json:
+            Console.out(JSONValue.array(entries.map(Self.json)).prettyJSONText)
+        case .text:
+            guard !entries.isEmpty else {
+                Console.out(since == nil ? "No AWS calls recorded yet." : "No AWS calls since \(since!).")
+                return
+            }
+            Console.table(
+                ["TIME", "OUTCOME", "ACTION", "PROFILE", "REGION", "REQUEST", "PARAMETERS"],
+                entries.map { entry in
+                    [
+                        Console.time(entry.time), entry.outcome.rawValue, entry.action, entry.profile ?? "-",
+                        entry.region ?? "-", entry.requestID ?? "-", String(entry.parameters.jsonText.prefix(80)),
+                    ]
+                })
+        }
+    }
+
+    /// `30m`, `2h`, `7d`, `90s`, or an ISO 8601 date or date-time.
+    static func parseSince(_ text: String) throws -> Date {
+        let units: [Character: Double] = ["s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604_800]
+        if let unit = text.last, let seconds = units[unit], let amount = Double(text.dropLast()) {
+            return Date().addingTimeInterval(-amount * seconds)
+        }
+        if let date = ISO8601DateFormatter().date(from: text) { return date }
+        let day = DateFormatter()
+        day.dateFormat = "yyyy-MM-dd"
+        day.timeZone = TimeZone.current
+        if let date = day.date(from: text) { return date }
+        throw ValidationError("--since takes a duration (30m, 2h, 7d) or a date (2026-01-31), not '\(text)'")
+    }
+
+    /// One line for a call: `12:00:01 succeeded s3:ListBuckets (req-id)`.
+    static func line(_ entry: AuditEntry) -> String {
+        var text = "\(Console.time(entry.time))  \(entry.outcome.rawValue)  \(entry.action)"
+        if entry.parameters.objectValue?.isEmpty == false { text += "  \(entry.parameters.jsonText.prefix(100))" }
+        if let error = entry.error { text += "  — \(error)" }
+        if let id = entry.awsRequestID { text += "  [\(id)]" }
+        return text
+    }
+
+    static func json(_ entry: AuditEntry) -> JSONValue {
+        [
+            "id": .string(entry.id), "time": .string(ISO8601DateFormatter().string(from: entry.time)),
+            "request_id": entry.requestID.map(JSONValue.string) ?? .null,
+            "tool": entry.tool.map(JSONValue.string) ?? .null, "profile": entry.profile.map(JSONValue.string) ?? .null,
+            "region": entry.region.map(JSONValue.string) ?? .null, "service": .string(entry.service),
+            "operation": .string(entry.operation), "parameters": entry.parameters,
+            "outcome": .string(entry.outcome.rawValue), "error": entry.error.map(JSONValue.string) ?? .null,
+            "aws_request_id": entry.awsRequestID.map(JSONValue.string) ?? .null,
+            "duration_ms": entry.durationMilliseconds.map(JSONValue.double) ?? .null,
+        ]
+    }
+}
