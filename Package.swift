@@ -58,6 +58,8 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // One system call Swift cannot reach: renameat2 with RENAME_EXCHANGE, for swapping a module directory atomically.
+        .target(name: "CNimbusSystem", path: "Sources/CNimbusSystem"),
         .target(
             name: "NimbusWorkflows",
             dependencies: [
@@ -65,6 +67,8 @@ let package = Package(
                 "NimbusGraph",
                 "NimbusStore",
                 "NimbusHCL",
+                "NimbusLLM",
+                "CNimbusSystem",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
