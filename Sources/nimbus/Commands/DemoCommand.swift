@@ -81,7 +81,7 @@ func report(_ outcome: WorkflowOutcome, output: OutputFormat) throws {
         switch outcome.status {
         case .completed:
             Console.out("Run \(outcome.threadID) completed in \(outcome.steps) steps.")
-            if let path = outcome.state["report_path"]?.stringValue { Console.out("Report: \(path)") }
+            if let path = outcome.state["reportPath"]?.stringValue { Console.out("Report: \(path)") }
         case .interrupted:
             printResumeHint(threadID: outcome.threadID, interrupts: outcome.interrupts)
         default:
