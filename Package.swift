@@ -147,7 +147,11 @@ let package = Package(
         ),
         .testTarget(name: "NimbusHCLTests", dependencies: ["NimbusHCL", "NimbusCore"], swiftSettings: strict),
         .testTarget(
-            name: "NimbusWorkflowsTests", dependencies: ["NimbusWorkflows", "NimbusHCL", "NimbusCore"],
+            name: "NimbusWorkflowsTests",
+            dependencies: [
+                "NimbusWorkflows", "NimbusHCL", "NimbusCore", "NimbusGraph", "NimbusStore", "NimbusLLM",
+                "NimbusTesting",
+            ],
             swiftSettings: strict
         ),
         .testTarget(name: "NimbusCLITests", dependencies: ["nimbus", "NimbusCore"], swiftSettings: strict),

@@ -10,7 +10,12 @@ import Glibc
 /// One thing the writer did to the file system.
 public struct FileOperation: Sendable, Hashable, Codable {
     public enum Kind: String, Sendable, Hashable, Codable {
-        case created, replaced, backedUp = "backed_up", createdDirectory = "created_directory"
+        case created, replaced
+        /// A file of the previous module that the new one does not have (it is in the backup).
+        case removed
+        /// Something in the directory that is not part of a module (a `.git`, notes), carried over untouched.
+        case kept
+        case backedUp = "backed_up", createdDirectory = "created_directory"
     }
 
     public var kind: Kind
@@ -61,8 +66,9 @@ public struct ModuleWriteError: NimbusError {
 /// Writes a module directory whole or not at all.
 ///
 /// Every Terraform file is parsed before anything touches the disk. The new module is written to a temporary
-/// directory beside the target; files already in the target are copied to `.nimbus-backup/<timestamp>/` inside the
-/// new directory (earlier backups are carried over); then the temporary directory is swapped with the target in
+/// directory beside the target; the previous module's files (`.tf`, `examples/`, the README) are copied to
+/// `.nimbus-backup/<timestamp>/` inside the new directory, anything else there (a `.git`, notes, earlier backups) is
+/// carried over untouched; then the temporary directory is swapped with the target in
 /// one `renameat2(RENAME_EXCHANGE)`, or moved in when the target does not exist. A failure at any point leaves
 /// the target as it was.
 public struct ModuleWriter: Sendable {
@@ -97,7 +103,9 @@ public struct ModuleWriter: Sendable {
         var backup: String?
         do {
             try fileManager.createDirectory(at: staging, withIntermediateDirectories: false)
-            let existing = fileManager.fileExists(atPath: target.path)
+            var isDirectory: ObjCBool = false
+            let existing = fileManager.fileExists(atPath: target.path, isDirectory: &isDirectory)
+            if existing && !isDirectory.boolValue { throw ModuleWriteError.notADirectory(target.path) }
             var previous: Set<String> = []
             if existing {
                 let entries = try fileManager.contentsOfDirectory(atPath: target.path)
@@ -106,18 +114,40 @@ public struct ModuleWriter: Sendable {
                         at: target.appendingPathComponent(".nimbus-backup"),
                         to: staging.appendingPathComponent(".nimbus-backup"))
                 }
-                let current = entries.filter { $0 != ".nimbus-backup" }
-                if !current.isEmpty {
-                    let stamp = ModuleWriter.stamp(now)
+                let generated = Set(files.map { String($0.path.split(separator: "/").first ?? "") })
+                let module = entries.filter {
+                    $0 != ".nimbus-backup" && (generated.contains($0) || ModuleWriter.isModuleContent($0))
+                }
+                // Everything else in the directory (a .git, state files, notes) stays where it is.
+                for entry in entries where entry != ".nimbus-backup" && !module.contains(entry) {
+                    try fileManager.copyItem(
+                        at: target.appendingPathComponent(entry), to: staging.appendingPathComponent(entry))
+                    operations.append(FileOperation(.kept, entry))
+                }
+                if !module.isEmpty {
+                    var stamp = ModuleWriter.stamp(now)
+                    // Two writes in one second get their own backups.
+                    var suffix = 1
+                    while fileManager.fileExists(atPath: staging.appendingPathComponent(".nimbus-backup/\(stamp)").path)
+                    {
+                        suffix += 1
+                        stamp = ModuleWriter.stamp(now) + "-\(suffix)"
+                    }
                     let backupDirectory = staging.appendingPathComponent(".nimbus-backup/\(stamp)")
                     try fileManager.createDirectory(at: backupDirectory, withIntermediateDirectories: true)
-                    for entry in current {
+                    for entry in module {
                         try fileManager.copyItem(
                             at: target.appendingPathComponent(entry), to: backupDirectory.appendingPathComponent(entry))
                     }
                     backup = ".nimbus-backup/\(stamp)"
                     operations.append(FileOperation(.backedUp, ".nimbus-backup/\(stamp)"))
-                    previous = ModuleWriter.files(under: target)
+                    previous = ModuleWriter.files(under: target).filter { path in
+                        module.contains(String(path.split(separator: "/").first ?? ""))
+                    }
+                    let written = Set(files.map(\.path))
+                    for path in previous.subtracting(written).sorted() {
+                        operations.append(FileOperation(.removed, path))
+                    }
                 }
             }
             for file in files.sorted(by: { $0.path < $1.path }) {
@@ -152,6 +182,12 @@ public struct ModuleWriter: Sendable {
             throw ModuleWriteError.io(directory, detail: error.localizedDescription)
         }
         return WriteResult(directory: target.path, operations: operations, backup: backup)
+    }
+
+    /// Whether a top-level entry of a module directory belongs to the module (and is replaced by a new one).
+    static func isModuleContent(_ entry: String) -> Bool {
+        entry.hasSuffix(".tf") || entry.hasSuffix(".tf.json") || entry == "examples" || entry == "README.md"
+            || entry == "VALIDATION.md"
     }
 
     /// Relative paths of the regular files under a directory, outside backups.

@@ -9,12 +9,15 @@ enum GeneratorSwarm {
     struct State: GraphState {
         var plan: PlanDocument
         var backend: BackendChoice
+        /// A main.tf that replaces the plan's resources (after a repair round).
+        var resources: String?
         var files: [String: String] = [:]
         var problems: [GenerationProblem] = []
 
-        init(plan: PlanDocument, backend: BackendChoice) {
+        init(plan: PlanDocument, backend: BackendChoice, resources: String? = nil) {
             self.plan = plan
             self.backend = backend
+            self.resources = resources
         }
 
         static let schema = StateSchema<State>(
@@ -36,6 +39,10 @@ enum GeneratorSwarm {
     static func graph(services: ModuleWorkflow.Services) throws -> CompiledGraph<State> {
         var graph = StateGraph<State>()
         graph.addNode("resources") { state, context in
+            if let repaired = state.resources {
+                context.progress("keeping the repaired main.tf")
+                return Update(\.files, ["main.tf": repaired])
+            }
             let (plan, _, _) = try state.plan.materialize(services.catalog)
             context.progress("\(plan.resources.count) resources")
             return Update(\.files, ["main.tf": Printer.print(ModuleGenerators.resources(plan.resources))])

@@ -17,11 +17,10 @@ struct RequestUnderstanding: Sendable, Hashable, Codable {
 /// The module workflow's model strategy: understanding free-form requests and planning beyond the catalog. Every
 /// model output is checked (schemas for JSON, NimbusHCL for Terraform) and repaired at most once before use.
 enum ModelStrategy {
+    /// What the model understood, and how many calls that took (a second when the first answer did not fit).
     static func understand(
         _ request: String, catalog: ModuleCatalog, model: any ChatModel
-    ) async throws
-        -> RequestUnderstanding
-    {
+    ) async throws -> (RequestUnderstanding, calls: Int) {
         let families = catalog.families.map { family in
             "- \(family.id): \(family.summary). Features: \(family.features.map(\.id).joined(separator: ", "))."
                 + (family.questions.isEmpty
@@ -44,7 +43,7 @@ enum ModelStrategy {
         ]
         let chat = ChatRequest(system: ModulePrompts.understandSystem(families), user: request, temperature: 0)
         let answer = try await model.respond(to: chat, format: JSONSchemaFormat(name: "module_request", schema: schema))
-        return try answer.decode(RequestUnderstanding.self)
+        return (try answer.decode(RequestUnderstanding.self), answer.attempts)
     }
 
     /// The grammar's reading, completed by the model's: the grammar's family wins when it found one; features and
@@ -112,22 +111,24 @@ enum ModelStrategy {
     {
         let format = JSONSchemaFormat(name: "module_plan", schema: planSchema)
         var chat = ChatRequest(system: ModulePrompts.planSystem, user: request, temperature: 0)
-        var calls = 1
-        var plan = try await context.step("plan-module") { _ in
-            try await model.respond(to: chat, format: format).decode(CustomPlan.self)
-        }
+        var (plan, calls) = try await context.step("plan-module") { _ in
+            let answer = try await model.respond(to: chat, format: format)
+            return Counted(value: try answer.decode(CustomPlan.self), calls: answer.attempts)
+        }.pair
         plan.name = RequestAnalyzer.slug(analysis.name ?? plan.name)
         var problems = plan.syntaxProblems
         if !problems.isEmpty {
-            calls += 1
             chat.messages.append(.assistant(try JSONValue(encoding: plan).jsonText))
             chat.messages.append(
                 .user(
                     "The plan's HCL does not parse:\n" + problems.joined(separator: "\n")
                         + "\nReturn the whole plan again, corrected."))
-            plan = try await context.step("repair-plan") { _ in
-                try await model.respond(to: chat, format: format).decode(CustomPlan.self)
+            let repaired = try await context.step("repair-plan") { _ in
+                let answer = try await model.respond(to: chat, format: format)
+                return Counted(value: try answer.decode(CustomPlan.self), calls: answer.attempts)
             }
+            plan = repaired.value
+            calls += repaired.calls
             plan.name = RequestAnalyzer.slug(analysis.name ?? plan.name)
             problems = plan.syntaxProblems
         }
@@ -136,6 +137,14 @@ enum ModelStrategy {
         }
         return (plan, calls)
     }
+}
+
+/// A value a step made and the model calls it took, recorded together so a resumed run counts them too.
+struct Counted<Value: Codable & Sendable>: Codable, Sendable {
+    var value: Value
+    var calls: Int
+
+    var pair: (Value, Int) { (value, calls) }
 }
 
 /// The instructions the module workflow gives models.

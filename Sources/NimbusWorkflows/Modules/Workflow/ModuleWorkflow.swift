@@ -49,6 +49,8 @@ public enum ModuleWorkflow {
         public var problems: [GenerationProblem] = []
         public var report: ValidationReport?
         public var repairRounds = 0
+        /// A main.tf the repair round changed: the generators rebuild the other files around it.
+        public var repairedResources: String?
         public var written: WriteResult?
         public var declined = false
         public var llmCalls = 0
@@ -70,6 +72,7 @@ public enum ModuleWorkflow {
             .field("problems", \.problems),
             .field("report", \.report),
             .field("repair_rounds", \.repairRounds),
+            .field("repaired_resources", \.repairedResources),
             .field("written", \.written),
             .field("declined", \.declined),
             .field("llm_calls", \.llmCalls, .custom("sum") { total, calls in total += calls }),
@@ -127,7 +130,9 @@ public enum ModuleWorkflow {
             })
         graph.addSubgraph(
             "generate", generator, options: NodeOptions(retry: retry),
-            input: { GeneratorSwarm.State(plan: $0.plan!, backend: $0.options.backend) },
+            input: {
+                GeneratorSwarm.State(plan: $0.plan!, backend: $0.options.backend, resources: $0.repairedResources)
+            },
             output: { generated in
                 Update {
                     $0.write(\.files, generated.files)
@@ -155,11 +160,15 @@ public enum ModuleWorkflow {
             context.progress("repair round \(round)")
             let (files, calls) = try await ModuleRepair.repair(
                 files: state.files, report: state.report!, model: services.model, context: context)
+            // New references in main.tf need their variables, locals and outputs: the generators run again.
+            let resourcesChanged = files["main.tf"] != state.files["main.tf"]
             return Update {
-                $0.write(\.files, files)
+                $0.write(\.files, resourcesChanged ? [:] : files)
+                if resourcesChanged { $0.write(\.repairedResources, files["main.tf"]) }
                 $0.write(\.repairRounds, round)
                 $0.write(\.report, nil)
-                $0.write(\.problems, [])
+                // Generation problems stay until the generators run again.
+                if resourcesChanged { $0.write(\.problems, []) }
                 $0.write(\.llmCalls, calls)
                 $0.append(\.timeline, "repair round \(round)")
             }

@@ -43,12 +43,15 @@ enum PlannerGraph {
             context.progress("reading the request")
             var analysis = RequestAnalyzer(catalog: services.catalog).analyse(state.request)
             var calls = 0
-            if let model = services.model {
-                calls += 1
+            // The model reads what the grammar could not; a request the grammar fully understood costs no call.
+            if let model = services.model, analysis.family == nil || !analysis.unknownWords.isEmpty {
                 let understood = try await context.step("understand-request") { _ in
-                    try await ModelStrategy.understand(state.request, catalog: services.catalog, model: model)
+                    let (understanding, calls) = try await ModelStrategy.understand(
+                        state.request, catalog: services.catalog, model: model)
+                    return Counted(value: understanding, calls: calls)
                 }
-                analysis = ModelStrategy.merge(grammar: analysis, model: understood, catalog: services.catalog)
+                calls += understood.calls
+                analysis = ModelStrategy.merge(grammar: analysis, model: understood.value, catalog: services.catalog)
             }
             // Answers given up front count as if the request had said them.
             for (key, value) in state.options.answers { analysis.answers[key] = value }
