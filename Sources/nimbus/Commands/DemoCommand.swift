@@ -80,6 +80,7 @@ func report(_ outcome: WorkflowOutcome, output: OutputFormat) throws {
         }
         switch outcome.status {
         case .completed:
+            if let summary = outcome.state["summary"]?.stringValue, !summary.isEmpty { Console.out(summary) }
             Console.out("Run \(outcome.threadID) completed in \(outcome.steps) steps.")
             if let path = outcome.state["reportPath"]?.stringValue { Console.out("Report: \(path)") }
         case .interrupted:
