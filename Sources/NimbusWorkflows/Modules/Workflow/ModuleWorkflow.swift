@@ -96,6 +96,9 @@ public enum ModuleWorkflow {
         }
     }
 
+    /// The most model calls one module may take; repairs stop when it is spent.
+    public static let modelCallBudget = 10
+
     /// The phases the supervisor sends the run to.
     static let phases = ["planner", "generate", "validate", "repair", "write", "summarize"]
 
@@ -159,7 +162,8 @@ public enum ModuleWorkflow {
             let round = state.repairRounds + 1
             context.progress("repair round \(round)")
             let (files, calls) = try await ModuleRepair.repair(
-                files: state.files, report: state.report!, model: services.model, context: context)
+                files: state.files, report: state.report!, model: services.model,
+                budget: modelCallBudget - state.llmCalls, context: context)
             // New references in main.tf need their variables, locals and outputs: the generators run again.
             let resourcesChanged = files["main.tf"] != state.files["main.tf"]
             return Update {
@@ -306,7 +310,8 @@ public enum ModuleWorkflow {
 /// Fixes what the validator found: formatting offline; with a model, the files it names.
 enum ModuleRepair {
     static func repair(
-        files: [String: String], report: ValidationReport, model: (any ChatModel)?, context: NodeContext
+        files: [String: String], report: ValidationReport, model: (any ChatModel)?, budget: Int = .max,
+        context: NodeContext
     ) async throws -> (files: [String: String], llmCalls: Int) {
         var repaired = files
         for finding in report.findings where finding.check == "format" {
@@ -321,6 +326,11 @@ enum ModuleRepair {
         var calls = 0
         for file in Set(remaining.map(\.file)).sorted() {
             guard let text = repaired[file] else { continue }
+            guard calls < budget else {
+                context.progress(
+                    "the model-call budget (\(ModuleWorkflow.modelCallBudget)) is spent; \(file) is not repaired")
+                break
+            }
             let problems = remaining.filter { $0.file == file }.map {
                 "line \($0.line): \($0.message)" + ($0.fix.map { " (fix: \($0))" } ?? "")
             }
