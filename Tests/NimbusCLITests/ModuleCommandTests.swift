@@ -79,6 +79,31 @@ struct ModuleCommandTests {
         #expect(again.status == 0, "\(again.err)")
     }
 
+    @Test("a question is answered with runs resume --answer; --answer up front skips it")
+    func clarification() throws {
+        let cli = try CLI()
+        let out = cli.home.appendingPathComponent("db")
+        let paused = try cli.run(["module", "a database module", "--out", out.path, "--thread", "db-1"])
+        #expect(paused.status == 2, "\(paused.err)")
+        #expect(paused.err.contains("postgres"), "the question shows its choices: \(paused.err)")
+        #expect(paused.err.contains("nimbus runs resume db-1 --answer 'engine=postgres'"))
+        #expect(!FileManager.default.fileExists(atPath: out.path))
+
+        let show = try cli.json(["runs", "show", "db-1"])
+        #expect(show["status"] == "interrupted")
+
+        let resumed = try cli.run(["runs", "resume", "db-1", "--answer", "engine=mysql"])
+        #expect(resumed.status == 0, "\(resumed.err)")
+        let main = try String(contentsOf: out.appendingPathComponent("main.tf"), encoding: .utf8)
+        #expect(main.contains("require_secure_transport"))
+
+        let direct = try cli.run([
+            "module", "a database module", "--out", cli.home.appendingPathComponent("db2").path, "--answer",
+            "engine=postgres",
+        ])
+        #expect(direct.status == 0, "\(direct.err)")
+    }
+
     @Test("bad input gets a clear error")
     func badInput() throws {
         let cli = try CLI()

@@ -281,3 +281,77 @@ enum GeneratorlessRepair {
         return try graph.compile(name: "repair-only")
     }
 }
+
+@Suite("nimbus module clarification")
+struct ModuleClarificationTests {
+    @Test("a database module asks for the engine; the answer through the registry writes a valid postgres module")
+    func engineQuestion() async throws {
+        let scratch = try ModuleScratch()
+        let paused = try await ModuleWorkflow.run(
+            request: "a database module", outputDirectory: scratch.path("db"), environment: scratch.environment())
+        #expect(paused.status == .interrupted)
+        let question = try interrupt("engine", in: paused)
+        #expect(question.value["choices"] == ["postgres", "mysql"])
+        #expect(!scratch.exists("db"), "nothing is written before the question is answered")
+
+        // A synonym is accepted, as the user would type it.
+        let done = try await scratch.resume(paused, answers: [question.id: "postgresql"])
+        #expect(done.status == .completed, "\(done.state["summary"]?.stringValue ?? "")")
+        let main = try scratch.read("db/main.tf")
+        #expect(main.contains("engine ") && main.contains("\"postgres\""))
+        #expect(main.contains("rds.force_ssl"))
+        #expect(try ModuleValidator.validate(directory: scratch.path("db")).passed)
+    }
+
+    @Test("an answer given up front is not asked again; a wrong one is asked again")
+    func answersUpFront() async throws {
+        let scratch = try ModuleScratch()
+        let given = try await ModuleWorkflow.run(
+            request: "a database module", outputDirectory: scratch.path("db"),
+            options: ModuleWorkflow.Options(answers: ["engine": "mysql"]), environment: scratch.environment())
+        #expect(given.status == .completed)
+        #expect(try scratch.read("db/main.tf").contains("require_secure_transport"))
+
+        let wrong = try await ModuleWorkflow.run(
+            request: "a database module", outputDirectory: scratch.path("db2"),
+            options: ModuleWorkflow.Options(answers: ["engine": "oracle"]), environment: scratch.environment())
+        #expect(wrong.status == .interrupted)
+        _ = try interrupt("engine", in: wrong)
+    }
+
+    @Test("a request two families explain equally asks which one")
+    func ambiguousFamily() async throws {
+        let analysis = RequestAnalyzer().analyse("a queue or a topic")
+        #expect(analysis.family == nil)
+        #expect(Set(analysis.candidates) == ["sqs", "sns"])
+
+        let scratch = try ModuleScratch()
+        let paused = try await ModuleWorkflow.run(
+            request: "a queue or a topic", outputDirectory: scratch.path("m"), environment: scratch.environment())
+        let question = try interrupt("family", in: paused)
+        let done = try await scratch.resume(paused, answers: [question.id: "sqs"])
+        #expect(done.status == .completed)
+        #expect(try scratch.read("m/main.tf").contains("resource \"aws_sqs_queue\" \"this\""))
+    }
+}
+
+@Suite("nimbus module, every family")
+struct ModuleEveryFamilyTests {
+    @Test(
+        "each family's first keyword writes a module that validates, offline",
+        arguments: ModuleCatalog.standard.families.map(\.id))
+    func family(_ id: String) async throws {
+        let family = try #require(ModuleCatalog.standard.family(id))
+        let scratch = try ModuleScratch()
+        var answers: [String: String] = [:]
+        for question in family.questions { answers[question.key] = question.choices.first }
+        let outcome = try await ModuleWorkflow.run(
+            request: family.keywords[0], outputDirectory: scratch.path(id),
+            options: ModuleWorkflow.Options(answers: answers), environment: scratch.environment())
+        #expect(outcome.status == .completed, "\(outcome.state["summary"]?.stringValue ?? "")")
+        #expect(outcome.state["llmCalls"]?.intValue == 0)
+        let report = try ModuleValidator.validate(directory: scratch.path(id))
+        #expect(report.passed, "\(report.errors)")
+        #expect(scratch.exists("\(id)/README.md") && scratch.exists("\(id)/examples/complete/main.tf"))
+    }
+}
