@@ -154,7 +154,9 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        .testTarget(name: "NimbusCLITests", dependencies: ["nimbus", "NimbusCore"], swiftSettings: strict),
+        .testTarget(
+            name: "NimbusCLITests", dependencies: ["nimbus", "NimbusCore", "NimbusStore", "NimbusTesting"],
+            swiftSettings: strict),
         .executableTarget(
             name: "GraphCrashHarness",
             dependencies: ["NimbusStore", "NimbusGraph", "NimbusCore"],

@@ -1,5 +1,7 @@
 import Foundation
 import NimbusCore
+import NimbusStore
+import NimbusTesting
 import Testing
 
 @Suite("nimbus module")
@@ -102,6 +104,41 @@ struct ModuleCommandTests {
             "engine=postgres",
         ])
         #expect(direct.status == 0, "\(direct.err)")
+    }
+
+    /// The plumbing with a real (tiny) model: SmolLM2-135M rarely writes valid HCL, so the run may fail, but it
+    /// must fail cleanly: calls are recorded and within the budget, and nothing invalid reaches the disk.
+    @Test(
+        "a free-form request through the local llama.cpp model: calls are counted, nothing invalid is written",
+        .enabled(if: LocalModel.available))
+    func localModel() async throws {
+        let cli = try CLI()
+        let out = cli.home.appendingPathComponent("exports")
+        let result = try cli.run([
+            "module", "somewhere durable to keep our nightly exports", "--out", out.path, "--llm",
+            try LocalModel.modelName(), "--yes", "--output", "json",
+        ])
+        #expect(result.status == 0 || result.status == 1, "\(result.err)")
+        let json = try JSONValue(parsing: result.out)
+        let threadID = try #require(json["thread_id"]?.stringValue)
+        if result.status == 0 {
+            #expect(json["status"] == "completed")
+            let calls = try #require(json["llm_calls"]?.intValue)
+            #expect((1...10).contains(calls))
+            let check = try cli.run(["module", "check", out.path])
+            #expect(check.status == 0, "\(check.out)")
+        } else {
+            #expect(json["status"] == "failed")
+            #expect(json["error"]?.stringValue?.isEmpty == false)
+            #expect(!FileManager.default.fileExists(atPath: out.appendingPathComponent("main.tf").path))
+        }
+        // Every model call is in the store's accounting, under the run's thread.
+        let show = try cli.json(["runs", "show", threadID])
+        #expect(show["thread_id"]?.stringValue == threadID)
+        let store = try SQLiteStore(path: cli.home.appendingPathComponent("nimbus.sqlite").path)
+        let calls = try await store.executions(threadID: threadID, agent: nil, limit: 100)
+        #expect((1...10).contains(calls.count), "model calls recorded: \(calls.count)")
+        #expect(calls.allSatisfy { $0.model != nil }, "each call names its model")
     }
 
     @Test("bad input gets a clear error")

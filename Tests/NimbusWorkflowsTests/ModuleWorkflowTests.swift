@@ -27,7 +27,7 @@ final class ModuleScratch: Sendable {
     func environment(model: (any ChatModel)? = nil) -> WorkflowEnvironment {
         WorkflowEnvironment(
             store: store, configuration: NimbusConfiguration(home: root),
-            makeModel: { name, _ in
+            makeModel: { name, _, _ in
                 guard let model else { throw WorkflowError.noModel(name) }
                 return model
             })

@@ -35,13 +35,15 @@ public struct WorkflowEnvironment: Sendable {
     public var modes: EventModes
     public var onEvent: @Sendable (GraphEvent) -> Void
     /// Makes the model named `provider:model` for an agent (with the configured fallback, cache and accounting).
-    /// A resumed run asks for the model it started with, by name.
-    public var makeModel: @Sendable (_ name: String, _ agent: String) throws -> any ChatModel
+    /// A resumed run asks for the model it started with, by name. `threadID` is the run's, for the accounting of
+    /// each call in `agent_executions`.
+    public var makeModel: @Sendable (_ name: String, _ agent: String, _ threadID: String) throws -> any ChatModel
 
     public init(
         store: any Store, configuration: NimbusConfiguration, modes: EventModes = [],
         onEvent: @escaping @Sendable (GraphEvent) -> Void = { _ in },
-        makeModel: @escaping @Sendable (_ name: String, _ agent: String) throws -> any ChatModel = { name, _ in
+        makeModel: @escaping @Sendable (_ name: String, _ agent: String, _ threadID: String) throws -> any ChatModel = {
+            name, _, _ in
             throw WorkflowError.noModel(name)
         }
     ) {

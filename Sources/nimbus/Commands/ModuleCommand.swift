@@ -83,15 +83,26 @@ struct ModuleCommand: AsyncParsableCommand {
                 model: offline ? nil : (llm ?? registry.modelName(forAgent: "module")))
             if let model = options.model, output == .text { Console.progress("using model \(model)") }
             let directory = URL(fileURLWithPath: out).standardizedFileURL.path
+            let threadID = thread ?? SortableID().rawValue
+            let outcome: WorkflowOutcome
             do {
-                var outcome = try await ModuleWorkflow.run(
-                    request: request, outputDirectory: directory, options: options, threadID: thread,
-                    environment: environment)
-                outcome = try await answerUntilDone(outcome, environment: environment, answers: answers, output: output)
-                try finish(outcome, output: output, sarif: sarif)
+                outcome = try await answerUntilDone(
+                    try await ModuleWorkflow.run(
+                        request: request, outputDirectory: directory, options: options, threadID: threadID,
+                        environment: environment),
+                    environment: environment, answers: answers, output: output)
             } catch {
-                throw GraphError.rootCause(of: error)
+                let cause = GraphError.rootCause(of: error)
+                guard output == .json else { throw cause }
+                // Scripts reading --output json get the failure as JSON too; the message is also on stderr.
+                Console.out(
+                    JSONValue.object([
+                        "thread_id": .string(threadID), "status": "failed", "request": .string(request),
+                        "output_directory": .string(directory), "error": .string(String(describing: cause)),
+                    ]).prettyJSONText)
+                throw cause
             }
+            try finish(outcome, output: output, sarif: sarif)
         }
     }
 
@@ -198,10 +209,10 @@ struct ModuleCommand: AsyncParsableCommand {
 /// Makes models for the module workflow's agents from the configuration, with accounting in the store.
 func makeModel(
     registry: ModelRegistry, store: any NimbusStore.Store
-) -> @Sendable (String, String) throws -> any ChatModel {
-    { name, agent in
+) -> @Sendable (String, String, String) throws -> any ChatModel {
+    { name, agent, threadID in
         try registry.model(name, agent: agent).accounted(
-            LLMCallContext(agent: agent, store: store), prices: registry.settings.prices)
+            LLMCallContext(agent: agent, threadID: threadID, store: store), prices: registry.settings.prices)
     }
 }
 

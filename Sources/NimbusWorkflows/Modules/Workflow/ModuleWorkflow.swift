@@ -225,9 +225,10 @@ public enum ModuleWorkflow {
         request: String, outputDirectory: String, options: Options = Options(), threadID: String? = nil,
         environment: WorkflowEnvironment, writer: ModuleWriter = ModuleWriter()
     ) async throws -> WorkflowOutcome {
+        let threadID = threadID ?? SortableID().rawValue
         let compiled = try graph(
-            services: try services(options, environment: environment, writer: writer), store: environment.store,
-            eventLog: environment.store)
+            services: try services(options, threadID: threadID, environment: environment, writer: writer),
+            store: environment.store, eventLog: environment.store)
         let result = try await compiled.invoke(
             State(request: request, outputDirectory: outputDirectory, options: options),
             configuration: RunConfiguration(threadID: threadID), modes: environment.modes,
@@ -237,11 +238,11 @@ public enum ModuleWorkflow {
 
     /// The services for a run's options: the model it was started with, by name.
     static func services(
-        _ options: Options, environment: WorkflowEnvironment, writer: ModuleWriter = ModuleWriter()
+        _ options: Options, threadID: String, environment: WorkflowEnvironment, writer: ModuleWriter = ModuleWriter()
     )
         throws -> Services
     {
-        Services(model: try options.model.map { try environment.makeModel($0, "module") }, writer: writer)
+        Services(model: try options.model.map { try environment.makeModel($0, "module", threadID) }, writer: writer)
     }
 
     static let registration = RegisteredWorkflow(
@@ -254,7 +255,8 @@ public enum ModuleWorkflow {
             }
             let options = try JSONDecoder().decode(State.self, from: saved.state).options
             let compiled = try graph(
-                services: try services(options, environment: environment), store: environment.store,
+                services: try services(options, threadID: threadID, environment: environment),
+                store: environment.store,
                 eventLog: environment.store)
             let result = try await compiled.resume(
                 threadID: threadID, answers: answers, modes: environment.modes, onEvent: environment.onEvent)
