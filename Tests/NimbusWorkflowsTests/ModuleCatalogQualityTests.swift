@@ -179,6 +179,15 @@ struct ModuleCatalogQualityTests {
             #expect(
                 readme.contains("- `\(optOut.check)`: \(optOut.reason)"), "README lacks the opt-out \(optOut.check)")
         }
+        // ...and so does the project's README, in its table of opt-outs: `| <family title> | `CHECK` |`.
+        let projectReadme = try String(
+            contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
+                "../../README.md"), encoding: .utf8)
+        for optOut in plan.optOuts {
+            #expect(
+                projectReadme.contains("| \(variant.family.readmeTitle) | `\(optOut.check)` |"),
+                "the project README's opt-out table lacks \(variant.family.id) \(optOut.check)")
+        }
 
     }
 
@@ -348,5 +357,16 @@ struct ModuleCatalogQualityTests {
                 "checkov \(variant.testDescription): \(passed) passed, \(failures.count) failed"
                     + (failures.isEmpty ? "" : " (\(Set(failures.map(\.check)).sorted().joined(separator: ", ")))"))
         }
+    }
+}
+
+extension ServiceFamily {
+    /// The family's name in the project README's table of checkov opt-outs.
+    var readmeTitle: String {
+        [
+            "s3": "S3", "vpc": "VPC", "lambda": "Lambda", "rds": "RDS", "eks": "EKS",
+            "cloudfront-site": "CloudFront site",
+            "alb": "ALB",
+        ][id] ?? id
     }
 }
