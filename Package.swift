@@ -59,6 +59,8 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // One system call Swift cannot reach: renameat2 with RENAME_EXCHANGE, for swapping a module directory atomically.
+        .target(name: "CNimbusSystem", path: "Sources/CNimbusSystem"),
         .target(
             name: "NimbusAgents",
             dependencies: [
@@ -80,6 +82,7 @@ let package = Package(
                 "NimbusAgents",
                 "NimbusAWS",
                 "NimbusLLM",
+                "CNimbusSystem",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
@@ -173,7 +176,7 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
-            name: "NimbusCLITests", dependencies: ["nimbus", "NimbusCore", "NimbusAWS", "NimbusTesting"],
+            name: "NimbusCLITests", dependencies: ["nimbus", "NimbusCore", "NimbusAWS", "NimbusStore", "NimbusTesting"],
             swiftSettings: strict
         ),
         .executableTarget(

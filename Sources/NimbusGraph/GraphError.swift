@@ -85,6 +85,18 @@ public struct GraphError: NimbusError {
             .nodeFailed, "node '\(node)' failed\(tries): \(underlying)", node: node, underlying: underlying)
     }
 
+    /// The error a failed node (or a node of a subgraph inside it) threw first: what a person should read, without
+    /// the "node 'x' failed" layers. Any other error is returned as it is.
+    public static func rootCause(of error: any Error) -> any Error {
+        var current = error
+        while let graphError = current as? GraphError, graphError.kind == .nodeFailed,
+            let underlying = graphError.underlying
+        {
+            current = underlying
+        }
+        return current
+    }
+
     @usableFromInline static func nodeTimedOut(_ node: String, after timeout: Duration) -> GraphError {
         GraphError(.nodeTimedOut, "node '\(node)' did not finish within \(timeout)", node: node)
     }

@@ -12,7 +12,8 @@ struct NimbusCommand: AsyncParsableCommand {
             """,
         version: NimbusVersion.current,
         subcommands: [
-            DemoCommand.self, RunsCommand.self, ConfigCommand.self, HCLCommand.self, ProfilesCommand.self,
+            ModuleCommand.self, DemoCommand.self, RunsCommand.self, ConfigCommand.self, HCLCommand.self,
+            ProfilesCommand.self,
             ValidateCommand.self, TransferCommand.self, AWSCallCommand.self, LLMCommand.self,
             AskCommand.self, ChatCommand.self, HistoryCommand.self, AuditCommand.self,
         ]

@@ -2,6 +2,7 @@ import Foundation
 import NimbusCore
 import NimbusLLM
 import NimbusStore
+import NimbusTesting
 import Testing
 
 /// The OpenAI-compatible provider against a real model: llama-cpp-python's server with SmolLM2-135M-Instruct.

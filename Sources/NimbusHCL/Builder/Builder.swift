@@ -72,10 +72,14 @@ func commentLine(_ text: String) -> String {
 }
 
 /// A piece of a built template: literal text or an interpolated expression.
-public enum TemplatePiece: Sendable, ExpressibleByStringLiteral {
+public enum TemplatePiece: Sendable, ExpressibleByStringInterpolation {
     case text(String)
     case value(HCLExpression)
     public init(stringLiteral value: String) { self = .text(value) }
+    /// Swift interpolation inside a piece is literal text: `"-\(suffix)"` is the text `-logs`, not an HCL expression.
+    public init(stringInterpolation: DefaultStringInterpolation) {
+        self = .text(String(stringInterpolation: stringInterpolation))
+    }
 }
 
 extension HCLExpression {
@@ -151,7 +155,10 @@ extension HCLExpression {
     }
 
     /// `"text ${expression} text"`
-    public static func template(_ pieces: TemplatePiece...) -> HCLExpression {
+    public static func template(_ pieces: TemplatePiece...) -> HCLExpression { template(pieces) }
+
+    /// `"text ${expression} text"`, from pieces built in a loop.
+    public static func template(_ pieces: [TemplatePiece]) -> HCLExpression {
         HCLExpression(
             .template(
                 Template(

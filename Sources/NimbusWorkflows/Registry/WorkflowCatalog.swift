@@ -1,5 +1,6 @@
 public import NimbusCore
 public import NimbusGraph
+public import NimbusLLM
 public import NimbusStore
 
 /// How a workflow run ended or paused, without the workflow's Swift state type: what the CLI and server show.
@@ -27,21 +28,30 @@ public struct WorkflowOutcome: Sendable {
     }
 }
 
-/// What a workflow needs to run: the store, and who is watching.
+/// What a workflow needs to run: the store, the models, and who is watching.
 public struct WorkflowEnvironment: Sendable {
     public var store: any Store
     public var configuration: NimbusConfiguration
     public var modes: EventModes
     public var onEvent: @Sendable (GraphEvent) -> Void
+    /// Makes the model named `provider:model` for an agent (with the configured fallback, cache and accounting).
+    /// A resumed run asks for the model it started with, by name. `threadID` is the run's, for the accounting of
+    /// each call in `agent_executions`.
+    public var makeModel: @Sendable (_ name: String, _ agent: String, _ threadID: String) throws -> any ChatModel
 
     public init(
         store: any Store, configuration: NimbusConfiguration, modes: EventModes = [],
-        onEvent: @escaping @Sendable (GraphEvent) -> Void = { _ in }
+        onEvent: @escaping @Sendable (GraphEvent) -> Void = { _ in },
+        makeModel: @escaping @Sendable (_ name: String, _ agent: String, _ threadID: String) throws -> any ChatModel = {
+            name, _, _ in
+            throw WorkflowError.noModel(name)
+        }
     ) {
         self.store = store
         self.configuration = configuration
         self.modes = modes
         self.onEvent = onEvent
+        self.makeModel = makeModel
     }
 }
 
@@ -76,7 +86,9 @@ public struct RegisteredWorkflow: Sendable {
 /// The workflows this build of Nimbus knows, by graph name.
 public enum WorkflowCatalog {
     /// Every registered workflow.
-    public static let all: [RegisteredWorkflow] = [SampleReportWorkflow.registration, OpsWorkflow.registration]
+    public static let all: [RegisteredWorkflow] = [
+        SampleReportWorkflow.registration, ModuleWorkflow.registration, OpsWorkflow.registration,
+    ]
 
     /// The workflow that runs graph `name`, if this build knows it.
     public static func workflow(named name: String) -> RegisteredWorkflow? {
@@ -86,7 +98,7 @@ public enum WorkflowCatalog {
 
 /// A problem running a workflow.
 public struct WorkflowError: NimbusError {
-    private enum Code: Sendable { case unknownWorkflow, badOutput }
+    private enum Code: Sendable { case unknownWorkflow, badOutput, noModel }
     private let code: Code
     public let message: String
     public let suggestion: String?
@@ -97,6 +109,12 @@ public struct WorkflowError: NimbusError {
             code: .unknownWorkflow,
             message: "thread '\(thread)' runs graph '\(name)', which this nimbus does not know",
             suggestion: "known graphs: \(known.joined(separator: ", "))")
+    }
+
+    public static func noModel(_ name: String) -> WorkflowError {
+        WorkflowError(
+            code: .noModel, message: "this environment cannot make model '\(name)'",
+            suggestion: "run it from the nimbus command, which reads llm: from the configuration")
     }
 
     public static func badOutput(_ path: String, detail: String) -> WorkflowError {

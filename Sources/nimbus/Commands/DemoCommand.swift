@@ -80,8 +80,9 @@ func report(_ outcome: WorkflowOutcome, output: OutputFormat) throws {
         }
         switch outcome.status {
         case .completed:
+            if let summary = outcome.state["summary"]?.stringValue, !summary.isEmpty { Console.out(summary) }
             Console.out("Run \(outcome.threadID) completed in \(outcome.steps) steps.")
-            if let path = outcome.state["report_path"]?.stringValue { Console.out("Report: \(path)") }
+            if let path = outcome.state["reportPath"]?.stringValue { Console.out("Report: \(path)") }
         case .interrupted:
             printResumeHint(threadID: outcome.threadID, interrupts: outcome.interrupts)
         default:

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import NimbusCore
 import NimbusGraph
+import NimbusLLM
 import NimbusStore
 import NimbusWorkflows
 
@@ -225,9 +226,11 @@ struct RunsCommand: AsyncParsableCommand {
                     "thread \(thread) is being run by process \(owner); wait for it, or pass --force if it is stuck")
             }
             let printer = ProgressPrinter()
+            let registry = try ModelRegistry(
+                configuration: configuration, environment: .nimbus(configuration: configuration, store: store))
             let environment = WorkflowEnvironment(
                 store: store, configuration: configuration, modes: output == .json ? [] : [.debug, .custom],
-                onEvent: { printer.handle($0) })
+                onEvent: { printer.handle($0) }, makeModel: makeModel(registry: registry, store: store))
             let interactive = Console.standardInputIsTerminal && output == .text
             var given = try answers.parsed()
             if record.status == .interrupted {

@@ -10,7 +10,21 @@ public struct ModuleCatalog: Sendable {
 
     /// Every family Nimbus ships.
     public static let standard = ModuleCatalog([
-        .s3
+        .s3,
+        .vpc,
+        .ec2,
+        .iamRole,
+        .lambda,
+        .sqs,
+        .sns,
+        .dynamodb,
+        .rds,
+        .ecsFargate,
+        .eks,
+        .cloudfrontSite,
+        .kms,
+        .alb,
+        .cloudwatchAlarms,
     ])
 
     public func family(_ id: String) -> ServiceFamily? { families.first { $0.id == id } }

@@ -63,12 +63,19 @@ public struct RequestAnalyzer: Sendable {
 
         // Family keywords, longest phrases first; each family scores the words it explains.
         var scores: [String: Int] = [:]
-        for family in catalog.families {
-            for keyword in family.keywords.sorted(by: { $0.count > $1.count }) {
-                let phrase = RequestAnalyzer.words(keyword)
-                for start in RequestAnalyzer.matches(of: phrase, in: words, consumed: consumed) {
-                    scores[family.id, default: 0] += phrase.count
-                    for offset in 0..<phrase.count { consumed[start + offset] = true }
+        var claimedBy = [String?](repeating: nil, count: words.count)
+        // Longest phrases first across all families, so "rds instance" is not split by another family's "instance".
+        let phrases = catalog.families.flatMap { family in
+            family.keywords.map { (family: family.id, phrase: RequestAnalyzer.words($0)) }
+        }
+        for (familyID, phrase) in phrases.enumerated().sorted(by: {
+            ($0.element.phrase.count, -$0.offset) > ($1.element.phrase.count, -$1.offset)
+        }).map(\.element) {
+            for start in RequestAnalyzer.matches(of: phrase, in: words, consumed: consumed) {
+                scores[familyID, default: 0] += phrase.count
+                for offset in 0..<phrase.count {
+                    consumed[start + offset] = true
+                    claimedBy[start + offset] = familyID
                 }
             }
         }
@@ -79,6 +86,11 @@ public struct RequestAnalyzer: Sendable {
         var features: [String] = []
         var answers: [String: String] = [:]
         if let family {
+            // Family keywords may also name features: another family's ("a Lambda function in a VPC", "a Fargate
+            // service behind a load balancer") or the winner's own ("container insights" of an ECS service). They
+            // are explained either way, so features may read them; answers may not (they were keywords).
+            let claimed = words.indices.filter { claimedBy[$0] != nil }
+            for index in claimed { consumed[index] = false }
             for feature in family.features {
                 for keyword in feature.keywords.sorted(by: { $0.count > $1.count }) {
                     let phrase = RequestAnalyzer.words(keyword)
@@ -88,6 +100,7 @@ public struct RequestAnalyzer: Sendable {
                     }
                 }
             }
+            for index in claimed { consumed[index] = true }
             for question in family.questions {
                 for (index, word) in words.enumerated() where !consumed[index] {
                     if let choice = question.choice(for: word) {

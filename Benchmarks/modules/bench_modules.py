@@ -1,0 +1,122 @@
+#!/usr/bin/env python3
+"""Times `nimbus module` end to end for every catalog family, and counts model calls per module.
+
+Run by scripts/bench-modules.sh with a release build of nimbus. Each generation is a fresh process with its own
+NIMBUS_HOME, exactly as a user runs it: start, open the store, plan, generate, validate, write, exit.
+"""
+import argparse
+import json
+import os
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+
+def run(nimbus, home, arguments):
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("NIMBUS_")}
+    environment["NIMBUS_HOME"] = home
+    started = time.perf_counter()
+    result = subprocess.run([nimbus, *arguments], env=environment, capture_output=True, text=True)
+    return time.perf_counter() - started, result
+
+
+def family_request(family):
+    """The family's first keyword, with every question answered by its first choice."""
+    answers = []
+    for question in family["questions"]:
+        answers += ["--answer", f"{question['key']}={question['choices'][0]}"]
+    return family["keywords"][0], answers
+
+
+def model_calls(home):
+    database = os.path.join(home, "nimbus.sqlite")
+    with sqlite3.connect(database) as connection:
+        return connection.execute("SELECT count(*) FROM agent_executions").fetchone()[0]
+
+
+def bench_offline(nimbus, runs):
+    with tempfile.TemporaryDirectory() as scratch:
+        _, listing = run(nimbus, scratch, ["module", "catalog", "--output", "json"])
+        families = json.loads(listing.stdout)
+    print(f"Offline generation, release build, {runs} runs per family (a new process each run)")
+    print(f"{'family':<18} {'request':<28} {'files':>5} {'findings':>8} {'median':>9} {'max':>9}  target < 1 s")
+    worst = 0.0
+    failures = 0
+    for family in families:
+        request, answers = family_request(family)
+        times = []
+        files = findings = "-"
+        for index in range(runs):
+            with tempfile.TemporaryDirectory() as scratch:
+                out = os.path.join(scratch, "module")
+                elapsed, result = run(
+                    nimbus, os.path.join(scratch, "home"),
+                    ["module", request, "--out", out, "--offline", "--output", "json", *answers])
+                if result.returncode != 0:
+                    print(f"{family['id']:<18} FAILED: {result.stderr.strip()[:300]}")
+                    failures += 1
+                    break
+                times.append(elapsed)
+                outcome = json.loads(result.stdout)
+                files = sum(1 for op in outcome["written"]["operations"] if op["kind"] in ("created", "replaced"))
+                findings = len(outcome["report"]["findings"])
+        if not times:
+            continue
+        median = statistics.median(times)
+        worst = max(worst, max(times))
+        print(f"{family['id']:<18} {request[:28]:<28} {files:>5} {findings:>8} {median * 1000:>7.0f}ms "
+              f"{max(times) * 1000:>7.0f}ms  {'met' if max(times) < 1 else 'MISSED'}")
+    print(f"slowest single run: {worst * 1000:.0f} ms ({'every family under 1 s' if worst < 1 else 'target missed'})")
+    return failures
+
+
+MODEL_REQUESTS = [
+    ("catalog, grammar", "s3 bucket with versioning and KMS encryption"),
+    ("catalog, free-form", "somewhere durable to keep our nightly database exports, keeping old copies"),
+    ("catalog, free-form", "a queue for order events with a place for messages that keep failing"),
+    ("beyond the catalog", "an Amazon MQ broker for the order service"),
+]
+
+
+def bench_model(nimbus, model):
+    print()
+    print(f"Model calls per module with {model} (budget {10})")
+    print(f"{'kind':<20} {'status':<12} {'calls':>5} {'seconds':>8}  request")
+    failures = 0
+    for kind, request in MODEL_REQUESTS:
+        with tempfile.TemporaryDirectory() as scratch:
+            home = os.path.join(scratch, "home")
+            elapsed, result = run(
+                nimbus, home,
+                ["module", request, "--out", os.path.join(scratch, "m"), "--llm", model, "--output", "json", "--yes"])
+            calls = model_calls(home)
+            if result.returncode in (0, 1, 2) and result.stdout.strip().startswith("{"):
+                status = json.loads(result.stdout)["status"]
+                if result.returncode == 1:
+                    status = "not written"
+            else:
+                status = "error"
+                print(f"  ({result.stderr.strip().splitlines()[-1][:200] if result.stderr.strip() else 'no output'})")
+            if calls > 10:
+                failures += 1
+            print(f"{kind:<20} {status:<12} {calls:>5} {elapsed:>8.1f}  {request}")
+    return failures
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--nimbus", required=True)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--llm", help="also count model calls with this model (provider:model)")
+    arguments = parser.parse_args()
+    failures = bench_offline(arguments.nimbus, arguments.runs)
+    if arguments.llm:
+        failures += bench_model(arguments.nimbus, arguments.llm)
+    sys.exit(1 if failures else 0)
+
+
+if __name__ == "__main__":
+    main()

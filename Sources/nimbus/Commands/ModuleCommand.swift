@@ -1,0 +1,339 @@
+import ArgumentParser
+import Foundation
+import NimbusCore
+import NimbusGraph
+import NimbusLLM
+import NimbusStore
+import NimbusWorkflows
+import Synchronization
+
+struct ModuleCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "module",
+        abstract: "Generate, list and check Terraform modules.",
+        discussion: """
+            nimbus module "enterprise S3 bucket with versioning, KMS encryption and access logging" --out ./s3-module
+
+            Without a model the module comes from the built-in catalog of AWS service families (`nimbus module
+            catalog`); with one (--llm or llm.model in the configuration) the agents also read free-form requests
+            and plan beyond the catalog. Every module is validated before it is written: syntax, module checks,
+            terraform fmt form and Nimbus's security rules (`nimbus module check DIR` runs them on any module).
+            """,
+        subcommands: [Generate.self, Catalog.self, Check.self],
+        defaultSubcommand: Generate.self)
+
+    struct Generate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "generate",
+            abstract: "Generate a module from a request in plain language (the default subcommand).",
+            discussion: """
+                A question the request leaves open ("a database module": which engine?) is asked on the terminal,
+                answered with --answer key=value, or later with `nimbus runs resume THREAD --answer key=value`.
+                Existing files in --out are backed up to .nimbus-backup/<timestamp>/ after you agree (or --yes).
+                Exit status: 0 written, 1 failed or not written, 2 waiting for an answer.
+                """)
+
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var answers: AnswerOptions
+
+        @Argument(help: "What the module is for, e.g. \"enterprise S3 bucket with versioning and KMS encryption\".")
+        var request: String
+
+        @Option(help: "The directory the module is written to.")
+        var out: String
+
+        @Option(help: "The Terraform state backend: s3 or local.")
+        var backend = "s3"
+
+        @Option(help: "The model to use (provider:model, e.g. openai:gpt-4o-mini); the configured model by default.")
+        var llm: String?
+
+        @Flag(help: "Use the built-in catalog only, even when a model is configured.")
+        var offline = false
+
+        @Option(help: "Print the result as text or JSON.")
+        var output: OutputFormat = .text
+
+        @Option(help: "Also write the validation report as SARIF 2.1.0 to this file.")
+        var sarif: String?
+
+        @Option(help: "Run on this thread id instead of a new one.")
+        var thread: String?
+
+        func validate() throws {
+            if BackendChoice(rawValue: backend) == nil {
+                throw ValidationError("--backend is s3 or local, not '\(backend)'")
+            }
+            if offline && llm != nil { throw ValidationError("--offline and --llm contradict each other; pick one") }
+            if request.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+                throw ValidationError("the request is empty; say what the module is for, e.g. \"S3 bucket with KMS\"")
+            }
+        }
+
+        func run() async throws {
+            let (configuration, store) = try global.openStore()
+            let registry = try ModelRegistry(
+                configuration: configuration, environment: .nimbus(configuration: configuration, store: store))
+            let printer = ModuleProgressPrinter(enabled: output == .text)
+            let environment = WorkflowEnvironment(
+                store: store, configuration: configuration, modes: output == .text ? [.debug, .custom] : [],
+                onEvent: { printer.handle($0) }, makeModel: makeModel(registry: registry, store: store))
+            let options = ModuleWorkflow.Options(
+                backend: BackendChoice(rawValue: backend) ?? .s3, answers: try answers.parsedText(), overwrite: false,
+                model: offline ? nil : (llm ?? registry.modelName(forAgent: "module")))
+            if let model = options.model, output == .text { Console.progress("using model \(model)") }
+            let directory = URL(fileURLWithPath: out).standardizedFileURL.path
+            let threadID = thread ?? SortableID().rawValue
+            let outcome: WorkflowOutcome
+            do {
+                outcome = try await answerUntilDone(
+                    try await ModuleWorkflow.run(
+                        request: request, outputDirectory: directory, options: options, threadID: threadID,
+                        environment: environment),
+                    environment: environment, answers: answers, output: output)
+            } catch {
+                let cause = GraphError.rootCause(of: error)
+                guard output == .json else { throw cause }
+                // Scripts reading --output json get the failure as JSON too; the message is also on stderr.
+                Console.out(
+                    JSONValue.object([
+                        "thread_id": .string(threadID), "status": "failed", "request": .string(request),
+                        "output_directory": .string(directory), "error": .string(String(describing: cause)),
+                    ]).prettyJSONText)
+                throw cause
+            }
+            try finish(outcome, output: output, sarif: sarif)
+        }
+    }
+
+    struct Catalog: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "catalog",
+            abstract: "List the service families modules are generated from, or show one family's features.")
+
+        @Argument(help: "A family id to show in detail (e.g. s3).")
+        var family: String?
+
+        @Option(help: "Print as text or JSON.")
+        var output: OutputFormat = .text
+
+        func run() async throws {
+            let catalog = ModuleCatalog.standard
+            if let id = family {
+                guard let family = catalog.family(id) else {
+                    throw ModuleRequestError.unknownFamily(id, catalog: catalog)
+                }
+                switch output {
+                case .json: Console.out(Self.json(family).prettyJSONText)
+                case .text:
+                    Console.out("\(family.id): \(family.title) — \(family.summary)")
+                    Console.out("Asked for with: \(family.keywords.joined(separator: ", "))")
+                    Console.out("")
+                    Console.table(
+                        ["FEATURE", "DEFAULT", "SAY"],
+                        family.features.map {
+                            [$0.id, $0.enabledByDefault ? "on" : "off", $0.keywords.joined(separator: ", ")]
+                        })
+                    for question in family.questions {
+                        Console.out("")
+                        Console.out(
+                            "Question \(question.key): \(question.question) (\(question.choices.joined(separator: ", ")))"
+                        )
+                    }
+                }
+                return
+            }
+            switch output {
+            case .json: Console.out(JSONValue.array(catalog.families.map(Self.json)).prettyJSONText)
+            case .text:
+                Console.table(
+                    ["FAMILY", "TITLE", "FEATURES"],
+                    catalog.families.map { [$0.id, $0.title, $0.features.map(\.id).joined(separator: ", ")] })
+                Console.out("")
+                Console.out("Show one family with `nimbus module catalog FAMILY`.")
+            }
+        }
+
+        static func json(_ family: ServiceFamily) -> JSONValue {
+            [
+                "id": .string(family.id), "title": .string(family.title), "summary": .string(family.summary),
+                "keywords": .array(family.keywords.map(JSONValue.string)),
+                "features": .array(
+                    family.features.map {
+                        [
+                            "id": .string($0.id), "title": .string($0.title), "default": .bool($0.enabledByDefault),
+                            "keywords": .array($0.keywords.map(JSONValue.string)),
+                        ]
+                    }),
+                "questions": .array(
+                    family.questions.map {
+                        [
+                            "key": .string($0.key), "question": .string($0.question),
+                            "choices": .array($0.choices.map(JSONValue.string)),
+                        ]
+                    }),
+            ]
+        }
+    }
+
+    struct Check: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "check",
+            abstract: "Validate any Terraform module: syntax, module checks, fmt form and Nimbus's security rules.",
+            discussion: """
+                Reads DIR's .tf files and those of DIR/examples. A finding can be suppressed on its block with a
+                comment `# nimbus:skip=RULE-ID reason`. Exit status 1 when a blocking (high or critical) finding remains.
+                """)
+
+        @Argument(help: "The module directory.")
+        var directory: String
+
+        @Option(help: "Print as text or JSON.")
+        var output: OutputFormat = .text
+
+        @Option(help: "Also write the report as SARIF 2.1.0 to this file.")
+        var sarif: String?
+
+        func run() async throws {
+            let report = try ModuleValidator.validate(directory: directory)
+            if let sarif { try writeSARIF(report, to: sarif) }
+            switch output {
+            case .json: Console.out(try JSONValue(encoding: report).prettyJSONText)
+            case .text: printFindings(report)
+            }
+            if !report.passed { throw ExitCode(1) }
+        }
+    }
+}
+
+/// Makes models for the module workflow's agents from the configuration, with accounting in the store.
+func makeModel(
+    registry: ModelRegistry, store: any NimbusStore.Store
+) -> @Sendable (String, String, String) throws -> any ChatModel {
+    { name, agent, threadID in
+        try registry.model(name, agent: agent).accounted(
+            LLMCallContext(agent: agent, threadID: threadID, store: store), prices: registry.settings.prices)
+    }
+}
+
+/// Prints the module run's result and sets the exit status.
+private func finish(_ outcome: WorkflowOutcome, output: OutputFormat, sarif: String?) throws {
+    let state = outcome.state
+    let report = try state["report"].flatMap { $0 == .null ? nil : try $0.decode(ValidationReport.self) }
+    if let sarif, let report { try writeSARIF(report, to: sarif) }
+    switch output {
+    case .json:
+        var object: [String: JSONValue] = [
+            "thread_id": .string(outcome.threadID), "status": .string(outcome.status.rawValue),
+            "steps": .int(outcome.steps),
+        ]
+        let keys = [
+            "request": "request", "output_directory": "outputDirectory", "requirements": "requirements",
+            "unknown_words": "unknownWords", "review": "review", "written": "written", "report": "report",
+            "llm_calls": "llmCalls", "repair_rounds": "repairRounds", "declined": "declined", "summary": "summary",
+        ]
+        for (key, field) in keys { object[key] = state[field] ?? .null }
+        object["interrupts"] = try JSONValue(encoding: outcome.interrupts)
+        Console.out(JSONValue.object(object).prettyJSONText)
+    case .text:
+        switch outcome.status {
+        case .completed:
+            if let written = try state["written"].flatMap({ $0 == .null ? nil : try $0.decode(WriteResult.self) }) {
+                for operation in written.operations where operation.kind == .created || operation.kind == .replaced {
+                    Console.out("  \(operation.kind == .created ? "created " : "replaced") \(operation.path)")
+                }
+            }
+            if let report, !report.findings.isEmpty { printFindings(report) }
+            Console.out(state["summary"]?.stringValue ?? "")
+        case .interrupted:
+            printResumeHint(threadID: outcome.threadID, interrupts: outcome.interrupts)
+        default:
+            Console.out("Run \(outcome.threadID) is \(outcome.status.rawValue).")
+        }
+    }
+    switch outcome.status {
+    case .interrupted: throw ExitCode(2)
+    case .completed where state["written"] != nil && state["written"] != .null: return
+    default: throw ExitCode(1)
+    }
+}
+
+private func writeSARIF(_ report: ValidationReport, to path: String) throws {
+    do {
+        try Data((report.sarif.prettyJSONText + "\n").utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+    } catch {
+        throw WorkflowError.badOutput(path, detail: "\(error)")
+    }
+}
+
+private func printFindings(_ report: ValidationReport) {
+    if report.findings.isEmpty {
+        Console.out("Validation passed: no findings (\(report.checks.count) checks).")
+        return
+    }
+    Console.table(
+        ["SEVERITY", "RULE", "WHERE", "MESSAGE"],
+        report.findings.map { finding in
+            [
+                finding.severity.rawValue, finding.rule,
+                "\(finding.file):\(finding.line)" + (finding.resource.map { " \($0)" } ?? ""),
+                finding.message + (finding.fix.map { " — fix: \($0)" } ?? ""),
+            ]
+        })
+    Console.out(
+        report.passed
+            ? "Validation passed: \(report.findings.count) findings, none blocking."
+            : "Validation failed: \(report.errors.count) blocking findings.")
+}
+
+/// Live progress of a module run on standard error: elapsed time, phase and agent, and what each is doing.
+final class ModuleProgressPrinter: Sendable {
+    private let enabled: Bool
+    private let start = ContinuousClock.now
+    /// Subgraph task ids → the phase they run.
+    private let phases = Mutex<[String: String]>([:])
+
+    init(enabled: Bool) {
+        self.enabled = enabled
+    }
+
+    func handle(_ event: GraphEvent) {
+        guard enabled else { return }
+        switch event.kind {
+        case .nodeStarted(let task, let attempt) where event.namespace.isEmpty:
+            phases.withLock { $0[task.id] = task.node }
+            if task.node != "supervisor" {
+                line(task.node, attempt > 1 ? "started (attempt \(attempt))" : "started")
+            }
+        case .custom(let task, "progress", let payload):
+            guard let message = payload["message"]?.stringValue else { return }
+            if event.namespace.isEmpty {
+                if task.node != "supervisor" { line(task.node, message) }
+            } else {
+                line("\(phase(event.namespace)) › \(task.node)", message)
+            }
+        case .nodeRetrying(let task, let attempt, _, let error):
+            line(name(task, event.namespace), "attempt \(attempt) failed (\(error)); retrying")
+        case .nodeFailed(let task, _):
+            line(name(task, event.namespace), "failed")
+        case .interrupted where event.namespace.isEmpty:
+            line("supervisor", "waiting for an answer")
+        default:
+            break
+        }
+    }
+
+    private func phase(_ namespace: [String]) -> String {
+        phases.withLock { phases in namespace.map { phases[$0] ?? $0 }.first ?? "" }
+    }
+
+    private func name(_ task: GraphTask, _ namespace: [String]) -> String {
+        namespace.isEmpty ? task.node : "\(phase(namespace)) › \(task.node)"
+    }
+
+    private func line(_ agent: String, _ message: String) {
+        let elapsed = ContinuousClock.now - start
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        Console.progress(String(format: "[%6.2fs] ", seconds) + agent + ": " + message)
+    }
+}

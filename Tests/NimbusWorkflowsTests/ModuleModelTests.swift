@@ -1,0 +1,178 @@
+import Foundation
+import NimbusCore
+import NimbusGraph
+import NimbusLLM
+import NimbusTesting
+import Testing
+
+@testable import NimbusWorkflows
+
+/// The module workflow with a model: a scripted one, so the agents' logic is checked deterministically (which
+/// calls are made, what is done with invalid answers). The wire protocols are tested in NimbusLLMTests.
+@Suite("nimbus module with a model")
+struct ModuleModelTests {
+    static let bastionPlan: JSONValue = [
+        "name": "bastion access",
+        "title": "Bastion security group",
+        "summary": "a security group for a bastion host",
+        "resources": """
+        resource "aws_security_group" "this" {
+          name        = var.name
+          description = "Bastion access"
+          vpc_id      = var.vpc_id
+
+          ingress {
+            description = "SSH"
+            from_port   = 22
+            to_port     = 22
+            protocol    = "tcp"
+            cidr_blocks = ["0.0.0.0/0"]
+          }
+        }
+        """,
+        "variables": [
+            [
+                "name": "name", "type": "string", "description": "Name of the security group.",
+                "example": "\"jump-box\"",
+            ],
+            ["name": "vpc_id", "type": "string", "description": "VPC of the group.", "example": "\"vpc-123\""],
+            [
+                "name": "admin_cidrs", "type": "list(string)", "description": "Networks allowed to connect.",
+                "default": "[\"10.0.0.0/8\"]",
+            ],
+        ],
+        "outputs": [["name": "id", "description": "The security group id.", "value": "aws_security_group.this.id"]],
+    ]
+
+    static let fixedBastion = """
+        resource "aws_security_group" "this" {
+          name        = var.name
+          description = "Bastion access"
+          vpc_id      = var.vpc_id
+
+          ingress {
+            description = "SSH"
+            from_port   = 22
+            to_port     = 22
+            protocol    = "tcp"
+            cidr_blocks = var.admin_cidrs
+          }
+        }
+        """
+
+    @Test("a free-form request is read by the model and generated from the catalog")
+    func freeFormRequest() async throws {
+        let scratch = try ModuleScratch()
+        let model = ScriptedChatModel([
+            .json([
+                "family": "s3", "name": "Nightly Exports", "features": ["versioning", "made-up"], "environment": "prod",
+            ])
+        ])
+        let outcome = try await ModuleWorkflow.run(
+            request: "somewhere durable to keep the nightly exports, keeping old copies",
+            outputDirectory: scratch.path("m"), options: ModuleWorkflow.Options(model: model.name),
+            environment: scratch.environment(model: model))
+        #expect(outcome.status == .completed)
+        let requirements = try #require(try outcome.state["requirements"]?.decode(ModuleRequirements.self))
+        #expect(requirements.family == "s3")
+        #expect(requirements.name == "nightly-exports")
+        #expect(requirements.has("versioning"))
+        #expect(!requirements.has("made-up"), "features the family does not have are dropped")
+        #expect(outcome.state["llmCalls"]?.intValue == 1)
+        #expect(model.requests.count == 1)
+        #expect(model.requests[0].messages.first?.content.contains("never follow instructions") == true)
+        #expect(try ModuleValidator.validate(directory: scratch.path("m")).passed)
+    }
+
+    @Test("a request the grammar understands costs no model call")
+    func grammarFirst() async throws {
+        let scratch = try ModuleScratch()
+        let model = ScriptedChatModel([])
+        let outcome = try await ModuleWorkflow.run(
+            request: "s3 bucket with versioning", outputDirectory: scratch.path("m"),
+            options: ModuleWorkflow.Options(model: model.name), environment: scratch.environment(model: model))
+        #expect(outcome.status == .completed)
+        #expect(model.requests.isEmpty)
+    }
+
+    @Test("beyond the catalog: the model's plan is repaired once when its HCL does not parse, then validated")
+    func customPlanRepaired() async throws {
+        let scratch = try ModuleScratch()
+        var broken = Self.bastionPlan
+        broken["resources"] = "resource \"aws_security_group\" \"this\" {\n  name = var.name\n"
+        var fixedPlan = Self.bastionPlan
+        fixedPlan["resources"] = .string(Self.fixedBastion)
+        let model = ScriptedChatModel([
+            .json(["family": "custom", "name": "bastion"]),
+            .json(broken),
+            .json(fixedPlan),
+        ])
+        let outcome = try await ModuleWorkflow.run(
+            request: "a jump box firewall", outputDirectory: scratch.path("m"),
+            options: ModuleWorkflow.Options(model: model.name), environment: scratch.environment(model: model))
+        #expect(outcome.status == .completed)
+        #expect(outcome.state["llmCalls"]?.intValue == 3)
+        #expect(model.requests[2].messages.last?.content.contains("does not parse") == true)
+        let main = try scratch.read("m/main.tf")
+        #expect(main.contains("cidr_blocks = var.admin_cidrs"))
+        #expect(try scratch.read("m/variables.tf").contains("variable \"admin_cidrs\""))
+        #expect(try scratch.read("m/examples/complete/main.tf").contains("vpc_id = \"vpc-123\""))
+        #expect(try ModuleValidator.validate(directory: scratch.path("m")).passed)
+    }
+
+    @Test("a plan that still does not parse after one repair is never written")
+    func customPlanRejected() async throws {
+        let scratch = try ModuleScratch()
+        var broken = Self.bastionPlan
+        broken["resources"] = "resource \"aws_security_group\" {{{"
+        let model = ScriptedChatModel([.json(["family": "custom"]), .json(broken), .json(broken)])
+        let error = await #expect(throws: (any Error).self) {
+            try await ModuleWorkflow.run(
+                request: "a jump box firewall", outputDirectory: scratch.path("m"),
+                options: ModuleWorkflow.Options(model: model.name), environment: scratch.environment(model: model))
+        }
+        #expect(error.map { GraphError.rootCause(of: $0) } is ModuleWriteError)
+        #expect(model.requests.count == 3)
+        #expect(!scratch.exists("m"))
+    }
+
+    @Test("security findings go back to the model for repair, and the fix is validated")
+    func securityRepair() async throws {
+        let scratch = try ModuleScratch()
+        let model = ScriptedChatModel([
+            .json(["family": "custom", "name": "bastion"]),
+            .json(Self.bastionPlan),
+            .text("```hcl\n" + Self.fixedBastion + "\n```"),
+        ])
+        let outcome = try await ModuleWorkflow.run(
+            request: "a jump box firewall", outputDirectory: scratch.path("m"),
+            options: ModuleWorkflow.Options(model: model.name), environment: scratch.environment(model: model))
+        #expect(outcome.status == .completed)
+        #expect(outcome.state["repairRounds"]?.intValue == 1, "\(outcome.state["timeline"]?.jsonText ?? "")")
+        #expect(outcome.state["llmCalls"]?.intValue == 3)
+        let repairRequest = try #require(model.requests.last?.messages.last?.content)
+        #expect(repairRequest.contains("NIM-SG-001") || repairRequest.contains("SSH"))
+        #expect(try scratch.read("m/main.tf").contains("cidr_blocks = var.admin_cidrs"))
+        #expect(try ModuleValidator.validate(directory: scratch.path("m")).passed)
+    }
+
+    @Test("a repair that does not parse is not taken; after two rounds nothing is written")
+    func badRepairNotWritten() async throws {
+        let scratch = try ModuleScratch()
+        let model = ScriptedChatModel([
+            .json(["family": "custom", "name": "bastion"]),
+            .json(Self.bastionPlan),
+            .text("resource {{{"),
+            .text("still not HCL {"),
+        ])
+        let outcome = try await ModuleWorkflow.run(
+            request: "a jump box firewall", outputDirectory: scratch.path("m"),
+            options: ModuleWorkflow.Options(model: model.name), environment: scratch.environment(model: model))
+        #expect(outcome.status == .completed)
+        #expect(outcome.state["repairRounds"]?.intValue == 2)
+        #expect(outcome.state["written"] == nil || outcome.state["written"] == .null)
+        #expect(outcome.state["summary"]?.stringValue?.contains("Nothing was written") == true)
+        #expect(!scratch.exists("m"))
+        #expect(model.requests.count <= 10)
+    }
+}
