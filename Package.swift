@@ -176,7 +176,8 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
-            name: "NimbusCLITests", dependencies: ["nimbus", "NimbusCore", "NimbusAWS", "NimbusStore", "NimbusTesting"],
+            name: "NimbusCLITests",
+            dependencies: ["nimbus", "NimbusCore", "NimbusAWS", "NimbusStore", "NimbusTesting"],
             swiftSettings: strict
         ),
         .executableTarget(

@@ -88,7 +88,8 @@ struct AgentLoopTests {
         #expect(model.requests.count == 3)
     }
 
-    @Test("a tag that says to delete everything changes nothing: the model's deletion is refused by the request's scope")
+    @Test(
+        "a tag that says to delete everything changes nothing: the model's deletion is refused by the request's scope")
     func promptInjection() async throws {
         let cloud = FakeCloud([
             .init(name: "prod-data", tags: ["note": Self.injection]), .init(name: "logs", tags: [:]),
@@ -156,11 +157,14 @@ struct AgentLoopTests {
             start(agentTypo, "list buckets"))
         #expect(third.state.loop.executed.first?.reason?.contains("did you mean") == true)
 
-        let badArguments = ScriptedChatModel([.toolCall("fake_delete_bucket", arguments: ["nme": "old"]), .text("Sorry.")])
+        let badArguments = ScriptedChatModel([
+            .toolCall("fake_delete_bucket", arguments: ["nme": "old"]), .text("Sorry."),
+        ])
         let agentBad = agent(badArguments, cloud: cloud)
         let fourth = try await agentBad.graph(checkpointer: InMemoryCheckpointStore()).invoke(
             start(agentBad, "delete bucket old"))
-        #expect(fourth.state.loop.executed.first?.reason?.contains("'nme' is not allowed (did you mean 'name'?)") == true)
+        #expect(
+            fourth.state.loop.executed.first?.reason?.contains("'nme' is not allowed (did you mean 'name'?)") == true)
         #expect(cloud.buckets.map(\.name) == ["old"])
         #expect(cloud.calls.isEmpty)
     }

@@ -13,14 +13,17 @@ struct PlanExecutionTests {
         static let schema = StateSchema<Run>(.field("plan", \.plan), .field("executed", \.executed))
     }
 
-    func graph(cloud: FakeCloud, policy: ApprovalPolicy = .standard, readOnly: Bool = false) throws -> CompiledGraph<Run> {
+    func graph(
+        cloud: FakeCloud, policy: ApprovalPolicy = .standard, readOnly: Bool = false
+    ) throws -> CompiledGraph<Run> {
         let executor = StepExecutor(
             reviewer: PlanReviewer(
                 registry: fakeRegistry(), policy: policy, scope: RequestScope(maxAccess: .delete), readOnly: readOnly),
             environment: { _ in cloud })
         var graph = StateGraph<Run>()
         graph.addNode("plan") { state, context in
-            let previewed = try await executor.preview(executor.reviewer.review(state.plan), after: [], context: context)
+            let previewed = try await executor.preview(
+                executor.reviewer.review(state.plan), after: [], context: context)
             return Update {
                 $0.write(\.plan, previewed.plan)
                 $0.write(\.executed, previewed.executed)

@@ -12,7 +12,8 @@ struct PolicyTests {
             ("s3:Put*", "s3:PutObject", true), ("s3:Put*", "s3:GetObject", false), ("s3:*", "s3:DeleteBucket", true),
             ("*:Delete*", "ec2:DeleteVpc", true), ("*:Delete*", "ec2:DescribeVpcs", false),
             ("ec2:?topInstances", "ec2:StopInstances", true), ("ec2:Stop", "ec2:StopInstances", false),
-            ("*", "iam:CreateUser", true), ("s3:*Object*", "s3:DeleteObjects", true), ("iam:*", "s3:ListBuckets", false),
+            ("*", "iam:CreateUser", true), ("s3:*Object*", "s3:DeleteObjects", true),
+            ("iam:*", "s3:ListBuckets", false),
         ])
     func matching(pattern: String, action: String, expected: Bool) {
         #expect(ApprovalPolicy.matches(pattern, action) == expected)
@@ -21,7 +22,9 @@ struct PolicyTests {
     @Test("deny beats ask beats allow; reads run and changes ask by default; allow needs every action")
     func precedence() {
         let policy = ApprovalPolicy(allow: ["s3:*"], ask: ["s3:Delete*"], deny: ["s3:DeleteBucket"])
-        #expect(policy.decision(for: ["s3:DeleteBucket"], access: .delete) == .deny(rule: "s3:DeleteBucket", action: "s3:DeleteBucket"))
+        #expect(
+            policy.decision(for: ["s3:DeleteBucket"], access: .delete)
+                == .deny(rule: "s3:DeleteBucket", action: "s3:DeleteBucket"))
         #expect(policy.decision(for: ["s3:DeleteObjects"], access: .delete) == .ask(rule: "s3:Delete*"))
         #expect(policy.decision(for: ["s3:PutObject"], access: .write) == .allow(rule: "s3:*"))
         // One action the allow list does not cover keeps the default for writes.
@@ -36,7 +39,9 @@ struct PolicyTests {
         #expect(standard.decision(for: ["s3:DeleteObjects"], access: .delete) == .ask(rule: nil))
         // ask applies to reads too (secrets worth a question).
         let careful = ApprovalPolicy(ask: ["secretsmanager:Get*"])
-        #expect(careful.decision(for: ["secretsmanager:GetSecretValue"], access: .read) == .ask(rule: "secretsmanager:Get*"))
+        #expect(
+            careful.decision(for: ["secretsmanager:GetSecretValue"], access: .read) == .ask(rule: "secretsmanager:Get*")
+        )
     }
 
     @Test("policy.yaml: lists of patterns; absent file is the standard policy")
@@ -66,7 +71,10 @@ struct PolicyTests {
         "policy.yaml errors name the file and the line",
         arguments: [
             ("allow:\n  - s3:PutObject\nalow:\n  - s3:GetObject\n", "line 3", "did you mean 'allow'?"),
-            ("deny:\n  - s3:PutObject\n  - DeleteEverything\n", "line 3", "'DeleteEverything' in 'deny' is not a service:Operation"),
+            (
+                "deny:\n  - s3:PutObject\n  - DeleteEverything\n", "line 3",
+                "'DeleteEverything' in 'deny' is not a service:Operation"
+            ),
             ("ask:\n  - s3:Get*\n  - {service: s3}\n", "line 3", "must be a service:Operation pattern, not a mapping"),
             ("allow: [s3:PutObject\n", "line", "is not valid YAML"),
             ("- s3:PutObject\n", "line 1", "the top level must be a mapping"),

@@ -30,7 +30,9 @@ final class FakeCloud: Sendable {
     func delete(_ name: String) throws {
         try state.withLock { state in
             state.calls.append("DeleteBucket \(name)")
-            guard state.buckets.contains(where: { $0.name == name }) else { throw FakeError(message: "no bucket \(name)") }
+            guard state.buckets.contains(where: { $0.name == name }) else {
+                throw FakeError(message: "no bucket \(name)")
+            }
             state.buckets.removeAll { $0.name == name }
         }
     }
@@ -60,7 +62,10 @@ struct ListBuckets: Tool {
         let buckets = environment.list().map { bucket -> JSONValue in
             ["name": .string(bucket.name), "tags": .object(bucket.tags.mapValues(JSONValue.string))]
         }
-        return ["count": .int(buckets.count), "buckets": .array(buckets), "names": .array(buckets.compactMap { $0["name"] })]
+        return [
+            "count": .int(buckets.count), "buckets": .array(buckets),
+            "names": .array(buckets.compactMap { $0["name"] }),
+        ]
     }
     func report(_ result: JSONValue, input: Input) -> String { "\(result["count"]?.intValue ?? 0) buckets" }
 }
@@ -68,7 +73,8 @@ struct ListBuckets: Tool {
 struct DeleteBucket: Tool {
     struct Input: ToolInput {
         var name: String
-        static let schema = ToolSchema.object(["name": ToolSchema.string("The bucket.", minLength: 1)], required: ["name"])
+        static let schema = ToolSchema.object(
+            ["name": ToolSchema.string("The bucket.", minLength: 1)], required: ["name"])
     }
     let name = "fake.delete_bucket"
     let summary = "Delete a bucket"
@@ -85,7 +91,8 @@ struct DeleteBuckets: Tool {
     struct Input: ToolInput {
         var names: [String]
         static let schema = ToolSchema.object(
-            ["names": ToolSchema.array("Buckets.", of: ToolSchema.string("A bucket."), minItems: 1)], required: ["names"])
+            ["names": ToolSchema.array("Buckets.", of: ToolSchema.string("A bucket."), minItems: 1)],
+            required: ["names"])
     }
     let name = "fake.delete_buckets"
     let summary = "Delete several buckets"
@@ -101,7 +108,8 @@ struct DeleteBuckets: Tool {
 struct CreateBucket: Tool {
     struct Input: ToolInput {
         var name: String
-        static let schema = ToolSchema.object(["name": ToolSchema.string("The bucket.", minLength: 1)], required: ["name"])
+        static let schema = ToolSchema.object(
+            ["name": ToolSchema.string("The bucket.", minLength: 1)], required: ["name"])
     }
     let name = "fake.create_bucket"
     let summary = "Create a bucket"

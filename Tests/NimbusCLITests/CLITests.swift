@@ -28,10 +28,13 @@ struct CLI: ~Copyable {
         let err: String
     }
 
-    func run(_ arguments: [String], environment extra: [String: String] = [:]) throws -> Result {
+    func run(
+        _ arguments: [String], environment extra: [String: String] = [:], directory: URL? = nil
+    ) throws -> Result {
         let process = Process()
         process.executableURL = CLI.binary
         process.arguments = arguments
+        if let directory { process.currentDirectoryURL = directory }
         var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("NIMBUS_") }
         environment["NIMBUS_HOME"] = home.path
         for (key, value) in extra { environment[key] = value }

@@ -127,7 +127,8 @@ public struct ToolCallingAgent<Environment: Sendable>: Sendable {
     public func propose(_ loop: AgentLoop, settings: AgentSettings, context: NodeContext) async throws -> AgentLoop {
         var loop = loop
         guard loop.turns < maxTurns else {
-            loop.answer = "I stopped after \(loop.turns) rounds of tool calls without a final answer. "
+            loop.answer =
+                "I stopped after \(loop.turns) rounds of tool calls without a final answer. "
                 + "What ran is listed above; ask again with a narrower request."
             return loop
         }
@@ -185,7 +186,8 @@ public struct ToolCallingAgent<Environment: Sendable>: Sendable {
             loop.messages.append(
                 ChatMessage(
                     role: .tool, content: ToolResultQuoting.message(for: outcome, maxCharacters: maxResultCharacters),
-                    toolCallID: callID, toolName: registry.tool(named: outcome.step.tool)?.modelName ?? outcome.step.tool
+                    toolCallID: callID,
+                    toolName: registry.tool(named: outcome.step.tool)?.modelName ?? outcome.step.tool
                 ))
         }
         loop.plan = []

@@ -4,6 +4,8 @@ public import NimbusGraph
 /// The question a paused run asks before a plan writes or deletes: the interrupt's value.
 public struct ApprovalQuestion: Sendable, Hashable, Codable {
     public var kind = "approval"
+    /// The answer's key: `nimbus runs resume THREAD --answer approve=true` answers it.
+    public var key = "approve"
     /// One line: `Delete 1 object from s3://logs?`.
     public var question: String
     /// The whole plan, one step per line, so the person sees what runs with it.

@@ -127,7 +127,9 @@ public struct StepReference: Sendable, Hashable {
     /// The steps whose referenced values in `arguments` are empty lists: a dependent step with nothing to act on.
     public static func emptyLists(in arguments: JSONValue, results: [Int: JSONValue]) -> [Int] {
         if let reference = StepReference(arguments) {
-            let value = results[reference.step].flatMap { reference.path.isEmpty ? $0 : $0.value(atPath: reference.path) }
+            let value = results[reference.step].flatMap {
+                reference.path.isEmpty ? $0 : $0.value(atPath: reference.path)
+            }
             return value == .array([]) ? [reference.step] : []
         }
         switch arguments {

@@ -66,13 +66,15 @@ extension ApprovalPolicy {
             case .scalar: entries = [value]
             default:
                 throw AgentError.badPolicy(
-                    file: file, line: value.mark?.line, detail: "'\(name)' must be a list of service:Operation patterns")
+                    file: file, line: value.mark?.line, detail: "'\(name)' must be a list of service:Operation patterns"
+                )
             }
             for entry in entries {
                 guard case .scalar(let scalar) = entry else {
                     throw AgentError.badPolicy(
                         file: file, line: entry.mark?.line,
-                        detail: "each entry of '\(name)' must be a service:Operation pattern, not a \(Self.kind(entry))")
+                        detail: "each entry of '\(name)' must be a service:Operation pattern, not a \(Self.kind(entry))"
+                    )
                 }
                 let pattern = scalar.string.trimmingCharacters(in: .whitespaces)
                 guard ApprovalPolicy.isValidPattern(pattern) else {

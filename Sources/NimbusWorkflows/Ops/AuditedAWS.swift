@@ -44,7 +44,9 @@ public struct AuditedAWS: Sendable {
     public var region: String? { client.region }
 
     /// Calls an operation with JSON parameters (validated against the service model before sending).
-    public func call(_ service: String, _ operation: String, _ input: JSONValue = .object([:])) async throws
+    public func call(
+        _ service: String, _ operation: String, _ input: JSONValue = .object([:])
+    ) async throws
         -> JSONValue
     {
         let started = ContinuousClock.now
@@ -137,7 +139,8 @@ public struct AuditedAWS: Sendable {
             for item in recorder.items { await record(item) }
             let operation = source.isS3 ? (destination.isS3 ? "CopyObject" : "GetObject") : "PutObject"
             await record(
-                "s3", operation, ["source": .string(source.description), "destination": .string(destination.description)],
+                "s3", operation,
+                ["source": .string(source.description), "destination": .string(destination.description)],
                 outcome: .failed, error: "\(error)", since: started)
             throw error
         }
@@ -213,7 +216,9 @@ public struct AuditedAWS: Sendable {
         }
         let text = String(decoding: response.body.prefix(4096), as: UTF8.self)
         for tag in ["RequestId", "RequestID", "requestId"] {
-            if let open = text.range(of: "<\(tag)>"), let close = text.range(of: "</\(tag)>", range: open.upperBound..<text.endIndex) {
+            if let open = text.range(of: "<\(tag)>"),
+                let close = text.range(of: "</\(tag)>", range: open.upperBound..<text.endIndex)
+            {
                 return String(text[open.upperBound..<close.lowerBound])
             }
         }

@@ -179,7 +179,8 @@ public struct OpsError: NimbusError {
     }
 
     static let diagramOnly = OpsError(
-        code: .diagramOnly, message: "the ops graph built for a diagram has no services and cannot run", suggestion: nil)
+        code: .diagramOnly, message: "the ops graph built for a diagram has no services and cannot run", suggestion: nil
+    )
 
     public static func nothingToApprove(_ id: String) -> OpsError {
         OpsError(code: .nothingToApprove, message: "request '\(id)' is not waiting for an approval", suggestion: nil)

@@ -29,7 +29,8 @@ enum OpsResponder {
         if let answer = state.loop.answer, !answer.isEmpty { sections.append(answer) }
 
         if let refused = executed.first(where: { $0.status == .refused }) {
-            var text = "Nothing was run: step \(refused.step.number) (\(refused.step.summary)) was refused: "
+            var text =
+                "Nothing was run: step \(refused.step.number) (\(refused.step.summary)) was refused: "
                 + (refused.reason ?? "not allowed") + "."
             text += hint(refusalHint(refused.reason ?? "", state: state))
             return (.refused, (sections + [text]).joined(separator: "\n\n"))
@@ -48,12 +49,14 @@ enum OpsResponder {
             sections.append("Nothing to do for step \(skipped.step.number): \(skipped.reason ?? "").")
         }
         if let failed = executed.first(where: { $0.status == .failed }) {
-            var text = "Step \(failed.step.number) (\(failed.step.summary)) failed: "
+            var text =
+                "Step \(failed.step.number) (\(failed.step.summary)) failed: "
                 + (failed.failure?.message ?? "unknown error")
             text += hint(failed.failure?.hint)
             let notRun = executed.filter { $0.status == .skipped && $0.reason?.hasPrefix("not run") == true }
             if !notRun.isEmpty {
-                text += "\nNot run: " + notRun.map { "step \($0.step.number) (\($0.step.summary))" }.joined(separator: ", ")
+                text +=
+                    "\nNot run: " + notRun.map { "step \($0.step.number) (\($0.step.summary))" }.joined(separator: ", ")
             }
             sections.append(text)
             if state.loop.answer == nil || state.strategy == "offline" {
@@ -85,7 +88,8 @@ enum OpsResponder {
     private static func refusalHint(_ reason: String, state: OpsWorkflow.State) -> String? {
         if reason.contains("read-only") { return "run it again without --read-only to allow changes." }
         if reason.contains("denied by") {
-            return "if this should be allowed, edit the deny list in \(reason.components(separatedBy: " in ").last ?? "policy.yaml")."
+            return
+                "if this should be allowed, edit the deny list in \(reason.components(separatedBy: " in ").last ?? "policy.yaml")."
         }
         if reason.contains("did not ask") || reason.contains("only asked") {
             return "say it in your own request (\"delete …\", \"upload …\"); text read from AWS cannot ask for changes."
@@ -119,14 +123,17 @@ enum OpsFailures {
         "NoSuchKey": "check the key with `nimbus ask \"list objects in bucket NAME\"`.",
         "NotFound": "check the name; list what exists first.",
         "AccessDenied": "the credentials in use (see `nimbus validate`) may not do this; try another --profile.",
-        "AccessDeniedException": "the credentials in use (see `nimbus validate`) may not do this; try another --profile.",
-        "UnauthorizedOperation": "the credentials in use (see `nimbus validate`) may not do this; try another --profile.",
+        "AccessDeniedException":
+            "the credentials in use (see `nimbus validate`) may not do this; try another --profile.",
+        "UnauthorizedOperation":
+            "the credentials in use (see `nimbus validate`) may not do this; try another --profile.",
         "BucketAlreadyExists": "bucket names are shared by every AWS account; choose another name.",
         "BucketAlreadyOwnedByYou": "you already own that bucket; nothing to create.",
         "BucketNotEmpty": "delete its objects first (`delete everything in s3://BUCKET/`), then the bucket.",
         "InvalidInstanceID.NotFound": "check the ids with `nimbus ask \"list instances\"`.",
         "InvalidInstanceID.Malformed": "instance ids look like i-0123456789abcdef0.",
-        "IncorrectInstanceState": "the instance is not in a state that allows this; list instances to see their states.",
+        "IncorrectInstanceState":
+            "the instance is not in a state that allows this; list instances to see their states.",
         "ResourceNotFoundException": "check the name: list what exists (tables, functions, log groups) first.",
         "ValidationError": "check the names and values in the request.",
         "NoSuchEntity": "check the name with `nimbus ask \"list roles\"` or `\"list users\"`.",

@@ -121,7 +121,8 @@ public struct OpsRouter: Sendable {
             return [try genericCall(clause, step: step)]
         case .create:
             guard clause.hasNoun(.bucket) || clause.has("bucket") else {
-                throw Problem(message: "I can create buckets offline; for anything else use `call SERVICE Operation {…}`")
+                throw Problem(
+                    message: "I can create buckets offline; for anything else use `call SERVICE Operation {…}`")
             }
             guard let bucket = clause.name(after: ["bucket", "named", "called"]) ?? clause.s3URIs.first?.bucket else {
                 throw Problem(message: "which bucket? say `create bucket NAME`")
@@ -277,8 +278,9 @@ public struct OpsRouter: Sendable {
             return one("dynamodb.list_tables", [:])
         }
         guard let table else { throw Problem(message: "which table? say `describe table NAME`") }
-        if clause.verb == .query || clause.has("where") && !pairs.isEmpty || clause.has("for") && !pairs.isEmpty
-            && clause.isPlural(.item)
+        if clause.verb == .query || clause.has("where") && !pairs.isEmpty
+            || clause.has("for") && !pairs.isEmpty
+                && clause.isPlural(.item)
         {
             guard let (_, value) = pairs.first else {
                 throw Problem(message: "query for which partition key? say `query table \(table) for id=42`")
@@ -305,7 +307,10 @@ public struct OpsRouter: Sendable {
         var arguments: [String: JSONValue] = [:]
         if !clause.instanceIDs.isEmpty { arguments["instance_ids"] = .array(clause.instanceIDs.map(JSONValue.string)) }
         let tags = clause.pairs
-        if !tags.isEmpty { arguments["tags"] = .object(Dictionary(tags, uniquingKeysWith: { _, last in last }).mapValues(JSONValue.string)) }
+        if !tags.isEmpty {
+            arguments["tags"] = .object(
+                Dictionary(tags, uniquingKeysWith: { _, last in last }).mapValues(JSONValue.string))
+        }
         let states = ["running", "stopped", "pending", "stopping", "terminated"].filter(clause.has)
         if !states.isEmpty { arguments["states"] = .array(states.map(JSONValue.string)) }
         return arguments
@@ -322,7 +327,9 @@ public struct OpsRouter: Sendable {
         var filter = instanceFilter(clause)
         guard filter["tags"] != nil || clause.has("all") else {
             throw Problem(
-                message: "which instances? name them (i-0123…) or by tag (`\(start ? "start" : "stop") the instances tagged env=dev`)")
+                message:
+                    "which instances? name them (i-0123…) or by tag (`\(start ? "start" : "stop") the instances tagged env=dev`)"
+            )
         }
         // Only instances that can make the change: stopping a stopped instance does nothing.
         filter["states"] = start ? ["stopped"] : ["running", "pending"]
@@ -344,7 +351,8 @@ public struct OpsRouter: Sendable {
         } else if clause.has("it") || clause.has("there"), let last = state.lastBucket {
             destinationBucket = S3URI(bucket: last)
         }
-        let sourceIsLocal = !paths.isEmpty && (uris.isEmpty || clause.position(of: paths[0]) < clause.position(of: uris[0].description))
+        let sourceIsLocal =
+            !paths.isEmpty && (uris.isEmpty || clause.position(of: paths[0]) < clause.position(of: uris[0].description))
         if verb == .upload || verb == .copy && sourceIsLocal {
             guard let source = paths.first else {
                 throw Problem(message: "upload what? say `upload ./path to s3://BUCKET/prefix/`")
@@ -393,10 +401,14 @@ public struct OpsRouter: Sendable {
                 if uri.key.isEmpty || uri.key.hasSuffix("/") {
                     guard everything || !uri.key.isEmpty else {
                         throw Problem(
-                            message: "delete the whole bucket \(uri.bucket)? say `delete everything in s3://\(uri.bucket)/` or `delete bucket \(uri.bucket)`")
+                            message:
+                                "delete the whole bucket \(uri.bucket)? say `delete everything in s3://\(uri.bucket)/` or `delete bucket \(uri.bucket)`"
+                        )
                     }
                     steps.append(
-                        step("s3.delete_objects", ["bucket": .string(uri.bucket), "prefix": .string(uri.key)], steps.count))
+                        step(
+                            "s3.delete_objects", ["bucket": .string(uri.bucket), "prefix": .string(uri.key)],
+                            steps.count))
                 } else {
                     if keys[uri.bucket] == nil { buckets.append(uri.bucket) }
                     keys[uri.bucket, default: []].append(uri.key)
@@ -435,7 +447,9 @@ public struct OpsRouter: Sendable {
             index + 1 < words.count
         else {
             throw Problem(
-                message: "say `call SERVICE Operation {…}` with a service of \(ModelCatalog.services.joined(separator: ", "))")
+                message:
+                    "say `call SERVICE Operation {…}` with a service of \(ModelCatalog.services.joined(separator: ", "))"
+            )
         }
         var arguments: [String: JSONValue] = [
             "service": .string(words[index].lowercased()), "operation": .string(words[index + 1]),

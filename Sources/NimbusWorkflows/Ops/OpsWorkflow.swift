@@ -191,7 +191,9 @@ struct OpsNodes: Sendable {
             let agent = try agent(state, model: model)
             let history = request.history.flatMap { [ChatMessage.user($0.request), .assistant($0.answer)] }
             update.write(
-                \.loop, agent.start(state.settings, instructions: instructions(profile: profile, region: region), history: history))
+                \.loop,
+                agent.start(
+                    state.settings, instructions: instructions(profile: profile, region: region), history: history))
             update.append(\.log, "asking \(model.name)")
         } else {
             var settings = state.settings
@@ -243,10 +245,14 @@ struct OpsNodes: Sendable {
                 }
             } else {
                 guard let model = services.model else {
-                    throw AgentError.noModel("this request was started with \(state.strategy), and no model is configured now")
+                    throw AgentError.noModel(
+                        "this request was started with \(state.strategy), and no model is configured now")
                 }
-                loop = try await agent(state, model: model.accounted(
-                    LLMCallContext(node: context, agent: "ops", store: services.store))).propose(
+                loop = try await agent(
+                    state,
+                    model: model.accounted(
+                        LLMCallContext(node: context, agent: "ops", store: services.store))
+                ).propose(
                     loop, settings: state.settings, context: context)
             }
             return Update {
@@ -284,7 +290,8 @@ struct OpsNodes: Sendable {
                 loop.plan = []
             } else {
                 guard let model = services.model else {
-                    throw AgentError.noModel("this request was started with \(state.strategy), and no model is configured now")
+                    throw AgentError.noModel(
+                        "this request was started with \(state.strategy), and no model is configured now")
                 }
                 loop = try await agent(state, model: model).execute(loop, settings: state.settings, context: context)
             }
@@ -356,7 +363,8 @@ struct OpsNodes: Sendable {
             client: client, store: services.store, requestID: context.threadID,
             transferDirectory: services.home.appendingPathComponent("transfers"),
             transferConcurrency: services.transferConcurrency)
-        return OpsToolEnvironment(audited: audited, workingDirectory: URL(fileURLWithPath: state.request.workingDirectory))
+        return OpsToolEnvironment(
+            audited: audited, workingDirectory: URL(fileURLWithPath: state.request.workingDirectory))
     }
 
     func executor(_ state: OpsWorkflow.State) -> StepExecutor<OpsToolEnvironment> {

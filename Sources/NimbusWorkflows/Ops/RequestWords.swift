@@ -158,8 +158,9 @@ struct RequestWords {
         for keyword in keywords {
             for index in tokens.indices where tokens[index].word == keyword {
                 var next = index + 1
-                while next < tokens.count, Self.stopwords.contains(tokens[next].word)
-                    || skippingNouns && Noun.allWords.contains(tokens[next].word)
+                while next < tokens.count,
+                    Self.stopwords.contains(tokens[next].word)
+                        || skippingNouns && Noun.allWords.contains(tokens[next].word)
                 {
                     next += 1
                 }
@@ -253,7 +254,9 @@ struct RequestWords {
                 return number * unit.seconds
             }
             let digits = token.word.prefix(while: \.isNumber)
-            if let number = Int(digits), let unit = units.first(where: { $0.names.contains(String(token.word.dropFirst(digits.count))) }) {
+            if let number = Int(digits),
+                let unit = units.first(where: { $0.names.contains(String(token.word.dropFirst(digits.count))) })
+            {
                 return number * unit.seconds
             }
             if token.word == "last", index + 1 < tokens.count,

@@ -67,7 +67,7 @@ struct AskCommand: AsyncParsableCommand {
         outcome = try await OpsTerminal.approve(
             outcome, agent: agent, interactive: Console.standardInputIsTerminal && output == .text)
         OpsTerminal.print(outcome, output: output)
-        if outcome.status == .failed { throw ExitCode(1) }
+        try OpsTerminal.exit(outcome)
     }
 }
 
@@ -118,6 +118,15 @@ enum OpsTerminal {
         return outcome
     }
 
+    /// The exit status: 0 answered (or declined, or planned), 1 failed or refused, 2 waiting for an approval.
+    static func exit(_ outcome: OpsOutcome) throws {
+        switch outcome.status {
+        case .awaitingApproval: throw ExitCode(2)
+        case .failed, .refused: throw ExitCode(1)
+        default: return
+        }
+    }
+
     static func print(_ outcome: OpsOutcome, output: OutputFormat) {
         switch output {
         case .json:
@@ -128,8 +137,8 @@ enum OpsTerminal {
                 Console.progress(pending.question.summary)
                 Console.progress("The request is waiting for your approval: \(pending.question.question)")
                 Console.progress(
-                    "Approve it with: nimbus runs resume \(outcome.threadID) --answer '\(pending.interruptID)=true'"
-                        + " (or =false to decline)")
+                    "Approve it with: nimbus runs resume \(outcome.threadID) --answer approve=true"
+                        + " (or approve=false to decline)")
             }
         }
     }

@@ -111,7 +111,9 @@ struct ChatSession {
         case "/plan":
             if let argument { return argument }
             planning.toggle()
-            Console.out(planning ? "planning only: requests are planned, not run (/plan again to stop)" : "running requests again")
+            Console.out(
+                planning
+                    ? "planning only: requests are planned, not run (/plan again to stop)" : "running requests again")
         case "/history":
             if asked.isEmpty { Console.out("nothing asked yet") }
             for (index, entry) in asked.enumerated() {

@@ -14,9 +14,13 @@ public struct AWSCall: OpsTool {
 
         public static let schema = ToolSchema.object(
             [
-                "service": ToolSchema.string("The service: \(ModelCatalog.services.joined(separator: ", ")).", minLength: 1),
-                "operation": ToolSchema.string("The operation, as in the API reference (DescribeRegions).", minLength: 1),
-                "parameters": ["type": "object", "description": "The operation's parameters, as in the API reference."],
+                "service": ToolSchema.string(
+                    "The service: \(ModelCatalog.services.joined(separator: ", ")).", minLength: 1),
+                "operation": ToolSchema.string(
+                    "The operation, as in the API reference (DescribeRegions).", minLength: 1),
+                "parameters": [
+                    "type": "object", "description": "The operation's parameters, as in the API reference.",
+                ],
             ], required: ["service", "operation"])
     }
 
@@ -66,7 +70,8 @@ public struct AWSCall: OpsTool {
         return "call \(input.service) \(operation)\(parameters.prefix(120))"
     }
 
-    public func run(_ input: Input, environment: OpsToolEnvironment, context: ToolRunContext) async throws -> JSONValue {
+    public func run(_ input: Input, environment: OpsToolEnvironment, context: ToolRunContext) async throws -> JSONValue
+    {
         let operation = try ModelCatalog.model(input.service).operation(input.operation).name
         return try await environment.aws(context).call(input.service, operation, input.parameters ?? .object([:]))
     }

@@ -19,7 +19,8 @@ public struct CloudFormationListStackResources: OpsTool {
 
     public func describe(_ input: Input) -> String { "list the resources of stack \(input.stack)" }
 
-    public func run(_ input: Input, environment: OpsToolEnvironment, context: ToolRunContext) async throws -> JSONValue {
+    public func run(_ input: Input, environment: OpsToolEnvironment, context: ToolRunContext) async throws -> JSONValue
+    {
         let (pages, _) = try await environment.aws(context).pages(
             "cloudformation", "ListStackResources", ["StackName": .string(input.stack)])
         let resources: [JSONValue] = pages.flatMap { $0["StackResourceSummaries"]?.arrayValue ?? [] }.map { resource in

@@ -16,7 +16,8 @@ public struct CloudFormationListStacks: OpsTool {
 
     public func describe(_ input: Input) -> String { "list CloudFormation stacks" }
 
-    public func run(_ input: Input, environment: OpsToolEnvironment, context: ToolRunContext) async throws -> JSONValue {
+    public func run(_ input: Input, environment: OpsToolEnvironment, context: ToolRunContext) async throws -> JSONValue
+    {
         let (pages, _) = try await environment.aws(context).pages("cloudformation", "ListStacks")
         let stacks: [JSONValue] = pages.flatMap { $0["StackSummaries"]?.arrayValue ?? [] }
             .filter { $0["StackStatus"]?.stringValue != "DELETE_COMPLETE" }

@@ -19,8 +19,11 @@ public struct DynamoDBDescribeTable: OpsTool {
 
     public func describe(_ input: Input) -> String { "describe DynamoDB table \(input.table)" }
 
-    public func run(_ input: Input, environment: OpsToolEnvironment, context: ToolRunContext) async throws -> JSONValue {
-        let table = try await environment.aws(context).call("dynamodb", "DescribeTable", ["TableName": .string(input.table)])["Table"] ?? .null
+    public func run(_ input: Input, environment: OpsToolEnvironment, context: ToolRunContext) async throws -> JSONValue
+    {
+        let table =
+            try await environment.aws(context).call("dynamodb", "DescribeTable", ["TableName": .string(input.table)])[
+                "Table"] ?? .null
         let types = Dictionary(
             (table["AttributeDefinitions"]?.arrayValue ?? []).compactMap { definition in
                 definition["AttributeName"]?.stringValue.map { ($0, definition["AttributeType"] ?? .null) }
@@ -29,7 +32,8 @@ public struct DynamoDBDescribeTable: OpsTool {
             let name = key["AttributeName"]?.stringValue ?? "?"
             return ["name": .string(name), "role": key["KeyType"] ?? .null, "type": types[name] ?? .null]
         }
-        let indexes = ((table["GlobalSecondaryIndexes"]?.arrayValue ?? []) + (table["LocalSecondaryIndexes"]?.arrayValue ?? []))
+        let indexes =
+            ((table["GlobalSecondaryIndexes"]?.arrayValue ?? []) + (table["LocalSecondaryIndexes"]?.arrayValue ?? []))
             .compactMap { $0["IndexName"] }
         return [
             "name": table["TableName"] ?? .null, "status": table["TableStatus"] ?? .null,

@@ -11,7 +11,8 @@ public struct DynamoDBGetItem: OpsTool {
         public static let schema = ToolSchema.object(
             [
                 "table": ToolSchema.string("The table's name.", minLength: 1),
-                "key": ToolSchema.map("The item's full key as plain JSON: attribute → value.", of: ["type": ["string", "number"]]),
+                "key": ToolSchema.map(
+                    "The item's full key as plain JSON: attribute → value.", of: ["type": ["string", "number"]]),
             ], required: ["table", "key"])
     }
 
@@ -26,7 +27,8 @@ public struct DynamoDBGetItem: OpsTool {
         "get the item \(JSONValue.object(input.key).jsonText) from DynamoDB table \(input.table)"
     }
 
-    public func run(_ input: Input, environment: OpsToolEnvironment, context: ToolRunContext) async throws -> JSONValue {
+    public func run(_ input: Input, environment: OpsToolEnvironment, context: ToolRunContext) async throws -> JSONValue
+    {
         let aws = environment.aws(context)
         let schema = try await DynamoValues.keySchema(aws, table: input.table)
         var key: [String: JSONValue] = [:]
@@ -34,14 +36,19 @@ public struct DynamoDBGetItem: OpsTool {
             guard let value = input.key[attribute] else {
                 throw AgentError.invalidArguments(
                     tool: name,
-                    problems: ["the key of \(input.table) is \(schema.map(\.name).joined(separator: " + ")); '\(attribute)' is missing"])
+                    problems: [
+                        "the key of \(input.table) is \(schema.map(\.name).joined(separator: " + ")); '\(attribute)' is missing"
+                    ])
             }
             key[attribute] = DynamoValues.marshal(value, type: type)
         }
         let output = try await aws.call(
             "dynamodb", "GetItem", ["TableName": .string(input.table), "Key": .object(key)])
         let found = output["Item"] != nil
-        return ["table": .string(input.table), "found": .bool(found), "item": found ? DynamoValues.item(output["Item"]) : .null]
+        return [
+            "table": .string(input.table), "found": .bool(found),
+            "item": found ? DynamoValues.item(output["Item"]) : .null,
+        ]
     }
 
     public func report(_ result: JSONValue, input: Input) -> String {

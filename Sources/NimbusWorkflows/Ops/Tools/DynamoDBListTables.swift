@@ -16,7 +16,8 @@ public struct DynamoDBListTables: OpsTool {
 
     public func describe(_ input: Input) -> String { "list DynamoDB tables" }
 
-    public func run(_ input: Input, environment: OpsToolEnvironment, context: ToolRunContext) async throws -> JSONValue {
+    public func run(_ input: Input, environment: OpsToolEnvironment, context: ToolRunContext) async throws -> JSONValue
+    {
         let (pages, _) = try await environment.aws(context).pages("dynamodb", "ListTables")
         let tables = pages.flatMap { $0["TableNames"]?.arrayValue ?? [] }
         return ["count": .int(tables.count), "tables": .array(tables)]
@@ -76,7 +77,9 @@ enum DynamoValues {
                 definition["AttributeName"]?.stringValue.map { ($0, definition["AttributeType"]?.stringValue ?? "S") }
             }, uniquingKeysWith: { first, _ in first })
         let keys = described["Table"]?["KeySchema"]?.arrayValue ?? []
-        return keys.sorted { ($0["KeyType"]?.stringValue ?? "") == "HASH" && ($1["KeyType"]?.stringValue ?? "") != "HASH" }
-            .compactMap { key in key["AttributeName"]?.stringValue.map { ($0, types[$0] ?? "S") } }
+        return keys.sorted {
+            ($0["KeyType"]?.stringValue ?? "") == "HASH" && ($1["KeyType"]?.stringValue ?? "") != "HASH"
+        }
+        .compactMap { key in key["AttributeName"]?.stringValue.map { ($0, types[$0] ?? "S") } }
     }
 }

@@ -32,7 +32,8 @@ public struct DynamoDBQuery: OpsTool {
         "query DynamoDB table \(input.table) for partition key \(input.partitionKey.jsonText) (at most \(input.limit ?? 25))"
     }
 
-    public func run(_ input: Input, environment: OpsToolEnvironment, context: ToolRunContext) async throws -> JSONValue {
+    public func run(_ input: Input, environment: OpsToolEnvironment, context: ToolRunContext) async throws -> JSONValue
+    {
         let aws = environment.aws(context)
         guard let partition = try await DynamoValues.keySchema(aws, table: input.table).first else {
             throw AgentError.invalidArguments(tool: name, problems: ["table \(input.table) has no key schema"])

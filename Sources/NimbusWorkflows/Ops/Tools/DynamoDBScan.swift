@@ -21,9 +21,12 @@ public struct DynamoDBScan: OpsTool {
 
     public init() {}
 
-    public func describe(_ input: Input) -> String { "scan DynamoDB table \(input.table) (at most \(input.limit ?? 25) items)" }
+    public func describe(_ input: Input) -> String {
+        "scan DynamoDB table \(input.table) (at most \(input.limit ?? 25) items)"
+    }
 
-    public func run(_ input: Input, environment: OpsToolEnvironment, context: ToolRunContext) async throws -> JSONValue {
+    public func run(_ input: Input, environment: OpsToolEnvironment, context: ToolRunContext) async throws -> JSONValue
+    {
         let output = try await environment.aws(context).call(
             "dynamodb", "Scan", ["TableName": .string(input.table), "Limit": .int(input.limit ?? 25)])
         let items = (output["Items"]?.arrayValue ?? []).map(DynamoValues.item)

@@ -16,13 +16,15 @@ public struct EC2DescribeInstances: OpsTool {
 
         public static let schema = ToolSchema.object([
             "instance_ids": ToolSchema.array("Only these instances.", of: ToolSchema.string("i-…", pattern: "^i-")),
-            "tags": ToolSchema.map("Only instances with these tags (key → value; * matches any value).", of: ["type": "string"]),
+            "tags": ToolSchema.map(
+                "Only instances with these tags (key → value; * matches any value).", of: ["type": "string"]),
             "states": ToolSchema.array(
                 "Only instances in these states.",
                 of: ToolSchema.string(
                     "A state.", oneOf: ["pending", "running", "shutting-down", "terminated", "stopping", "stopped"])),
             "filters": ToolSchema.map(
-                "Any EC2 DescribeInstances filters (name → values).", of: ["type": "array", "items": ["type": "string"]]),
+                "Any EC2 DescribeInstances filters (name → values).",
+                of: ["type": "array", "items": ["type": "string"]]),
         ])
     }
 
@@ -43,7 +45,8 @@ public struct EC2DescribeInstances: OpsTool {
         return parts.joined(separator: " ")
     }
 
-    public func run(_ input: Input, environment: OpsToolEnvironment, context: ToolRunContext) async throws -> JSONValue {
+    public func run(_ input: Input, environment: OpsToolEnvironment, context: ToolRunContext) async throws -> JSONValue
+    {
         var filters: [JSONValue] = []
         for (key, value) in (input.tags ?? [:]).sorted(by: { $0.key < $1.key }) {
             filters.append(["Name": .string("tag:\(key)"), "Values": [.string(value)]])
@@ -80,7 +83,8 @@ public struct EC2DescribeInstances: OpsTool {
         entry["state"] = instance["State"]?["Name"] ?? .null
         let fields: [(String, String)] = [
             ("id", "InstanceId"), ("type", "InstanceType"), ("private_ip", "PrivateIpAddress"),
-            ("public_ip", "PublicIpAddress"), ("launched", "LaunchTime"), ("vpc_id", "VpcId"), ("subnet_id", "SubnetId"),
+            ("public_ip", "PublicIpAddress"), ("launched", "LaunchTime"), ("vpc_id", "VpcId"),
+            ("subnet_id", "SubnetId"),
         ]
         for (name, field) in fields { entry[name] = instance[field] ?? .null }
         return .object(entry)

@@ -32,7 +32,8 @@ public struct EC2DescribeSecurityGroups: OpsTool {
         "describe security groups" + (input.vpcID.map { " of \($0)" } ?? "")
     }
 
-    public func run(_ input: Input, environment: OpsToolEnvironment, context: ToolRunContext) async throws -> JSONValue {
+    public func run(_ input: Input, environment: OpsToolEnvironment, context: ToolRunContext) async throws -> JSONValue
+    {
         var filters: [JSONValue] = []
         if let vpc = input.vpcID { filters.append(["Name": "vpc-id", "Values": [.string(vpc)]]) }
         if let names = input.names, !names.isEmpty {

@@ -14,7 +14,8 @@ public struct EC2DescribeSubnets: OpsTool {
 
         public static let schema = ToolSchema.object([
             "vpc_id": ToolSchema.string("Only subnets of this VPC.", pattern: "^vpc-"),
-            "subnet_ids": ToolSchema.array("Only these subnets.", of: ToolSchema.string("subnet-…", pattern: "^subnet-")),
+            "subnet_ids": ToolSchema.array(
+                "Only these subnets.", of: ToolSchema.string("subnet-…", pattern: "^subnet-")),
         ])
     }
 
@@ -27,7 +28,8 @@ public struct EC2DescribeSubnets: OpsTool {
 
     public func describe(_ input: Input) -> String { "describe subnets" + (input.vpcID.map { " of \($0)" } ?? "") }
 
-    public func run(_ input: Input, environment: OpsToolEnvironment, context: ToolRunContext) async throws -> JSONValue {
+    public func run(_ input: Input, environment: OpsToolEnvironment, context: ToolRunContext) async throws -> JSONValue
+    {
         var parameters: [String: JSONValue] = [:]
         if let vpc = input.vpcID { parameters["Filters"] = [["Name": "vpc-id", "Values": [.string(vpc)]]] }
         if let ids = input.subnetIDs, !ids.isEmpty { parameters["SubnetIds"] = .array(ids.map(JSONValue.string)) }

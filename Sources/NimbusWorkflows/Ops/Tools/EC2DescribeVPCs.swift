@@ -29,12 +29,15 @@ public struct EC2DescribeVPCs: OpsTool {
         "describe VPCs" + (input.vpcIDs.map { " " + $0.joined(separator: ", ") } ?? "")
     }
 
-    public func run(_ input: Input, environment: OpsToolEnvironment, context: ToolRunContext) async throws -> JSONValue {
+    public func run(_ input: Input, environment: OpsToolEnvironment, context: ToolRunContext) async throws -> JSONValue
+    {
         var parameters: [String: JSONValue] = [:]
         if let ids = input.vpcIDs, !ids.isEmpty { parameters["VpcIds"] = .array(ids.map(JSONValue.string)) }
         if let tags = input.tags, !tags.isEmpty {
             parameters["Filters"] = .array(
-                tags.sorted { $0.key < $1.key }.map { ["Name": .string("tag:\($0.key)"), "Values": [.string($0.value)]] })
+                tags.sorted { $0.key < $1.key }.map {
+                    ["Name": .string("tag:\($0.key)"), "Values": [.string($0.value)]]
+                })
         }
         let (pages, _) = try await environment.aws(context).pages("ec2", "DescribeVpcs", .object(parameters))
         let vpcs: [JSONValue] = pages.flatMap { $0["Vpcs"]?.arrayValue ?? [] }.map { vpc in
@@ -52,7 +55,8 @@ public struct EC2DescribeVPCs: OpsTool {
         return Report.list(
             "\(Report.plural(vpcs.count, "VPC")):",
             vpcs.map { vpc in
-                var line = "\(vpc["id"]?.stringValue ?? "?")  \(vpc["cidr"]?.stringValue ?? "")  \(vpc["state"]?.stringValue ?? "")"
+                var line =
+                    "\(vpc["id"]?.stringValue ?? "?")  \(vpc["cidr"]?.stringValue ?? "")  \(vpc["state"]?.stringValue ?? "")"
                 if vpc["default"]?.boolValue == true { line += "  (default)" }
                 if let name = vpc["name"]?.stringValue { line += "  \(name)" }
                 return line

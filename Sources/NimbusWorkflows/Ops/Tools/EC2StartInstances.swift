@@ -26,7 +26,8 @@ public struct EC2StartInstances: OpsTool {
         "start \(Report.plural(input.instanceIDs.count, "instance")): \(input.instanceIDs.joined(separator: ", "))"
     }
 
-    public func run(_ input: Input, environment: OpsToolEnvironment, context: ToolRunContext) async throws -> JSONValue {
+    public func run(_ input: Input, environment: OpsToolEnvironment, context: ToolRunContext) async throws -> JSONValue
+    {
         let output = try await environment.aws(context).call(
             "ec2", "StartInstances", ["InstanceIds": .array(input.instanceIDs.map(JSONValue.string))])
         let changes: [JSONValue] = (output["StartingInstances"]?.arrayValue ?? []).map { change in

@@ -26,7 +26,8 @@ public struct EC2StopInstances: OpsTool {
         "stop \(Report.plural(input.instanceIDs.count, "instance")): \(input.instanceIDs.joined(separator: ", "))"
     }
 
-    public func run(_ input: Input, environment: OpsToolEnvironment, context: ToolRunContext) async throws -> JSONValue {
+    public func run(_ input: Input, environment: OpsToolEnvironment, context: ToolRunContext) async throws -> JSONValue
+    {
         let output = try await environment.aws(context).call(
             "ec2", "StopInstances", ["InstanceIds": .array(input.instanceIDs.map(JSONValue.string))])
         let changes: [JSONValue] = (output["StoppingInstances"]?.arrayValue ?? []).map { change in

@@ -10,7 +10,8 @@ public struct IAMGetPolicyDocument: OpsTool {
 
         public static let schema = ToolSchema.object(
             [
-                "policy": ToolSchema.string("A managed policy's ARN or name, or an inline policy's name.", minLength: 1),
+                "policy": ToolSchema.string(
+                    "A managed policy's ARN or name, or an inline policy's name.", minLength: 1),
                 "role": ToolSchema.string("For an inline policy: the role it belongs to."),
             ], required: ["policy"])
     }
@@ -29,15 +30,20 @@ public struct IAMGetPolicyDocument: OpsTool {
     }
 
     public func describe(_ input: Input) -> String {
-        input.role.map { "show inline policy \(input.policy) of role \($0)" } ?? "show the document of policy \(input.policy)"
+        input.role.map { "show inline policy \(input.policy) of role \($0)" }
+            ?? "show the document of policy \(input.policy)"
     }
 
-    public func run(_ input: Input, environment: OpsToolEnvironment, context: ToolRunContext) async throws -> JSONValue {
+    public func run(_ input: Input, environment: OpsToolEnvironment, context: ToolRunContext) async throws -> JSONValue
+    {
         let aws = environment.aws(context)
         if let role = input.role {
             let output = try await aws.call(
                 "iam", "GetRolePolicy", ["RoleName": .string(role), "PolicyName": .string(input.policy)])
-            return ["name": .string(input.policy), "role": .string(role), "document": Self.document(output["PolicyDocument"])]
+            return [
+                "name": .string(input.policy), "role": .string(role),
+                "document": Self.document(output["PolicyDocument"]),
+            ]
         }
         var arn = input.policy
         if !arn.hasPrefix("arn:") {
@@ -46,7 +52,8 @@ public struct IAMGetPolicyDocument: OpsTool {
                 $0["PolicyName"]?.stringValue == input.policy
             }
             guard let found = match?["Arn"]?.stringValue else {
-                throw AgentError.invalidArguments(tool: name, problems: ["there is no managed policy named '\(input.policy)'"])
+                throw AgentError.invalidArguments(
+                    tool: name, problems: ["there is no managed policy named '\(input.policy)'"])
             }
             arn = found
         }

@@ -38,7 +38,8 @@ public struct IAMListAttachedPolicies: OpsTool {
         input.role.map { "list the policies of role \($0)" } ?? "list the policies of user \(input.user ?? "?")"
     }
 
-    public func run(_ input: Input, environment: OpsToolEnvironment, context: ToolRunContext) async throws -> JSONValue {
+    public func run(_ input: Input, environment: OpsToolEnvironment, context: ToolRunContext) async throws -> JSONValue
+    {
         let aws = environment.aws(context)
         let (kind, name, attached, inline, key): (String, String, String, String, String) =
             if let role = input.role {

@@ -20,9 +20,12 @@ public struct IAMListRoles: OpsTool {
 
     public init() {}
 
-    public func describe(_ input: Input) -> String { "list IAM roles" + (input.pathPrefix.map { " under \($0)" } ?? "") }
+    public func describe(_ input: Input) -> String {
+        "list IAM roles" + (input.pathPrefix.map { " under \($0)" } ?? "")
+    }
 
-    public func run(_ input: Input, environment: OpsToolEnvironment, context: ToolRunContext) async throws -> JSONValue {
+    public func run(_ input: Input, environment: OpsToolEnvironment, context: ToolRunContext) async throws -> JSONValue
+    {
         var parameters: [String: JSONValue] = [:]
         if let prefix = input.pathPrefix { parameters["PathPrefix"] = .string(prefix) }
         let (pages, _) = try await environment.aws(context).pages("iam", "ListRoles", .object(parameters))
@@ -41,7 +44,9 @@ public struct IAMListRoles: OpsTool {
             "\(Report.plural(roles.count, "IAM role")):",
             roles.map { role in
                 var line = "\(role["name"]?.stringValue ?? "?")  \(role["arn"]?.stringValue ?? "")"
-                if let description = role["description"]?.stringValue, !description.isEmpty { line += "  \(description)" }
+                if let description = role["description"]?.stringValue, !description.isEmpty {
+                    line += "  \(description)"
+                }
                 return line
             })
     }

@@ -16,7 +16,8 @@ public struct IAMListUsers: OpsTool {
 
     public func describe(_ input: Input) -> String { "list IAM users" }
 
-    public func run(_ input: Input, environment: OpsToolEnvironment, context: ToolRunContext) async throws -> JSONValue {
+    public func run(_ input: Input, environment: OpsToolEnvironment, context: ToolRunContext) async throws -> JSONValue
+    {
         let (pages, _) = try await environment.aws(context).pages("iam", "ListUsers")
         let users: [JSONValue] = pages.flatMap { $0["Users"]?.arrayValue ?? [] }.map { user in
             ["name": user["UserName"] ?? .null, "arn": user["Arn"] ?? .null, "created": user["CreateDate"] ?? .null]

@@ -20,7 +20,8 @@ public struct LambdaGetConfiguration: OpsTool {
 
     public func describe(_ input: Input) -> String { "show the configuration of Lambda function \(input.function)" }
 
-    public func run(_ input: Input, environment: OpsToolEnvironment, context: ToolRunContext) async throws -> JSONValue {
+    public func run(_ input: Input, environment: OpsToolEnvironment, context: ToolRunContext) async throws -> JSONValue
+    {
         let config = try await environment.aws(context).call(
             "lambda", "GetFunctionConfiguration", ["FunctionName": .string(input.function)])
         let variables = config["Environment"]?["Variables"]?.objectValue?.keys.sorted() ?? []

@@ -27,7 +27,8 @@ public struct LambdaInvoke: OpsTool {
         "invoke Lambda function \(input.function)" + (input.payload.map { " with \($0.jsonText.prefix(80))" } ?? "")
     }
 
-    public func run(_ input: Input, environment: OpsToolEnvironment, context: ToolRunContext) async throws -> JSONValue {
+    public func run(_ input: Input, environment: OpsToolEnvironment, context: ToolRunContext) async throws -> JSONValue
+    {
         // Blob parameters are text whose UTF-8 bytes are the blob.
         let output = try await environment.aws(context).call(
             "lambda", "Invoke",
@@ -46,6 +47,7 @@ public struct LambdaInvoke: OpsTool {
         if let error = result["function_error"]?.stringValue {
             return "Lambda function \(input.function) failed (\(error)): \(response)"
         }
-        return "Lambda function \(input.function) answered (status \(result["status_code"]?.intValue ?? 0)): \(response)"
+        return
+            "Lambda function \(input.function) answered (status \(result["status_code"]?.intValue ?? 0)): \(response)"
     }
 }

@@ -16,7 +16,8 @@ public struct LambdaListFunctions: OpsTool {
 
     public func describe(_ input: Input) -> String { "list Lambda functions" }
 
-    public func run(_ input: Input, environment: OpsToolEnvironment, context: ToolRunContext) async throws -> JSONValue {
+    public func run(_ input: Input, environment: OpsToolEnvironment, context: ToolRunContext) async throws -> JSONValue
+    {
         let (pages, truncated) = try await environment.aws(context).pages("lambda", "ListFunctions")
         let functions: [JSONValue] = pages.flatMap { $0["Functions"]?.arrayValue ?? [] }.map { function in
             [

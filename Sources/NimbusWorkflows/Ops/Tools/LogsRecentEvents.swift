@@ -31,7 +31,8 @@ public struct LogsRecentEvents: OpsTool {
             + (input.filter.map { " matching \($0)" } ?? "")
     }
 
-    public func run(_ input: Input, environment: OpsToolEnvironment, context: ToolRunContext) async throws -> JSONValue {
+    public func run(_ input: Input, environment: OpsToolEnvironment, context: ToolRunContext) async throws -> JSONValue
+    {
         let limit = input.limit ?? 50
         let start = Int((Date().timeIntervalSince1970 - Double((input.minutes ?? 60) * 60)) * 1000)
         var parameters: [String: JSONValue] = [

@@ -29,7 +29,8 @@ public struct S3Copy: OpsTool {
 
     public func describe(_ input: Input) -> String { "copy \(input.source) to \(input.destination)" }
 
-    public func run(_ input: Input, environment: OpsToolEnvironment, context: ToolRunContext) async throws -> JSONValue {
+    public func run(_ input: Input, environment: OpsToolEnvironment, context: ToolRunContext) async throws -> JSONValue
+    {
         let summary = try await Transfers.run(
             from: try TransferLocation.parse(input.source), to: try TransferLocation.parse(input.destination),
             environment: environment, context: context)

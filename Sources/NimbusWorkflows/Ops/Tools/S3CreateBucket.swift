@@ -28,7 +28,8 @@ public struct S3CreateBucket: OpsTool {
         "create bucket \(input.bucket)" + (input.region.map { " in \($0)" } ?? "")
     }
 
-    public func run(_ input: Input, environment: OpsToolEnvironment, context: ToolRunContext) async throws -> JSONValue {
+    public func run(_ input: Input, environment: OpsToolEnvironment, context: ToolRunContext) async throws -> JSONValue
+    {
         let aws = environment.aws(context)
         let region = input.region ?? aws.region ?? "us-east-1"
         var parameters: [String: JSONValue] = ["Bucket": .string(input.bucket)]
@@ -36,7 +37,9 @@ public struct S3CreateBucket: OpsTool {
         if region != "us-east-1" { parameters["CreateBucketConfiguration"] = ["LocationConstraint": .string(region)] }
         do {
             let output = try await aws.call("s3", "CreateBucket", .object(parameters))
-            return ["bucket": .string(input.bucket), "region": .string(region), "location": output["Location"] ?? .null]
+            return [
+                "bucket": .string(input.bucket), "region": .string(region), "location": output["Location"] ?? .null,
+            ]
         } catch let error as AWSError where error.code == "BucketAlreadyOwnedByYou" && context.mayHaveRunBefore {
             // An earlier attempt of this very step created it before the process stopped.
             return ["bucket": .string(input.bucket), "region": .string(region), "location": .null]

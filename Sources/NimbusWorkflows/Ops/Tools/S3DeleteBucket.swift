@@ -19,7 +19,8 @@ public struct S3DeleteBucket: OpsTool {
 
     public func describe(_ input: Input) -> String { "delete bucket \(input.bucket)" }
 
-    public func run(_ input: Input, environment: OpsToolEnvironment, context: ToolRunContext) async throws -> JSONValue {
+    public func run(_ input: Input, environment: OpsToolEnvironment, context: ToolRunContext) async throws -> JSONValue
+    {
         _ = try await environment.aws(context).call("s3", "DeleteBucket", ["Bucket": .string(input.bucket)])
         return ["bucket": .string(input.bucket), "deleted": true]
     }

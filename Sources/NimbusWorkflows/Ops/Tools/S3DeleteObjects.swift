@@ -11,7 +11,8 @@ public struct S3DeleteObjects: OpsTool {
         public static let schema = ToolSchema.object(
             [
                 "bucket": ToolSchema.string("The bucket name.", minLength: 1),
-                "keys": ToolSchema.array("The keys to delete.", of: ToolSchema.string("A key.", minLength: 1), minItems: 1),
+                "keys": ToolSchema.array(
+                    "The keys to delete.", of: ToolSchema.string("A key.", minLength: 1), minItems: 1),
                 "prefix": ToolSchema.string("Delete every object whose key starts with this ('' is the whole bucket)."),
             ], required: ["bucket"])
     }
@@ -43,7 +44,8 @@ public struct S3DeleteObjects: OpsTool {
             ? "delete every object in s3://\(input.bucket)" : "delete every object under s3://\(input.bucket)/\(prefix)"
     }
 
-    public func run(_ input: Input, environment: OpsToolEnvironment, context: ToolRunContext) async throws -> JSONValue {
+    public func run(_ input: Input, environment: OpsToolEnvironment, context: ToolRunContext) async throws -> JSONValue
+    {
         let aws = environment.aws(context)
         var keys = input.keys ?? []
         if let prefix = input.prefix {
@@ -81,9 +83,13 @@ public struct S3DeleteObjects: OpsTool {
             "Deleted \(Report.plural(deleted.count, "object")) from s3://\(input.bucket).", deleted, limit: 20)
         let errors = result["errors"]?.arrayValue ?? []
         if !errors.isEmpty {
-            text += "\n" + Report.list(
-                "\(Report.plural(errors.count, "object")) could not be deleted:",
-                errors.map { "\($0["key"]?.stringValue ?? "?"): \($0["code"]?.stringValue ?? "") \($0["message"]?.stringValue ?? "")" })
+            text +=
+                "\n"
+                + Report.list(
+                    "\(Report.plural(errors.count, "object")) could not be deleted:",
+                    errors.map {
+                        "\($0["key"]?.stringValue ?? "?"): \($0["code"]?.stringValue ?? "") \($0["message"]?.stringValue ?? "")"
+                    })
         }
         return text
     }

@@ -28,7 +28,8 @@ public struct S3Download: OpsTool {
 
     public func describe(_ input: Input) -> String { "download \(input.source) to \(input.destination ?? "./")" }
 
-    public func run(_ input: Input, environment: OpsToolEnvironment, context: ToolRunContext) async throws -> JSONValue {
+    public func run(_ input: Input, environment: OpsToolEnvironment, context: ToolRunContext) async throws -> JSONValue
+    {
         let path = environment.localPath(input.destination ?? "./")
         let summary = try await Transfers.run(
             from: try TransferLocation.parse(input.source), to: .local(path), environment: environment,

@@ -29,7 +29,8 @@ public struct S3ListBuckets: OpsTool {
         input.includeTags == true ? "list S3 buckets with their tags" : "list S3 buckets"
     }
 
-    public func run(_ input: Input, environment: OpsToolEnvironment, context: ToolRunContext) async throws -> JSONValue {
+    public func run(_ input: Input, environment: OpsToolEnvironment, context: ToolRunContext) async throws -> JSONValue
+    {
         let aws = environment.aws(context)
         let output = try await aws.call("s3", "ListBuckets")
         var buckets: [JSONValue] = []
@@ -55,7 +56,9 @@ public struct S3ListBuckets: OpsTool {
             var line = bucket["name"]?.stringValue ?? "?"
             if let created = bucket["created"]?.stringValue { line += "  (created \(created))" }
             if let tags = bucket["tags"]?.objectValue, !tags.isEmpty {
-                line += "  tags: " + tags.keys.sorted().map { "\($0)=\(tags[$0]?.stringValue ?? "")" }.joined(separator: ", ")
+                line +=
+                    "  tags: "
+                    + tags.keys.sorted().map { "\($0)=\(tags[$0]?.stringValue ?? "")" }.joined(separator: ", ")
             }
             return line
         }

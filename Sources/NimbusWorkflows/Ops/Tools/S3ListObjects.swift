@@ -35,7 +35,8 @@ public struct S3ListObjects: OpsTool {
         return "list \(scope) s3://\(input.bucket)/\(input.prefix ?? "")"
     }
 
-    public func run(_ input: Input, environment: OpsToolEnvironment, context: ToolRunContext) async throws -> JSONValue {
+    public func run(_ input: Input, environment: OpsToolEnvironment, context: ToolRunContext) async throws -> JSONValue
+    {
         let limit = input.maxKeys ?? 1000
         var parameters: [String: JSONValue] = ["Bucket": .string(input.bucket), "MaxKeys": .int(min(limit, 1000))]
         if let prefix = input.prefix, !prefix.isEmpty { parameters["Prefix"] = .string(prefix) }

@@ -23,7 +23,8 @@ public struct S3ObjectInfo: OpsTool {
 
     public func describe(_ input: Input) -> String { "show details of \(input.uri)" }
 
-    public func run(_ input: Input, environment: OpsToolEnvironment, context: ToolRunContext) async throws -> JSONValue {
+    public func run(_ input: Input, environment: OpsToolEnvironment, context: ToolRunContext) async throws -> JSONValue
+    {
         let uri = try S3URI.parse(input.uri, field: "uri", tool: name)
         let aws = environment.aws(context)
         let location: JSONValue = ["Bucket": .string(uri.bucket), "Key": .string(uri.key)]
@@ -50,7 +51,8 @@ public struct S3ObjectInfo: OpsTool {
             "storage class: \(result["storage_class"]?.stringValue ?? "-")",
         ]
         if let tags = result["tags"]?.objectValue, !tags.isEmpty {
-            lines.append("tags: " + tags.keys.sorted().map { "\($0)=\(tags[$0]?.stringValue ?? "")" }.joined(separator: ", "))
+            lines.append(
+                "tags: " + tags.keys.sorted().map { "\($0)=\(tags[$0]?.stringValue ?? "")" }.joined(separator: ", "))
         }
         return Report.list("\(input.uri):", lines)
     }

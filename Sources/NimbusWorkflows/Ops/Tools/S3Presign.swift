@@ -46,7 +46,8 @@ public struct S3Presign: OpsTool {
         return "presign a \(verb) URL for \(input.uri), valid \(Self.duration(input.expiresSeconds ?? 3600))"
     }
 
-    public func run(_ input: Input, environment: OpsToolEnvironment, context: ToolRunContext) async throws -> JSONValue {
+    public func run(_ input: Input, environment: OpsToolEnvironment, context: ToolRunContext) async throws -> JSONValue
+    {
         let uri = try S3URI.parse(input.uri, field: "uri", tool: name)
         let expires = input.expiresSeconds ?? 3600
         let operation = input.method == "put" ? "PutObject" : "GetObject"

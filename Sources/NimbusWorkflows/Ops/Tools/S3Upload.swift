@@ -25,11 +25,14 @@ public struct S3Upload: OpsTool {
 
     public init() {}
 
-    public func validate(_ input: Input) throws { _ = try S3URI.parse(input.destination, field: "destination", tool: name) }
+    public func validate(_ input: Input) throws {
+        _ = try S3URI.parse(input.destination, field: "destination", tool: name)
+    }
 
     public func describe(_ input: Input) -> String { "upload \(input.source) to \(input.destination)" }
 
-    public func run(_ input: Input, environment: OpsToolEnvironment, context: ToolRunContext) async throws -> JSONValue {
+    public func run(_ input: Input, environment: OpsToolEnvironment, context: ToolRunContext) async throws -> JSONValue
+    {
         let path = environment.localPath(input.source)
         guard FileManager.default.fileExists(atPath: path) else {
             throw AgentError.invalidArguments(tool: name, problems: ["there is no file or directory at \(path)"])

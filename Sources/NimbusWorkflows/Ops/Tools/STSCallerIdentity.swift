@@ -16,7 +16,8 @@ public struct STSCallerIdentity: OpsTool {
 
     public func describe(_ input: Input) -> String { "show who the credentials belong to" }
 
-    public func run(_ input: Input, environment: OpsToolEnvironment, context: ToolRunContext) async throws -> JSONValue {
+    public func run(_ input: Input, environment: OpsToolEnvironment, context: ToolRunContext) async throws -> JSONValue
+    {
         let aws = environment.aws(context)
         let identity = try await aws.call("sts", "GetCallerIdentity")
         return [

@@ -1,0 +1,89 @@
+import Foundation
+import NimbusAWS
+import NimbusCore
+import NimbusTesting
+import Testing
+
+/// The issue's "done when", as a new user does it against moto: `nimbus validate`, `nimbus ask "list all S3
+/// buckets"`, upload a directory by asking, be asked before a deletion, and find all of it in `nimbus history`
+/// and `nimbus audit`.
+@Suite("nimbus ask, history, audit")
+struct OpsCommandTests {
+    @Test("a new user against moto: validate, list, upload by asking, a deletion that asks, history and audit")
+    func newUser() async throws {
+        let moto = try await MotoServer.shared()
+        let cli = try CLI()
+        var environment = moto.environment
+        environment["AWS_CONFIG_FILE"] = "/nonexistent/config"
+        environment["AWS_SHARED_CREDENTIALS_FILE"] = "/nonexistent/credentials"
+        environment["AWS_EC2_METADATA_DISABLED"] = "true"
+        let bucket = "cli-ops-\(String(UInt32.random(in: 0...UInt32.max), radix: 36))"
+        let aws = try AWSClient(
+            configuration: AWSConfiguration(environment: environment, homeDirectory: "/nonexistent"))
+        _ = try await aws.call("s3", "CreateBucket", ["Bucket": .string(bucket)])
+        let data = cli.home.appendingPathComponent("work/data")
+        try FileManager.default.createDirectory(
+            at: data.appendingPathComponent("sub"), withIntermediateDirectories: true)
+        try "one".write(to: data.appendingPathComponent("one.txt"), atomically: true, encoding: .utf8)
+        try "two".write(to: data.appendingPathComponent("sub/two.txt"), atomically: true, encoding: .utf8)
+        let work = cli.home.appendingPathComponent("work")
+        func nimbus(_ arguments: String...) throws -> CLI.Result {
+            try cli.run(arguments, environment: environment, directory: work)
+        }
+
+        let validate = try nimbus("validate")
+        #expect(validate.status == 0, "\(validate.err)")
+        #expect(validate.out.contains("123456789012"))
+
+        let list = try nimbus("ask", "list all S3 buckets")
+        #expect(list.status == 0, "\(list.err)")
+        #expect(list.out.contains(bucket))
+
+        let upload = try nimbus("ask", "upload ./data to s3://\(bucket)/2026/", "--yes")
+        #expect(upload.status == 0, "\(upload.err)")
+        #expect(upload.out.contains("Uploaded 2 files"))
+
+        // No terminal: the deletion waits, exit status 2, with the command that approves it.
+        let delete = try nimbus("ask", "delete s3://\(bucket)/2026/one.txt")
+        #expect(delete.status == 2, "\(delete.out)\(delete.err)")
+        #expect(delete.err.contains("--answer approve=true"), "\(delete.err)")
+        let listed = try await aws.call("s3", "ListObjectsV2", ["Bucket": .string(bucket)])
+        #expect(listed["KeyCount"]?.intValue == 2, "nothing deleted before the answer")
+
+        let history = try cli.run(["history", "--output", "json"], environment: environment)
+        let requests = try JSONValue(parsing: history.out).arrayValue ?? []
+        #expect(requests.count == 3)
+        #expect(requests.first?["status"]?.stringValue == "awaiting_approval")
+        let thread = try #require(requests.first?["id"]?.stringValue)
+
+        let resumed = try nimbus("runs", "resume", thread, "--answer", "approve=true")
+        #expect(resumed.status == 0, "\(resumed.err)")
+        let after = try await aws.call("s3", "ListObjectsV2", ["Bucket": .string(bucket)])
+        #expect(after["KeyCount"]?.intValue == 1, "the approved deletion ran")
+
+        let audit = try cli.run(["audit", "--output", "json"], environment: environment)
+        #expect(audit.status == 0, "\(audit.err)")
+        let entries = try JSONValue(parsing: audit.out).arrayValue ?? []
+        let actions = entries.compactMap { $0["action"]?.stringValue ?? $0["operation"]?.stringValue }
+        #expect(actions.contains { $0.contains("ListBuckets") })
+        #expect(actions.contains { $0.contains("DeleteObjects") })
+        #expect(actions.contains { $0.contains("PutObject") || $0.contains("CreateMultipartUpload") })
+        let text = try cli.run(["audit", "--since", "1h"], environment: environment)
+        #expect(text.status == 0, "\(text.err)")
+        #expect(text.out.contains("s3:DeleteObjects"))
+        #expect(!text.out.contains(environment["AWS_SECRET_ACCESS_KEY"] ?? "\u{0}"), "no secret in the audit log")
+    }
+
+    @Test("bad input: an empty request, an unknown profile, a broken policy file")
+    func badInput() throws {
+        let cli = try CLI()
+        let empty = try cli.run(["ask"])
+        #expect(empty.status != 0)
+        #expect(empty.err.contains("list all S3 buckets"))
+        try "deny: [s3Delete]\n".write(
+            to: cli.home.appendingPathComponent("policy.yaml"), atomically: true, encoding: .utf8)
+        let policy = try cli.run(["ask", "list all S3 buckets"])
+        #expect(policy.status != 0)
+        #expect(policy.err.contains("policy.yaml"), "\(policy.err)")
+    }
+}
