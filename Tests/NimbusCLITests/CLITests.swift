@@ -29,7 +29,7 @@ struct CLI: ~Copyable {
     }
 
     func run(
-        _ arguments: [String], environment extra: [String: String] = [:], directory: URL? = nil
+        _ arguments: [String], environment extra: [String: String] = [:], directory: URL? = nil, input: String? = nil
     ) throws -> Result {
         let process = Process()
         process.executableURL = CLI.binary
@@ -43,8 +43,13 @@ struct CLI: ~Copyable {
         let err = Pipe()
         process.standardOutput = out
         process.standardError = err
-        process.standardInput = FileHandle.nullDevice
+        let stdin = Pipe()
+        process.standardInput = input == nil ? FileHandle.nullDevice : stdin
         try process.run()
+        if let input {
+            stdin.fileHandleForWriting.write(Data(input.utf8))
+            try stdin.fileHandleForWriting.close()
+        }
         let outData = out.fileHandleForReading.readDataToEndOfFile()
         let errData = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()

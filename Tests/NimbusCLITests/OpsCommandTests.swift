@@ -74,6 +74,34 @@ struct OpsCommandTests {
         #expect(!text.out.contains(environment["AWS_SECRET_ACCESS_KEY"] ?? "\u{0}"), "no secret in the audit log")
     }
 
+    @Test("nimbus chat: requests, /history, /plan, an inline approval answered no, /exit")
+    func chat() async throws {
+        let moto = try await MotoServer.shared()
+        let cli = try CLI()
+        var environment = moto.environment
+        environment["AWS_CONFIG_FILE"] = "/nonexistent/config"
+        environment["AWS_SHARED_CREDENTIALS_FILE"] = "/nonexistent/credentials"
+        environment["AWS_EC2_METADATA_DISABLED"] = "true"
+        let bucket = "cli-chat-\(String(UInt32.random(in: 0...UInt32.max), radix: 36))"
+        let aws = try AWSClient(
+            configuration: AWSConfiguration(environment: environment, homeDirectory: "/nonexistent"))
+        _ = try await aws.call("s3", "CreateBucket", ["Bucket": .string(bucket)])
+        _ = try await aws.call("s3", "PutObject", ["Bucket": .string(bucket), "Key": "a.txt", "Body": "a"])
+        let session = [
+            "list all S3 buckets", "/history", "delete s3://\(bucket)/a.txt", "n", "/plan",
+            "delete s3://\(bucket)/a.txt", "/region eu-west-1", "/exit",
+        ].joined(separator: "\n")
+        let result = try cli.run(["chat"], environment: environment, input: session + "\n")
+        #expect(result.status == 0, "\(result.err)")
+        #expect(result.out.contains(bucket))
+        #expect(result.out.contains("1. [completed] list all S3 buckets"), "\(result.out)")
+        #expect(result.out.contains("Not changed, as you declined"))
+        #expect(result.out.contains("Plan for \"delete s3://\(bucket)/a.txt\" (nothing was run)"))
+        #expect(result.out.contains("region: eu-west-1"))
+        let listed = try await aws.call("s3", "ListObjectsV2", ["Bucket": .string(bucket)])
+        #expect(listed["KeyCount"]?.intValue == 1, "the declined deletion deleted nothing")
+    }
+
     @Test("bad input: an empty request, an unknown profile, a broken policy file")
     func badInput() throws {
         let cli = try CLI()

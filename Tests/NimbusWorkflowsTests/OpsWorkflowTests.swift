@@ -350,6 +350,24 @@ struct OpsWorkflowTests {
         #expect(audit.map(\.outcome) == [.refused], "a refused step is audited and never sent")
     }
 
+    @Test("a secret among a call's parameters is sent, but masked in the plan, history and audit")
+    func secrets() async throws {
+        let ops = try await OpsHarness()
+        let secret = "hunter2-\(UUID().uuidString)"
+        let name = "ops-secret-\(ops.bucket)"
+        let outcome = try await ops.ask(
+            #"call secretsmanager CreateSecret {"Name": "\#(name)", "SecretString": "\#(secret)"}"#, yes: true)
+        #expect(outcome.status == .completed, "\(outcome.answer ?? "")")
+        let stored = try await ops.aws.call("secretsmanager", "GetSecretValue", ["SecretId": .string(name)])
+        #expect(stored["SecretString"]?.stringValue == secret, "the secret itself reached AWS")
+        #expect(outcome.steps.allSatisfy { !$0.step.summary.contains(secret) })
+        let history = try await ops.agent().history()
+        #expect(history.allSatisfy { !$0.text.contains(secret) && !($0.answer ?? "").contains(secret) })
+        let audit = try await ops.agent().audit(requestID: outcome.threadID)
+        #expect(!audit.isEmpty)
+        #expect(audit.allSatisfy { !$0.parameters.jsonText.contains(secret) })
+    }
+
     @Test("--plan shows the plan and runs nothing")
     func planOnly() async throws {
         let ops = try await OpsHarness()

@@ -205,6 +205,7 @@ struct OpsNodes: Sendable {
                 update.write(\.answer, help)
                 update.write(\.status, .refused)
             case .plan(let routed):
+                OpsNodes.registerSecrets(in: routed.steps.map(\.arguments))
                 var loop = state.loop
                 loop.plan = routed.steps
                 loop.nextStep = routed.steps.count + 1
@@ -219,7 +220,8 @@ struct OpsNodes: Sendable {
         update.write(\.region, region)
         try await services.store.recordRequest(
             RequestRecord(
-                id: context.threadID, text: request.text, status: .running, strategy: strategy, profile: profile,
+                id: context.threadID, text: SecretRedactor.redact(request.text), status: .running, strategy: strategy,
+                profile: profile,
                 region: region, createdAt: state.createdAt))
         do {
             // An unknown profile or a broken credentials file is reported now, before any planning.
@@ -269,7 +271,7 @@ struct OpsNodes: Sendable {
         if plan.blockedBy == nil, !plan.awaitingApproval.isEmpty, state.settings.approvedBy == nil {
             try await services.store.recordRequest(
                 RequestRecord(
-                    id: context.threadID, text: state.request.text, status: .awaitingApproval,
+                    id: context.threadID, text: OpsNodes.publicText(state), status: .awaitingApproval,
                     strategy: state.strategy, profile: state.profile, region: state.region,
                     steps: state.loop.executed.count + plan.count, createdAt: state.createdAt))
         }
@@ -331,7 +333,7 @@ struct OpsNodes: Sendable {
         let (status, answer) = OpsResponder.answer(state)
         try await services.store.recordRequest(
             RequestRecord(
-                id: context.threadID, text: state.request.text, status: status, answer: answer,
+                id: context.threadID, text: OpsNodes.publicText(state), status: status, answer: answer,
                 strategy: state.strategy, profile: state.profile, region: state.region,
                 steps: state.loop.executed.count + state.loop.plan.count, createdAt: state.createdAt,
                 updatedAt: Date()))
@@ -343,6 +345,33 @@ struct OpsNodes: Sendable {
     }
 
     // MARK: Helpers
+
+    /// The request's words as history keeps them: with the secrets among its steps' parameters masked (registered
+    /// again here, since a resumed run may be in a new process).
+    static func publicText(_ state: OpsWorkflow.State) -> String {
+        registerSecrets(in: (state.loop.plan + state.loop.executed.map(\.step)).map(\.arguments))
+        return SecretRedactor.redact(state.request.text)
+    }
+
+    /// Values under secret-sounding keys in a request's own parameters (`"SecretString": "…"` in a `call`) are
+    /// registered with the redactor, so they are masked in logs, history and the audit log from here on.
+    static func registerSecrets(in arguments: [JSONValue]) {
+        func walk(_ value: JSONValue) {
+            switch value {
+            case .object(let members):
+                for (key, member) in members {
+                    if SecretRedactor.isSensitiveKey(key), let text = member.stringValue {
+                        SecretRedactor.register(text)
+                    } else {
+                        walk(member)
+                    }
+                }
+            case .array(let elements): elements.forEach(walk)
+            default: break
+            }
+        }
+        arguments.forEach(walk)
+    }
 
     /// Runs a node's work; a Nimbus error (a model that cannot be reached, a bad reference) becomes the run's
     /// failure, which **respond** turns into an answer. Interrupts, cancellation and the runtime's own errors

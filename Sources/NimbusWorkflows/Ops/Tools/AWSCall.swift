@@ -66,7 +66,8 @@ public struct AWSCall: OpsTool {
 
     public func describe(_ input: Input) -> String {
         let operation = (try? ModelCatalog.model(input.service).operation(input.operation).name) ?? input.operation
-        let parameters = input.parameters.map { " " + $0.jsonText } ?? ""
+        // The summary is printed and stored: a password or secret string among the parameters never shows in it.
+        let parameters = input.parameters.map { " " + SecretRedactor.redact($0).jsonText } ?? ""
         return "call \(input.service) \(operation)\(parameters.prefix(120))"
     }
 
