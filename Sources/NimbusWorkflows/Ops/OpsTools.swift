@@ -38,6 +38,7 @@ public enum OpsTools {
         registry.register(CloudFormationListStacks())
         registry.register(CloudFormationListStackResources())
         registry.register(LogsRecentEvents())
+        registry.register(SQSListQueues())
         registry.register(AWSCall())
         return registry
     }()
