@@ -37,7 +37,10 @@ struct OpsCommandTests {
 
         let list = try nimbus("ask", "list all S3 buckets")
         #expect(list.status == 0, "\(list.err)")
-        #expect(list.out.contains(bucket))
+        #expect(list.out.contains("S3 buckets:"))
+        // The text shows the first 50 buckets of a busy shared emulator; the JSON has them all.
+        let listed = try nimbus("ask", "list all S3 buckets", "--output", "json")
+        #expect(listed.out.contains("\"\(bucket)\""), "\(listed.out.prefix(300))")
 
         let upload = try nimbus("ask", "upload ./data to s3://\(bucket)/2026/", "--yes")
         #expect(upload.status == 0, "\(upload.err)")
@@ -47,12 +50,12 @@ struct OpsCommandTests {
         let delete = try nimbus("ask", "delete s3://\(bucket)/2026/one.txt")
         #expect(delete.status == 2, "\(delete.out)\(delete.err)")
         #expect(delete.err.contains("--answer approve=true"), "\(delete.err)")
-        let listed = try await aws.call("s3", "ListObjectsV2", ["Bucket": .string(bucket)])
-        #expect(listed["KeyCount"]?.intValue == 2, "nothing deleted before the answer")
+        let objects = try await aws.call("s3", "ListObjectsV2", ["Bucket": .string(bucket)])
+        #expect(objects["KeyCount"]?.intValue == 2, "nothing deleted before the answer")
 
         let history = try cli.run(["history", "--output", "json"], environment: environment)
         let requests = try JSONValue(parsing: history.out).arrayValue ?? []
-        #expect(requests.count == 3)
+        #expect(requests.count == 4)
         #expect(requests.first?["status"]?.stringValue == "awaiting_approval")
         let thread = try #require(requests.first?["id"]?.stringValue)
 
@@ -93,7 +96,7 @@ struct OpsCommandTests {
         ].joined(separator: "\n")
         let result = try cli.run(["chat"], environment: environment, input: session + "\n")
         #expect(result.status == 0, "\(result.err)")
-        #expect(result.out.contains(bucket))
+        #expect(result.out.contains("S3 buckets:"))
         #expect(result.out.contains("1. [completed] list all S3 buckets"), "\(result.out)")
         #expect(result.out.contains("Not changed, as you declined"))
         #expect(result.out.contains("Plan for \"delete s3://\(bucket)/a.txt\" (nothing was run)"))

@@ -56,7 +56,8 @@ extension ModelRegistry {
         var request = HTTPClientRequest(url: url.absoluteString)
         request.method = .GET
         do {
-            let response = try await environment.http.client.execute(request, timeout: .seconds(5))
+            // A small local server answering another request may take a few seconds to get to this one.
+            let response = try await environment.http.client.execute(request, timeout: .seconds(15))
             _ = try? await response.body.collect(upTo: 1 << 20)
             let status = response.status.code
             let detail =
