@@ -9,18 +9,25 @@ import Testing
 /// and `nimbus audit`.
 @Suite("nimbus ask, history, audit")
 struct OpsCommandTests {
-    @Test("a new user against moto: validate, list, upload by asking, a deletion that asks, history and audit")
-    func newUser() async throws {
+    /// The environment of a user whose AWS is the shared moto server (nothing from ~/.aws), a client for looking
+    /// at it, and a new bucket.
+    static func motoBucket(_ prefix: String) async throws -> ([String: String], AWSClient, String) {
         let moto = try await MotoServer.shared()
-        let cli = try CLI()
         var environment = moto.environment
         environment["AWS_CONFIG_FILE"] = "/nonexistent/config"
         environment["AWS_SHARED_CREDENTIALS_FILE"] = "/nonexistent/credentials"
         environment["AWS_EC2_METADATA_DISABLED"] = "true"
-        let bucket = "cli-ops-\(String(UInt32.random(in: 0...UInt32.max), radix: 36))"
+        let bucket = "\(prefix)-\(String(UInt32.random(in: 0...UInt32.max), radix: 36))"
         let aws = try AWSClient(
             configuration: AWSConfiguration(environment: environment, homeDirectory: "/nonexistent"))
         _ = try await aws.call("s3", "CreateBucket", ["Bucket": .string(bucket)])
+        return (environment, aws, bucket)
+    }
+
+    @Test("a new user against moto: validate, list, upload by asking, a deletion that asks, history and audit")
+    func newUser() async throws {
+        let cli = try CLI()
+        let (environment, aws, bucket) = try await Self.motoBucket("cli-ops")
         let data = cli.home.appendingPathComponent("work/data")
         try FileManager.default.createDirectory(
             at: data.appendingPathComponent("sub"), withIntermediateDirectories: true)
@@ -79,16 +86,8 @@ struct OpsCommandTests {
 
     @Test("nimbus chat: requests, /history, /plan, an inline approval answered no, /exit")
     func chat() async throws {
-        let moto = try await MotoServer.shared()
         let cli = try CLI()
-        var environment = moto.environment
-        environment["AWS_CONFIG_FILE"] = "/nonexistent/config"
-        environment["AWS_SHARED_CREDENTIALS_FILE"] = "/nonexistent/credentials"
-        environment["AWS_EC2_METADATA_DISABLED"] = "true"
-        let bucket = "cli-chat-\(String(UInt32.random(in: 0...UInt32.max), radix: 36))"
-        let aws = try AWSClient(
-            configuration: AWSConfiguration(environment: environment, homeDirectory: "/nonexistent"))
-        _ = try await aws.call("s3", "CreateBucket", ["Bucket": .string(bucket)])
+        let (environment, aws, bucket) = try await Self.motoBucket("cli-chat")
         _ = try await aws.call("s3", "PutObject", ["Bucket": .string(bucket), "Key": "a.txt", "Body": "a"])
         let session = [
             "list all S3 buckets", "/history", "delete s3://\(bucket)/a.txt", "n", "/plan",

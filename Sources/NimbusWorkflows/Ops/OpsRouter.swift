@@ -122,7 +122,9 @@ public struct OpsRouter: Sendable {
         case .create:
             guard clause.hasNoun(.bucket) || clause.has("bucket") else {
                 throw Problem(
-                    message: "I can create buckets offline; for anything else use `call SERVICE Operation {…}`")
+                    message:
+                        "the only thing I create offline is an S3 bucket (`create bucket NAME`); for anything else use `call SERVICE Operation {…}`"
+                )
             }
             guard let bucket = clause.name(after: ["bucket", "named", "called"]) ?? clause.s3URIs.first?.bucket else {
                 throw Problem(message: "which bucket? say `create bucket NAME`")

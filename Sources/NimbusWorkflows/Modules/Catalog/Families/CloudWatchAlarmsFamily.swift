@@ -164,22 +164,7 @@ enum CloudWatchAlarmsPlan {
             P.tagsVariable(),
         ]
         if email {
-            variables.append(
-                VariableSpec(
-                    "email_addresses", type: "list(string)",
-                    description: "Addresses notified of alarms and recoveries.",
-                    validations: [
-                        (
-                            try .call(
-                                "alltrue",
-                                .forList(
-                                    "address", in: P.ref("var.email_addresses"),
-                                    yield: .call(
-                                        "can",
-                                        .call("regex", .string("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$"), P.ref("address"))))),
-                            "email_addresses must be e-mail addresses."
-                        )
-                    ]))
+            variables.append(try P.emailAddressesVariable("Addresses notified of alarms and recoveries."))
         }
 
         let outputs: [OutputSpec] = [

@@ -278,6 +278,23 @@ enum FamilyParts {
             ])
     }
 
+    /// `email_addresses`, a list validated as e-mail addresses, for topics with e-mail subscriptions.
+    static func emailAddressesVariable(_ description: String) throws -> VariableSpec {
+        VariableSpec(
+            "email_addresses", type: "list(string)", description: description,
+            validations: [
+                (
+                    try .call(
+                        "alltrue",
+                        .forList(
+                            "address", in: ref("var.email_addresses"),
+                            yield: .call(
+                                "can", .call("regex", .string("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$"), ref("address"))))),
+                    "email_addresses must be e-mail addresses."
+                )
+            ])
+    }
+
     // MARK: - IAM
 
     /// A role a service assumes, named `<var.name>-<suffix>`, trusting it through `data.aws_iam_policy_document.<trust>`.

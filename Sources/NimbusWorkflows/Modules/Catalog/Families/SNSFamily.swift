@@ -128,21 +128,7 @@ enum SNSPlan {
             P.tagsVariable(),
         ]
         if email {
-            variables.append(
-                VariableSpec(
-                    "email_addresses", type: "list(string)", description: "Addresses subscribed to the topic.",
-                    validations: [
-                        (
-                            try .call(
-                                "alltrue",
-                                .forList(
-                                    "address", in: P.ref("var.email_addresses"),
-                                    yield: .call(
-                                        "can",
-                                        .call("regex", .string("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$"), P.ref("address"))))),
-                            "email_addresses must be e-mail addresses."
-                        )
-                    ]))
+            variables.append(try P.emailAddressesVariable("Addresses subscribed to the topic."))
         }
 
         let outputs: [OutputSpec] = [
