@@ -72,18 +72,7 @@ enum CloudWatchAlarmsPlan {
                 try Attribute("tags", P.ref("local.tags"))
             },
         ]
-        if email {
-            resources.append(
-                try Block(
-                    "resource", "aws_sns_topic_subscription", "email",
-                    comments: ["Each address must confirm its subscription from the e-mail AWS sends."]
-                ) {
-                    try Attribute("for_each", .call("toset", P.ref("var.email_addresses")))
-                    try Attribute("topic_arn", topicARN)
-                    try Attribute("protocol", .string("email"))
-                    try Attribute("endpoint", P.ref("each.value"))
-                })
-        }
+        if email { resources.append(try P.emailSubscriptions(topicARN: topicARN)) }
 
         let dataSources: [Block] =
             try P.commonDataSources() + [

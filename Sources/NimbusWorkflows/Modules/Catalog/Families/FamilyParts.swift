@@ -278,6 +278,19 @@ enum FamilyParts {
             ])
     }
 
+    /// One e-mail subscription of the topic per address of `var.email_addresses`.
+    static func emailSubscriptions(topicARN: HCLExpression) throws -> Block {
+        try Block(
+            "resource", "aws_sns_topic_subscription", "email",
+            comments: ["Each address must confirm its subscription from the e-mail AWS sends."]
+        ) {
+            try Attribute("for_each", .call("toset", ref("var.email_addresses")))
+            try Attribute("topic_arn", topicARN)
+            try Attribute("protocol", .string("email"))
+            try Attribute("endpoint", ref("each.value"))
+        }
+    }
+
     /// `email_addresses`, a list validated as e-mail addresses, for topics with e-mail subscriptions.
     static func emailAddressesVariable(_ description: String) throws -> VariableSpec {
         VariableSpec(
