@@ -55,8 +55,23 @@ export AWS_ENDPOINT_URL="$NIMBUS_TEST_MOTO_URL" AWS_ACCESS_KEY_ID=testing AWS_SE
 export NIMBUS_HOME="$work/nimbus-home"
 bucket="bench-$RANDOM"
 python3 -c "import boto3; boto3.client('s3', endpoint_url='$AWS_ENDPOINT_URL', region_name='us-east-1').create_bucket(Bucket='$bucket')"
-seconds() { local start end; start=$(date +%s.%N); "$@" >/dev/null 2>&1; end=$(date +%s.%N); echo "$end - $start" | bc -l; }
+# Wall seconds of a command; a command that fails stops the benchmark (a failed upload is not a fast one).
+seconds() {
+    local start end
+    start=$(date +%s.%N)
+    if ! "$@" >"$work/last.log" 2>&1; then
+        echo "error: $* failed:" >&2
+        tail -5 "$work/last.log" >&2
+        exit 1
+    fi
+    end=$(date +%s.%N)
+    echo "$end - $start" | bc -l
+}
 command -v bc >/dev/null || nimbus_install_apt bc
+if ! aws --version >/dev/null 2>&1; then
+    echo "installing the AWS CLI (pip awscli)" >&2
+    python3 -m pip install --quiet --disable-pip-version-check awscli >&2
+fi
 nimbus_dir=$(seconds "$nimbus" transfer "$work/dir" "s3://$bucket/nimbus/dir/" --concurrency 10)
 nimbus_large=$(seconds "$nimbus" transfer "$work/large.bin" "s3://$bucket/nimbus/large.bin" --concurrency 10)
 cli_dir=$(seconds aws s3 cp --recursive --only-show-errors "$work/dir" "s3://$bucket/cli/dir/")
