@@ -64,13 +64,27 @@ public struct SigningOptions: Sendable {
 
 /// The parts of a signature, for tests and for debugging a `SignatureDoesNotMatch`.
 public struct SigV4Signature: Sendable {
-    public let canonicalRequest: String
-    public let stringToSign: String
+    /// Kept as bytes and made text only when asked for: signing a request never needs them as `String`s.
+    private let canonicalRequestBytes: [UInt8]
+    private let stringToSignBytes: [UInt8]
+    public var canonicalRequest: String { String(decoding: canonicalRequestBytes, as: UTF8.self) }
+    public var stringToSign: String { String(decoding: stringToSignBytes, as: UTF8.self) }
     public let signature: String
     /// Headers to add to the request (`X-Amz-Date`, `Authorization`, …), or for a presigned URL, empty.
     public let headers: [(name: String, value: String)]
     /// For a presigned URL, the complete query string (already encoded) to use instead of the original.
     public let query: String?
+
+    init(
+        canonicalRequest: [UInt8], stringToSign: [UInt8], signature: String, headers: [(name: String, value: String)],
+        query: String?
+    ) {
+        canonicalRequestBytes = canonicalRequest
+        stringToSignBytes = stringToSign
+        self.signature = signature
+        self.headers = headers
+        self.query = query
+    }
 }
 
 /// AWS Signature Version 4: signs requests with headers or presigns URLs, with S3's rules, session tokens and
@@ -130,7 +144,6 @@ public struct SigV4Signer: HTTPRequestSigner {
     ) -> SigV4Signature {
         let stamp = AmzDate(date)
         let payloadHash = options.payloadHash.literal ?? hexSHA256(body)
-        var headers = headers
         var added: [(name: String, value: String)] = []
         if !headers.contains(where: { $0.name.caseInsensitiveEquals("x-amz-date") }) {
             added.append(("X-Amz-Date", stamp.dateTime))
@@ -150,21 +163,62 @@ public struct SigV4Signer: HTTPRequestSigner {
                 added.append(("X-Amz-Security-Token", token))
             }
         }
-        headers.append(contentsOf: added)
-        let canonical = canonicalHeaders(headers)
-        let canonicalRequest =
-            method + "\n" + canonicalPath(path, options: options) + "\n" + canonicalQuery(query) + "\n"
-            + canonical.text + "\n" + canonical.signedNames + "\n" + payloadHash
-        let scope = "\(stamp.date)/\(options.region)/\(options.service)/aws4_request"
-        let stringToSign = "AWS4-HMAC-SHA256\n\(stamp.dateTime)\n\(scope)\n\(hexSHA256(Array(canonicalRequest.utf8)))"
-        let key = signingKey(
+        // The canonical request, the string to sign and the header, built as bytes in one buffer each.
+        let canonical = canonicalHeaderBytes(headers, adding: added)
+        var request = [UInt8]()
+        request.reserveCapacity(256 + canonical.text.count + canonical.names.count)
+        request.append(contentsOf: method.utf8)
+        request.append(0x0A)
+        appendCanonicalPath(path, options: options, to: &request)
+        request.append(0x0A)
+        request.append(contentsOf: canonicalQuery(query).utf8)
+        request.append(0x0A)
+        request.append(contentsOf: canonical.text)
+        request.append(0x0A)
+        request.append(contentsOf: canonical.names)
+        request.append(0x0A)
+        request.append(contentsOf: payloadHash.utf8)
+
+        var scope = [UInt8]()
+        scope.reserveCapacity(64)
+        scope.append(contentsOf: stamp.date.utf8)
+        scope.append(0x2F)
+        scope.append(contentsOf: options.region.utf8)
+        scope.append(0x2F)
+        scope.append(contentsOf: options.service.utf8)
+        scope.append(contentsOf: "/aws4_request".utf8)
+
+        var toSign = [UInt8]()
+        toSign.reserveCapacity(160 + scope.count)
+        toSign.append(contentsOf: "AWS4-HMAC-SHA256\n".utf8)
+        toSign.append(contentsOf: stamp.dateTime.utf8)
+        toSign.append(0x0A)
+        toSign.append(contentsOf: scope)
+        toSign.append(0x0A)
+        request.withUnsafeBytes { appendHex(SHA256.hash(data: $0), to: &toSign) }
+
+        var mac = signingMAC(
             secret: credentials.secretAccessKey, date: stamp.date, region: options.region, service: options.service)
-        let signature = hexHMAC(key: key, Array(stringToSign.utf8))
-        let authorization =
-            "AWS4-HMAC-SHA256 Credential=\(credentials.accessKeyID)/\(scope), SignedHeaders=\(canonical.signedNames), Signature=\(signature)"
+        toSign.withUnsafeBytes { mac.update(data: $0) }
+        var signatureBytes = [UInt8]()
+        signatureBytes.reserveCapacity(64)
+        appendHex(mac.finalize(), to: &signatureBytes)
+
+        var authorization = [UInt8]()
+        authorization.reserveCapacity(128 + scope.count + canonical.names.count)
+        authorization.append(contentsOf: "AWS4-HMAC-SHA256 Credential=".utf8)
+        authorization.append(contentsOf: credentials.accessKeyID.utf8)
+        authorization.append(0x2F)
+        authorization.append(contentsOf: scope)
+        authorization.append(contentsOf: ", SignedHeaders=".utf8)
+        authorization.append(contentsOf: canonical.names)
+        authorization.append(contentsOf: ", Signature=".utf8)
+        authorization.append(contentsOf: signatureBytes)
         return SigV4Signature(
-            canonicalRequest: canonicalRequest, stringToSign: stringToSign, signature: signature,
-            headers: added + lateHeaders + [("Authorization", authorization)], query: nil)
+            canonicalRequest: request, stringToSign: toSign,
+            signature: String(decoding: signatureBytes, as: UTF8.self),
+            headers: added + lateHeaders + [("Authorization", String(decoding: authorization, as: UTF8.self))],
+            query: nil)
     }
 
     // MARK: Presigning
@@ -211,8 +265,9 @@ public struct SigV4Signer: HTTPRequestSigner {
         if let lateToken { fullQuery += "&X-Amz-Security-Token=" + uriEncode(lateToken) }
         fullQuery += "&X-Amz-Signature=" + signature
         return SigV4Signature(
-            canonicalRequest: canonicalRequest, stringToSign: stringToSign, signature: signature, headers: [],
-            query: fullQuery)
+            canonicalRequest: Array(canonicalRequest.utf8), stringToSign: Array(stringToSign.utf8),
+            signature: signature,
+            headers: [], query: fullQuery)
     }
 
     // MARK: Canonical forms
@@ -224,42 +279,106 @@ public struct SigV4Signer: HTTPRequestSigner {
 
     /// Lower-case names, trimmed values with inner runs of spaces collapsed, duplicates joined with commas.
     static func canonicalHeaders(_ headers: [(name: String, value: String)]) -> (text: String, signedNames: String) {
-        var entries: [(name: String, value: String)] = []
-        entries.reserveCapacity(headers.count)
-        for header in headers {
-            let name = header.name.lowercased()
-            if unsignedHeaders.contains(name) { continue }
-            entries.append((name, trimAndCollapse(header.value)))
+        let canonical = canonicalHeaderBytes(headers)
+        return (String(decoding: canonical.text, as: UTF8.self), String(decoding: canonical.names, as: UTF8.self))
+    }
+
+    /// ``canonicalHeaders(_:)`` as bytes: `name:value\n` lines, and the signed names joined with `;`.
+    static func canonicalHeaderBytes(
+        _ given: [(name: String, value: String)], adding extra: [(name: String, value: String)] = []
+    ) -> (text: [UInt8], names: [UInt8]) {
+        let count = given.count + extra.count
+        func header(_ index: Int) -> (name: String, value: String) {
+            index < given.count ? given[index] : extra[index - given.count]
         }
-        // A stable sort keeps duplicates in the order they were given.
-        let sorted = entries.enumerated().sorted { lhs, rhs in
-            lhs.element.name == rhs.element.name ? lhs.offset < rhs.offset : lhs.element.name < rhs.element.name
-        }.map(\.element)
-        var text = ""
-        var names = ""
-        var index = 0
-        while index < sorted.count {
-            let name = sorted[index].name
-            var value = sorted[index].value
-            index += 1
-            while index < sorted.count, sorted[index].name == name {
-                value += "," + sorted[index].value
-                index += 1
+        // Every lower-cased name in one buffer; entries point into it (no array per header).
+        var nameBytes = [UInt8]()
+        nameBytes.reserveCapacity(
+            given.reduce(0) { $0 + $1.name.utf8.count } + extra.reduce(0) { $0 + $1.name.utf8.count })
+        var entries: [(start: Int, end: Int, header: Int)] = []
+        entries.reserveCapacity(count)
+        for index in 0..<count {
+            let start = nameBytes.count
+            nameBytes.append(contentsOf: header(index).name.utf8)
+            nameBytes.withUnsafeMutableBufferPointer { buffer in
+                for position in start..<buffer.count where buffer[position] >= 0x41 && buffer[position] <= 0x5A {
+                    buffer[position] |= 0x20
+                }
             }
-            text += name + ":" + value + "\n"
-            if !names.isEmpty { names += ";" }
-            names += name
+            if isUnsigned(nameBytes[start...]) {
+                nameBytes.removeSubrange(start...)
+                continue
+            }
+            entries.append((start, nameBytes.count, index))
+        }
+        func name(_ entry: (start: Int, end: Int, header: Int)) -> ArraySlice<UInt8> {
+            nameBytes[entry.start..<entry.end]
+        }
+        // A stable insertion sort (requests have a handful of headers): duplicates keep the order they were given.
+        if entries.count > 1 {
+            for position in 1..<entries.count {
+                let current = entries[position]
+                var slot = position
+                while slot > 0, name(current).lexicographicallyPrecedes(name(entries[slot - 1])) {
+                    entries[slot] = entries[slot - 1]
+                    slot -= 1
+                }
+                entries[slot] = current
+            }
+        }
+        var text = [UInt8]()
+        text.reserveCapacity(
+            nameBytes.count + given.reduce(0) { $0 + $1.value.utf8.count }
+                + extra.reduce(0) { $0 + $1.value.utf8.count }
+                + 2 * entries.count)
+        var names = [UInt8]()
+        names.reserveCapacity(nameBytes.count + entries.count)
+        var position = 0
+        while position < entries.count {
+            let first = name(entries[position])
+            text.append(contentsOf: first)
+            text.append(UInt8(ascii: ":"))
+            appendTrimmedAndCollapsed(header(entries[position].header).value, to: &text)
+            position += 1
+            while position < entries.count, name(entries[position]) == first {
+                text.append(UInt8(ascii: ","))
+                appendTrimmedAndCollapsed(header(entries[position].header).value, to: &text)
+                position += 1
+            }
+            text.append(0x0A)
+            if !names.isEmpty { names.append(UInt8(ascii: ";")) }
+            names.append(contentsOf: first)
         }
         return (text, names)
     }
 
-    static func trimAndCollapse(_ value: String) -> String {
-        var output = [UInt8]()
-        output.reserveCapacity(value.utf8.count)
+    private static let unsignedHeaderBytes = unsignedHeaders.map { Array($0.utf8) }
+
+    static func isUnsigned(_ lowercasedName: ArraySlice<UInt8>) -> Bool {
+        unsignedHeaderBytes.contains { $0.count == lowercasedName.count && $0.elementsEqual(lowercasedName) }
+    }
+
+    /// Appends the value trimmed, with inner runs of white space collapsed to one space.
+    static func appendTrimmedAndCollapsed(_ value: String, to output: inout [UInt8]) {
+        // Most values need nothing: no white space at either end, no tab or line break, no double space.
+        var clean = true
+        var previousSpace = true  // a space first is not clean
+        for byte in value.utf8 {
+            if byte == 0x09 || byte == 0x0A || byte == 0x0D || (byte == 0x20 && previousSpace) {
+                clean = false
+                break
+            }
+            previousSpace = byte == 0x20
+        }
+        if (clean && !previousSpace) || value.isEmpty {
+            output.append(contentsOf: value.utf8)
+            return
+        }
         var pendingSpace = false
+        var wrote = false
         for byte in value.utf8 {
             if byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D {
-                pendingSpace = !output.isEmpty
+                pendingSpace = wrote
                 continue
             }
             if pendingSpace {
@@ -267,8 +386,42 @@ public struct SigV4Signer: HTTPRequestSigner {
                 pendingSpace = false
             }
             output.append(byte)
+            wrote = true
         }
-        return String(decoding: output, as: UTF8.self)
+    }
+
+    /// Appends the canonical path; a path of unreserved characters with nothing to normalise is itself.
+    static func appendCanonicalPath(_ path: String, options: SigningOptions, to output: inout [UInt8]) {
+        var plain = !path.isEmpty
+        var previous: UInt8 = 0
+        var segmentLength = 0
+        var segmentDots = 0
+        for byte in path.utf8 {
+            if byte == UInt8(ascii: "/") {
+                // "//", "/./" and "/../" are what normalisation would change.
+                if previous == UInt8(ascii: "/")
+                    || (segmentLength > 0 && segmentLength == segmentDots && segmentLength <= 2)
+                {
+                    plain = false
+                    break
+                }
+                segmentLength = 0
+                segmentDots = 0
+            } else if unreservedTable[Int(byte)] {
+                segmentLength += 1
+                if byte == UInt8(ascii: ".") { segmentDots += 1 }
+            } else {
+                plain = false
+                break
+            }
+            previous = byte
+        }
+        if plain, segmentLength > 0, segmentLength == segmentDots, segmentLength <= 2 { plain = false }
+        if plain, path.utf8.first == UInt8(ascii: "/") {
+            output.append(contentsOf: path.utf8)
+        } else {
+            output.append(contentsOf: canonicalPath(path, options: options).utf8)
+        }
     }
 
     static func canonicalPath(_ path: String, options: SigningOptions) -> String {
@@ -319,21 +472,38 @@ public struct SigV4Signer: HTTPRequestSigner {
 
     // MARK: Keys and hashes
 
-    private static let keyCache = Mutex<(scope: String, secretDigest: [UInt8], key: SymmetricKey)?>(nil)
+    private static let keyCache = Mutex<
+        (date: String, region: String, service: String, secret: String, key: SymmetricKey, mac: HMAC<SHA256>)?
+    >(nil)
 
-    /// The derived signing key, cached for the last scope used (a day, a region, a service).
+    /// The derived signing key, cached for the last scope used (a day, a region, a service) and secret.
     static func signingKey(secret: String, date: String, region: String, service: String) -> SymmetricKey {
-        let scope = date + "/" + region + "/" + service
-        let secretDigest = Array(SHA256.hash(data: Array(secret.utf8)))
-        if let cached = keyCache.withLock({ $0 }), cached.scope == scope, cached.secretDigest == secretDigest {
-            return cached.key
+        cachedKey(secret: secret, date: date, region: region, service: service).key
+    }
+
+    /// An HMAC keyed with the signing key, ready for the string to sign (a copy of the cached one: keying costs
+    /// two hash blocks that every signature of the day would otherwise repeat).
+    static func signingMAC(secret: String, date: String, region: String, service: String) -> HMAC<SHA256> {
+        cachedKey(secret: secret, date: date, region: region, service: service).mac
+    }
+
+    private static func cachedKey(
+        secret: String, date: String, region: String, service: String
+    ) -> (key: SymmetricKey, mac: HMAC<SHA256>) {
+        let hit = keyCache.withLock { cached -> (SymmetricKey, HMAC<SHA256>)? in
+            guard let cached, cached.date == date, cached.region == region, cached.service == service,
+                cached.secret == secret
+            else { return nil }
+            return (cached.key, cached.mac)
         }
+        if let hit { return hit }
         var key = SymmetricKey(data: Array(("AWS4" + secret).utf8))
         for part in [date, region, service, "aws4_request"] {
             key = SymmetricKey(data: Array(HMAC<SHA256>.authenticationCode(for: Array(part.utf8), using: key)))
         }
-        keyCache.withLock { $0 = (scope, secretDigest, key) }
-        return key
+        let mac = HMAC<SHA256>(key: key)
+        keyCache.withLock { $0 = (date, region, service, secret, key, mac) }
+        return (key, mac)
     }
 
     static func hexSHA256(_ bytes: some Collection<UInt8>) -> String {
@@ -349,15 +519,28 @@ public struct SigV4Signer: HTTPRequestSigner {
 
     private static let hexDigits = Array("0123456789abcdef".utf8)
 
-    static func hex(_ bytes: some Sequence<UInt8>) -> String {
+    static func appendHex(_ bytes: some ContiguousBytes, to output: inout [UInt8]) {
+        bytes.withUnsafeBytes { raw in
+            let start = output.count
+            output.append(contentsOf: repeatElement(UInt8(0), count: raw.count * 2))
+            hexDigits.withUnsafeBufferPointer { digits in
+                output.withUnsafeMutableBufferPointer { buffer in
+                    for (index, byte) in raw.enumerated() {
+                        buffer[start + 2 * index] = digits[Int(byte >> 4)]
+                        buffer[start + 2 * index + 1] = digits[Int(byte & 0x0F)]
+                    }
+                }
+            }
+        }
+    }
+
+    static func hex(_ bytes: some ContiguousBytes) -> String {
         var output = [UInt8]()
         output.reserveCapacity(64)
-        for byte in bytes {
-            output.append(hexDigits[Int(byte >> 4)])
-            output.append(hexDigits[Int(byte & 0x0F)])
-        }
+        appendHex(bytes, to: &output)
         return String(decoding: output, as: UTF8.self)
     }
+
 }
 
 // MARK: - Encoding
@@ -428,8 +611,12 @@ private func hexValue(_ byte: UInt8) -> UInt8? {
 }
 
 extension String {
+    /// ASCII case-insensitive equality (header names), without allocating.
     func caseInsensitiveEquals(_ other: String) -> Bool {
-        utf8.count == other.utf8.count && lowercased() == other.lowercased()
+        guard utf8.count == other.utf8.count else { return false }
+        return zip(utf8, other.utf8).allSatisfy { lhs, rhs in
+            lhs == rhs || (lhs | 0x20 == rhs | 0x20 && (lhs | 0x20) >= 0x61 && (lhs | 0x20) <= 0x7A)
+        }
     }
 }
 
@@ -441,9 +628,31 @@ struct AmzDate {
     init(_ value: Date) {
         let seconds = Int(value.timeIntervalSince1970.rounded(.down))
         let civil = CivilTime(epochSeconds: seconds)
-        func two(_ number: Int) -> String { number < 10 ? "0\(number)" : String(number) }
-        date = String(civil.year) + two(civil.month) + two(civil.day)
-        dateTime = date + "T" + two(civil.hour) + two(civil.minute) + two(civil.second) + "Z"
+        guard (0...9999).contains(civil.year) else {
+            func two(_ number: Int) -> String { number < 10 ? "0\(number)" : String(number) }
+            date = String(civil.year) + two(civil.month) + two(civil.day)
+            dateTime = date + "T" + two(civil.hour) + two(civil.minute) + two(civil.second) + "Z"
+            return
+        }
+        // Digits written into one buffer (four-digit years, as every real signing date has).
+        var bytes = [UInt8](repeating: 0, count: 16)
+        func put(_ number: Int, digits: Int, at offset: Int) {
+            var number = number
+            for position in stride(from: offset + digits - 1, through: offset, by: -1) {
+                bytes[position] = UInt8(ascii: "0") + UInt8(number % 10)
+                number /= 10
+            }
+        }
+        put(civil.year, digits: 4, at: 0)
+        put(civil.month, digits: 2, at: 4)
+        put(civil.day, digits: 2, at: 6)
+        bytes[8] = UInt8(ascii: "T")
+        put(civil.hour, digits: 2, at: 9)
+        put(civil.minute, digits: 2, at: 11)
+        put(civil.second, digits: 2, at: 13)
+        bytes[15] = UInt8(ascii: "Z")
+        date = String(decoding: bytes[0..<8], as: UTF8.self)
+        dateTime = String(decoding: bytes, as: UTF8.self)
     }
 }
 
