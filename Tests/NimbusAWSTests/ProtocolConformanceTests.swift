@@ -19,6 +19,21 @@ struct ProtocolConformanceTests {
         var skipped: [String] = []
     }
 
+    /// Legacy cases not run, each with the reason (the current suites decide where the two disagree).
+    static let legacySkips: [String: String] = [
+        "List in header #26:0":
+            "expects `one,two,three`; the current suites expect `a, b, c`, which Nimbus sends (both are valid list headers)",
+        "Content-Type and JSON body #25:6":
+            "forbids Content-Length, which botocore's serializer leaves to its HTTP layer; this harness adds it as the HTTP client does, and the current suites expect it",
+        "Content-Type and JSON body #25:7":
+            "expects botocore's default Content-Type for an absent blob payload; Nimbus sends no Content-Type with an empty body",
+        "RPC JSON Event Stream #6:0":
+            "event-stream responses are decoded in NimbusLLM (Bedrock ConverseStream) only; no NimbusAWS caller reads one",
+        "REST XML Event Stream #14:0": "event-stream responses: see RPC JSON Event Stream",
+        "REST XML Event Stream #14:1": "event-stream responses: see RPC JSON Event Stream",
+        "REST XML Event Stream #14:2": "event-stream responses: see RPC JSON Event Stream",
+    ]
+
     static func ignoreList(_ file: String, _ direction: Direction) throws -> (cases: Set<String>, suites: Set<String>) {
         let data = try Data(contentsOf: Conformance.url("protocols/botocore/protocol-tests-ignore-list.json"))
         let json = try JSONValue(parsing: data)
@@ -33,7 +48,8 @@ struct ProtocolConformanceTests {
             legacy
             ? "protocols/botocore/legacy/\(direction)/\(file).json" : "protocols/botocore/\(direction)/\(file).json"
         let suites = try OrderedJSON(parsing: [UInt8](try Data(contentsOf: Conformance.url(path))))
-        let ignored = legacy ? (cases: Set<String>(), suites: Set<String>()) : try ignoreList(file, direction)
+        let ignored =
+            legacy ? (cases: Set(legacySkips.keys), suites: Set<String>()) : try ignoreList(file, direction)
         var outcome = Outcome()
         for (suiteIndex, suite) in (suites.arrayValue ?? []).enumerated() {
             let description = suite["description"]?.stringValue ?? ""
@@ -57,8 +73,17 @@ struct ProtocolConformanceTests {
     static func model(_ suite: OrderedJSON, _ testCase: OrderedJSON) throws -> (ServiceModel, OperationModel) {
         let given = testCase["given"] ?? .object([])
         let name = given["name"]?.stringValue ?? "OperationName"
+        var shapes = suite["shapes"]?.members ?? []
+        // The legacy suites put `payload` on the operation's input reference; botocore's models (and Nimbus) have it
+        // on the input shape. Moved there, per case.
+        if let payload = given["input"]?["payload"], let inputName = given["input"]?["shape"]?.stringValue,
+            let index = shapes.firstIndex(where: { $0.0 == inputName }), case .object(var members) = shapes[index].1
+        {
+            members.append(("payload", payload))
+            shapes[index].1 = .object(members)
+        }
         let json = OrderedJSON.object([
-            ("metadata", suite["metadata"] ?? .object([])), ("shapes", suite["shapes"] ?? .object([])),
+            ("metadata", suite["metadata"] ?? .object([])), ("shapes", .object(shapes)),
             ("operations", .object([(name, given)])),
         ])
         let model = try ServiceModel(name: "test", json: json)
@@ -69,8 +94,11 @@ struct ProtocolConformanceTests {
 
     static func checkInput(_ suite: OrderedJSON, _ testCase: OrderedJSON) throws -> String? {
         let (model, operation) = try model(suite, testCase)
-        var request = try RequestSerializer(model: model, operation: operation).serialize(
-            testCase["params"] ?? .object([]))
+        // botocore's harness patches uuid4 to this value for the idempotency-token cases.
+        var request = try RequestSerializer.$makeIdempotencyToken.withValue({ "00000000-0000-4000-8000-000000000000" })
+        {
+            try RequestSerializer(model: model, operation: operation).serialize(testCase["params"] ?? .object([]))
+        }
         // The HTTP client adds Content-Length from the body; the suites expect to see it.
         if !request.body.isEmpty { request.headers.append(("Content-Length", String(request.body.count))) }
         guard let expected = testCase["serialized"] else { return "no expectation" }
@@ -110,8 +138,10 @@ struct ProtocolConformanceTests {
                 (request.hostPrefix ?? "") + (endpoint.host ?? "") + (endpoint.path == "/" ? "" : endpoint.path)
             if actualHost != host { return "host \(actualHost) != \(host)" }
         }
-        let expectedBody = expected["body"]?.stringValue ?? ""
-        if !bodiesMatch(Array(expectedBody.utf8), request.body, protocol: model.wireProtocol) {
+        // A case without "body" does not check the body (botocore's harness compares it only when given).
+        if let expectedBody = expected["body"]?.stringValue,
+            !bodiesMatch(Array(expectedBody.utf8), request.body, protocol: model.wireProtocol)
+        {
             return "body '\(String(decoding: request.body, as: UTF8.self))' != '\(expectedBody)'"
         }
         return nil
@@ -198,13 +228,12 @@ struct ProtocolConformanceTests {
     func suite(_ file: String, direction: Direction) throws {
         let outcome = try Self.run(file, direction)
         let total = outcome.passed.count + outcome.failed.count
-        let rate = total == 0 ? 1 : Double(outcome.passed.count) / Double(total)
         var report = "protocol \(file) \(direction): \(outcome.passed.count)/\(total) passed"
         report += ", \(outcome.skipped.count) skipped (botocore ignore list)"
         if !outcome.skipped.isEmpty { report += "\n  skipped: " + outcome.skipped.joined(separator: ", ") }
         for (id, problem) in outcome.failed { report += "\n  FAIL \(id): \(problem.prefix(400))" }
         print(report)
-        #expect(rate >= 0.95, "\(report)")
+        #expect(total > 0 && outcome.failed.isEmpty, "\(report)")
     }
 
     @Test(
@@ -214,8 +243,13 @@ struct ProtocolConformanceTests {
         let outcome = try Self.run(file, direction, legacy: true)
         let total = outcome.passed.count + outcome.failed.count
         var report = "legacy protocol \(file) \(direction): \(outcome.passed.count)/\(total) passed"
+        if !outcome.skipped.isEmpty {
+            report +=
+                ", \(outcome.skipped.count) skipped: "
+                + outcome.skipped.map { "\($0) (\(Self.legacySkips[$0] ?? "?"))" }.joined(separator: "; ")
+        }
         for (id, problem) in outcome.failed { report += "\n  FAIL \(id): \(problem.prefix(400))" }
         print(report)
-        #expect(total > 0)
+        #expect(total > 0 && outcome.failed.isEmpty, "\(report)")
     }
 }

@@ -191,9 +191,15 @@ public final class ServiceModel: Sendable {
             guard let target = json["shape"]?.stringValue, let shape = shapes[target] else {
                 throw .invalidModel("\(context) refers to an unknown shape")
             }
+            // As botocore merges them: a trait on the reference wins, else the target shape's (older models put
+            // `location` on the shape).
+            // A binding from the shape brings its name with it (`location: headers, locationName: x-foo-`).
+            let shapeBinding = json["location"] == nil ? shape.raw["location"]?.stringValue : nil
             return ShapeRef(
-                shape: shape, location: json["location"]?.stringValue,
-                locationName: json["locationName"]?.stringValue, queryName: json["queryName"]?.stringValue,
+                shape: shape, location: json["location"]?.stringValue ?? shapeBinding,
+                locationName: json["locationName"]?.stringValue
+                    ?? (shapeBinding != nil ? shape.raw["locationName"]?.stringValue : nil),
+                queryName: json["queryName"]?.stringValue,
                 isXMLAttribute: json["xmlAttribute"]?.boolValue ?? false,
                 refXMLNamespace: Shape.namespace(json["xmlNamespace"]),
                 refFlattened: json["flattened"]?.boolValue ?? false, jsonValue: json["jsonvalue"]?.boolValue ?? false,

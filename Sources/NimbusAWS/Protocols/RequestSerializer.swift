@@ -51,6 +51,10 @@ public struct RequestSerializer: Sendable {
         return request
     }
 
+    /// Makes the token for an idempotency-token member the caller left out: a random UUID. Tests set a fixed one
+    /// (as botocore's protocol tests patch `uuid4`).
+    @TaskLocal public static var makeIdempotencyToken: @Sendable () -> String = { UUID().uuidString.lowercased() }
+
     private func fillIdempotencyTokens(_ parameters: OrderedJSON) -> OrderedJSON {
         guard let input = operation.input,
             input.shape.members.contains(where: { $0.ref.idempotencyToken }),
@@ -58,7 +62,7 @@ public struct RequestSerializer: Sendable {
         else { return parameters }
         for member in input.shape.members where member.ref.idempotencyToken {
             if !members.contains(where: { $0.0 == member.name }) {
-                members.append((member.name, .string(UUID().uuidString.lowercased())))
+                members.append((member.name, .string(Self.makeIdempotencyToken())))
             }
         }
         return .object(members)
@@ -366,7 +370,8 @@ public struct RequestSerializer: Sendable {
                 }
                 return text
             }
-            return parts.joined(separator: ", ")
+            // An empty list sends no header at all (an empty value would be a list of one empty string).
+            return parts.isEmpty ? nil : parts.joined(separator: ", ")
         default:
             return restScalar(value, ref: ref, defaultTimestamp: "rfc822")
         }

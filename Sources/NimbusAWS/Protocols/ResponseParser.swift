@@ -82,10 +82,15 @@ public struct ResponseParser: Sendable {
 
     // MARK: REST
 
-    private func parseREST(_ response: RawResponse, output: ShapeRef) throws(AWSModelError) -> JSONValue {
-        let shape = output.shape
+    /// A union the service answered with a member this model does not know (a newer API): named, as botocore does,
+    /// so the answer is not silently empty.
+    static func unknownUnionMember(_ name: String) -> [String: JSONValue] {
+        ["SDK_UNKNOWN_MEMBER": ["name": .string(name)]]
+    }
+
+    /// The members bound to the HTTP response rather than its body: headers, header maps, the status code.
+    private func httpBoundMembers(of shape: Shape, in response: RawResponse) -> [String: JSONValue] {
         var result: [String: JSONValue] = [:]
-        var bodyMembers = false
         for member in shape.members {
             let ref = member.ref
             let name = ref.locationName ?? member.name
@@ -104,8 +109,17 @@ public struct ResponseParser: Sendable {
             case "statusCode":
                 result[member.name] = .int(response.status)
             default:
-                bodyMembers = true
+                break
             }
+        }
+        return result
+    }
+
+    private func parseREST(_ response: RawResponse, output: ShapeRef) throws(AWSModelError) -> JSONValue {
+        let shape = output.shape
+        var result = httpBoundMembers(of: shape, in: response)
+        let bodyMembers = shape.members.contains {
+            !["header", "headers", "statusCode"].contains($0.ref.location ?? "")
         }
         if let payloadName = shape.payload, let payload = shape.member(named: payloadName) {
             switch payload.ref.type {
@@ -274,6 +288,13 @@ public struct ResponseParser: Sendable {
                     if let value = xmlValue(child, ref: memberRef) { result[member.name] = value }
                 }
             }
+            if shape.isUnion, result.isEmpty,
+                let unknown = node.children.first(where: { child in
+                    !shape.members.contains { xmlMemberName($0.ref, default: $0.name) == child.name }
+                })
+            {
+                result = ResponseParser.unknownUnionMember(unknown.name)
+            }
             return .object(result)
         case .list:
             guard let memberRef = shape.member else { return nil }
@@ -324,6 +345,9 @@ public struct ResponseParser: Sendable {
                 if let value = byName[name], let parsed = jsonValue(value, ref: member.ref) {
                     result[member.name] = parsed
                 }
+            }
+            if shape.isUnion, result.isEmpty, let unknown = members.first(where: { shape.member(named: $0.0) == nil }) {
+                result = ResponseParser.unknownUnionMember(unknown.0)
             }
             return .object(result)
         case .list:
@@ -387,12 +411,7 @@ public struct ResponseParser: Sendable {
                     refXMLNamespace: nil, refFlattened: false, jsonValue: false, refTimestampFormat: nil,
                     hostLabel: false, idempotencyToken: false, eventPayload: false, refStreaming: false)
                 if let parsed = jsonValue(json, ref: ref, bodyOnly: true)?.objectValue { details = parsed }
-                for member in errorShape.members where member.ref.location == "header" {
-                    let name = member.ref.locationName ?? member.name
-                    if let text = response.header(name), let value = headerValue(text, ref: member.ref) {
-                        details[member.name] = value
-                    }
-                }
+                details.merge(httpBoundMembers(of: errorShape, in: response)) { _, bound in bound }
             }
         case .query, .ec2, .restXML:
             if let root = XMLElement.parse(response.body) {
@@ -410,6 +429,9 @@ public struct ResponseParser: Sendable {
                         refXMLNamespace: nil, refFlattened: false, jsonValue: false, refTimestampFormat: nil,
                         hostLabel: false, idempotencyToken: false, eventPayload: false, refStreaming: false)
                     if let parsed = xmlValue(error, ref: ref, bodyOnly: true)?.objectValue { details = parsed }
+                    if model.wireProtocol == .restXML {
+                        details.merge(httpBoundMembers(of: errorShape, in: response)) { _, bound in bound }
+                    }
                 }
             }
         }
