@@ -351,6 +351,7 @@ struct OpsWorkflowTests {
         #expect(try await ops.keys().contains("keep.txt"))
         let audit = try await ops.agent().audit(requestID: readOnly.threadID)
         #expect(audit.map(\.outcome) == [.refused], "a refused step is audited and never sent")
+        #expect(audit.first?.region == "us-east-1", "resolved like a sent call's")
     }
 
     @Test("a secret among a call's parameters is sent, but masked in the plan, history and audit")

@@ -311,14 +311,19 @@ struct OpsNodes: Sendable {
     private func auditUnsent(_ outcomes: [ExecutedStep], state: OpsWorkflow.State, context: NodeContext) async throws {
         let unsent = outcomes.filter { $0.status == .refused || $0.status == .declined }
         guard !unsent.isEmpty else { return }
+        // The profile and region the steps would have used, resolved as for the calls that are sent, so the two
+        // kinds of rows read alike.
+        let client = try? services.awsClient(state.profile, state.region)
+        let profile = client?.profileName ?? state.profile
+        let region = client?.region ?? state.region
         _ = try await context.step("audit-unsent") {
             for outcome in unsent {
                 for action in outcome.step.actions {
                     let parts = action.split(separator: ":", maxSplits: 1).map(String.init)
                     try await services.store.recordAudit(
                         AuditEntry(
-                            requestID: context.threadID, tool: outcome.step.tool, profile: state.profile,
-                            region: state.region, service: parts.first ?? action, operation: parts.last ?? action,
+                            requestID: context.threadID, tool: outcome.step.tool, profile: profile,
+                            region: region, service: parts.first ?? action, operation: parts.last ?? action,
                             parameters: AuditedAWS.redacted(outcome.step.arguments),
                             outcome: outcome.status == .refused ? .refused : .declined, error: outcome.reason))
                 }
