@@ -7,7 +7,8 @@ import Testing
 /// The issue's "done when", as a new user does it against moto: `nimbus validate`, `nimbus ask "list all S3
 /// buckets"`, upload a directory by asking, be asked before a deletion, and find all of it in `nimbus history`
 /// and `nimbus audit`.
-@Suite("nimbus ask, history, audit")
+// Serialized: each test drives subprocesses for seconds while holding a cooperative thread (2 on this machine).
+@Suite("nimbus ask, history, audit", .serialized)
 struct OpsCommandTests {
     /// The environment of a user whose AWS is the shared moto server (nothing from ~/.aws), a client for looking
     /// at it, and a new bucket.
