@@ -11,10 +11,29 @@ public import NimbusCore
 public struct AWSPages: AsyncSequence, Sendable {
     public typealias Element = JSONValue
 
-    let client: AWSClient
     let service: String
     let operation: String
     let input: OrderedJSON
+    /// Sends one page's request.
+    let fetch: @Sendable (OrderedJSON) async throws -> JSONValue
+
+    init(client: AWSClient, service: String, operation: String, input: OrderedJSON) {
+        self.init(service: service, operation: operation, input: input) { input in
+            try await client.call(service, operation, input)
+        }
+    }
+
+    /// Pages whose requests go through `fetch` — a caller that records or audits each call — rather than straight
+    /// to a client; the paginator model and the token handling are the same.
+    public init(
+        service: String, operation: String, input: OrderedJSON,
+        fetch: @escaping @Sendable (_ input: OrderedJSON) async throws -> JSONValue
+    ) {
+        self.service = service
+        self.operation = operation
+        self.input = input
+        self.fetch = fetch
+    }
 
     public func makeAsyncIterator() -> Iterator {
         Iterator(pages: self)
@@ -42,6 +61,9 @@ public struct AWSPages: AsyncSequence, Sendable {
 
         init(pages: AWSPages) { self.pages = pages }
 
+        /// Whether a next page remains (true before the first).
+        public var hasMore: Bool { !finished }
+
         public mutating func next() async throws -> JSONValue? {
             guard !finished else { return nil }
             if !started {
@@ -51,7 +73,7 @@ public struct AWSPages: AsyncSequence, Sendable {
                 if paginator == nil {
                     // Not paginated: one page.
                     finished = true
-                    return try await pages.client.call(pages.service, pages.operation, pages.input)
+                    return try await pages.fetch(pages.input)
                 }
             }
             guard let paginator else { return nil }
@@ -64,7 +86,7 @@ public struct AWSPages: AsyncSequence, Sendable {
                 }
                 input = .object(members)
             }
-            let page = try await pages.client.call(pages.service, pages.operation, input)
+            let page = try await pages.fetch(input)
             let next = paginator.outputTokens.map { PaginationExpression.evaluate($0, in: page) ?? .null }
             let more = paginator.moreResults.map { PaginationExpression.evaluate($0, in: page)?.boolValue ?? false }
             let hasToken = next.contains { !$0.isNull && $0 != .string("") }

@@ -76,26 +76,12 @@ public struct AuditedAWS: Sendable {
     public func pages(
         _ service: String, _ operation: String, _ input: JSONValue = .object([:]), maxPages: Int = 20
     ) async throws -> (pages: [JSONValue], truncated: Bool) {
-        let name = try ModelCatalog.model(service).operation(operation).name
-        guard let paginator = try ModelCatalog.paginators(service)[name] else {
-            return ([try await call(service, operation, input)], false)
-        }
+        var iterator = AWSPages(service: service, operation: operation, input: OrderedJSON(input)) { input in
+            try await call(service, operation, input.jsonValue)
+        }.makeAsyncIterator()
         var pages: [JSONValue] = []
-        var tokens: [JSONValue]?
-        while pages.count < maxPages {
-            var members = input.objectValue ?? [:]
-            if let tokens {
-                for (key, value) in zip(paginator.inputTokens, tokens) where !value.isNull { members[key] = value }
-            }
-            let page = try await call(service, operation, .object(members))
-            pages.append(page)
-            let next = paginator.outputTokens.map { Self.evaluate($0, in: page) ?? .null }
-            let more = paginator.moreResults.map { Self.evaluate($0, in: page)?.boolValue ?? false }
-            let hasToken = next.contains { !$0.isNull && $0 != .string("") }
-            if more == false || !hasToken || next == tokens { return (pages, false) }
-            tokens = next
-        }
-        return (pages, true)
+        while pages.count < maxPages, let page = try await iterator.next() { pages.append(page) }
+        return (pages, iterator.hasMore)
     }
 
     /// A presigned URL (signed here, no request sent); recorded so the audit shows who shared what.
@@ -221,28 +207,6 @@ public struct AuditedAWS: Sendable {
             {
                 return String(text[open.upperBound..<close.lowerBound])
             }
-        }
-        return nil
-    }
-
-    /// The JMESPath subset paginator models use: `A.B`, `Contents[-1].Key`, `NextMarker || Contents[-1].Key`.
-    static func evaluate(_ expression: String, in value: JSONValue) -> JSONValue? {
-        for alternative in expression.components(separatedBy: "||") {
-            var current: JSONValue? = value
-            for segment in alternative.trimmingCharacters(in: .whitespaces).split(separator: ".") {
-                var name = Substring(segment)
-                var index: Int?
-                if let open = segment.firstIndex(of: "["), segment.hasSuffix("]") {
-                    name = segment[..<open]
-                    index = Int(segment[segment.index(after: open)..<segment.index(before: segment.endIndex)])
-                }
-                if !name.isEmpty { current = current?[String(name)] }
-                if let index, let elements = current?.arrayValue {
-                    let position = index < 0 ? elements.count + index : index
-                    current = elements.indices.contains(position) ? elements[position] : nil
-                }
-            }
-            if let current, !current.isNull, current != .string("") { return current }
         }
         return nil
     }
