@@ -61,6 +61,9 @@ import Testing
             ("join(\",\", [\"a\", \"b\"])", "\"a,b\""),
             ("split(\",\", \"a,b\")", "[\"a\", \"b\"]"),
             ("jsonencode({b = [1, true, null], a = \"x\"})", #""{\"a\":\"x\",\"b\":[1,true,null]}""#),
+            // As Terraform: <, > and & are written as \u escapes (Go's encoding/json), and decode back.
+            ("jsonencode({\"<k>\" = \"a&b\"})", #""{\"\\u003ck\\u003e\":\"a\\u0026b\"}""#),
+            ("jsondecode(jsonencode(\"<&>\"))", "\"<&>\""),
             ("tomap({a = 1, b = \"2\"})", "{ a = \"1\", b = \"2\" }"),
             ("try(nope.x, \"fallback\")", "\"fallback\""),
             ("coalesce(null, \"\", \"x\")", "\"x\""),

@@ -257,7 +257,7 @@ public indirect enum Value: Hashable, Sendable, CustomStringConvertible {
         switch self {
         case .null: output += "null"
         case .unknown: throw ConversionError("an unknown value cannot be encoded as JSON")
-        case .string(let value): JSONDocument.writeString(value, into: &output)
+        case .string(let value): JSONDocument.writeString(value, into: &output, escapingHTML: true)
         case .number(let value): output += value.description
         case .bool(let value): output += value ? "true" : "false"
         case .list(let elements, _), .set(let elements, _), .tuple(let elements):
@@ -271,7 +271,7 @@ public indirect enum Value: Hashable, Sendable, CustomStringConvertible {
             output += "{"
             for (index, key) in members.keys.sorted().enumerated() {
                 if index > 0 { output += "," }
-                JSONDocument.writeString(key, into: &output)
+                JSONDocument.writeString(key, into: &output, escapingHTML: true)
                 output += ":"
                 try members[key]!.writeJSON(into: &output)
             }

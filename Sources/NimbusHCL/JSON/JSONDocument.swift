@@ -89,7 +89,10 @@ public indirect enum JSONDocument: Sendable, Hashable {
         }
     }
 
-    static func writeString(_ value: String, into output: inout String) {
+    /// A JSON string literal as Go's encoding/json writes it (control characters other than \n, \r, \t as `\u00XX`),
+    /// which is what Terraform prints — NimbusCore's `JSONValue.writeString` writes `\b` and `\f` instead.
+    /// `escapingHTML` also writes `<`, `>`, `&`, U+2028 and U+2029 as `\u` escapes, as `jsonencode` does.
+    static func writeString(_ value: String, into output: inout String, escapingHTML: Bool = false) {
         output += "\""
         for scalar in value.unicodeScalars {
             switch scalar {
@@ -98,6 +101,11 @@ public indirect enum JSONDocument: Sendable, Hashable {
             case "\n": output += "\\n"
             case "\r": output += "\\r"
             case "\t": output += "\\t"
+            case "<" where escapingHTML: output += "\\u003c"
+            case ">" where escapingHTML: output += "\\u003e"
+            case "&" where escapingHTML: output += "\\u0026"
+            case "\u{2028}" where escapingHTML: output += "\\u2028"
+            case "\u{2029}" where escapingHTML: output += "\\u2029"
             default:
                 if scalar.value < 0x20 {
                     let hex = String(scalar.value, radix: 16)
