@@ -14,13 +14,9 @@ struct OpsCommandTests {
     /// at it, and a new bucket.
     static func motoBucket(_ prefix: String) async throws -> ([String: String], AWSClient, String) {
         let moto = try await MotoServer.shared()
-        var environment = moto.environment
-        environment["AWS_CONFIG_FILE"] = "/nonexistent/config"
-        environment["AWS_SHARED_CREDENTIALS_FILE"] = "/nonexistent/credentials"
-        environment["AWS_EC2_METADATA_DISABLED"] = "true"
+        let environment = moto.isolatedEnvironment
         let bucket = "\(prefix)-\(String(UInt32.random(in: 0...UInt32.max), radix: 36))"
-        let aws = try AWSClient(
-            configuration: AWSConfiguration(environment: environment, homeDirectory: "/nonexistent"))
+        let aws = try moto.client()
         _ = try await aws.call("s3", "CreateBucket", ["Bucket": .string(bucket)])
         return (environment, aws, bucket)
     }

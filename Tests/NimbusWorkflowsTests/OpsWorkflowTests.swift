@@ -30,7 +30,7 @@ final class OpsHarness: Sendable {
         root = FileManager.default.temporaryDirectory.appendingPathComponent("nimbus-ops-\(SortableID().rawValue)")
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
         store = try SQLiteStore(path: root.appendingPathComponent("nimbus.sqlite").path)
-        aws = try AWSClient(configuration: Self.configuration(moto, home: root))
+        aws = try moto.client(nimbusHome: root)
         let suffix = String(UInt32.random(in: 0...UInt32.max), radix: 36)
         bucket = "ops-data-\(suffix)"
         table = "ops-orders-\(suffix)"
@@ -42,11 +42,7 @@ final class OpsHarness: Sendable {
     deinit { try? FileManager.default.removeItem(at: root) }
 
     static func configuration(_ moto: MotoServer, home: URL) -> AWSConfiguration {
-        var environment = moto.environment
-        environment["AWS_CONFIG_FILE"] = "/nonexistent/config"
-        environment["AWS_SHARED_CREDENTIALS_FILE"] = "/nonexistent/credentials"
-        environment["AWS_EC2_METADATA_DISABLED"] = "true"
-        return AWSConfiguration(environment: environment, homeDirectory: "/nonexistent", nimbusHome: home)
+        AWSConfiguration(environment: moto.isolatedEnvironment, homeDirectory: "/nonexistent", nimbusHome: home)
     }
 
     func services(

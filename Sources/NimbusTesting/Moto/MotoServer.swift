@@ -1,4 +1,5 @@
 public import Foundation
+public import NimbusAWS
 import Synchronization
 
 #if canImport(FoundationNetworking)
@@ -35,6 +36,22 @@ public final class MotoServer: Sendable {
             "AWS_ENDPOINT_URL": url.absoluteString, "AWS_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "testing",
             "AWS_SECRET_ACCESS_KEY": "testing", "AWS_EC2_METADATA_DISABLED": "true",
         ]
+    }
+
+    /// ``environment`` with the shared config and credentials files pointed nowhere: what a test's client or
+    /// `nimbus` process uses so nothing from the user's ~/.aws leaks in.
+    public var isolatedEnvironment: [String: String] {
+        environment.merging(
+            ["AWS_CONFIG_FILE": "/nonexistent/config", "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent/credentials"]
+        ) { _, isolated in isolated }
+    }
+
+    /// A client for this server with ``isolatedEnvironment`` (and `extra` on top), for seeding and checking it.
+    public func client(extra: [String: String] = [:], nimbusHome: URL? = nil) throws -> AWSClient {
+        try AWSClient(
+            configuration: AWSConfiguration(
+                environment: isolatedEnvironment.merging(extra) { _, given in given }, homeDirectory: "/nonexistent",
+                nimbusHome: nimbusHome))
     }
 
     /// Starts a server on a free loopback port and waits until it answers.

@@ -9,11 +9,7 @@ import Synchronization
 
 /// A client for the shared moto server, isolated from the user's ~/.aws and environment.
 func motoClient(_ moto: MotoServer, extra: [String: String] = [:]) throws -> AWSClient {
-    var environment = moto.environment
-    environment["AWS_CONFIG_FILE"] = "/nonexistent/config"
-    environment["AWS_SHARED_CREDENTIALS_FILE"] = "/nonexistent/credentials"
-    for (key, value) in extra { environment[key] = value }
-    return try AWSClient(configuration: AWSConfiguration(environment: environment, homeDirectory: "/nonexistent"))
+    try moto.client(extra: extra)
 }
 
 /// A name no other test (or earlier run against the same server) uses.
