@@ -451,6 +451,21 @@ struct ProviderTranscriptTests {
         #expect(try #require(azure.json)["model"] == nil)
     }
 
+    @Test("OpenAI: an assistant turn of only tool calls has no content key; one with text keeps it")
+    func openAIToolCallTurn() throws {
+        let call = ToolCall(id: "call_1", name: "list_buckets", arguments: #"{"region":"eu-west-1"}"#)
+        let codec = OpenAICodec(configuration: .compatible(baseURL: URL(string: "http://127.0.0.1:8080/v1")!))
+        let body = try #require(
+            try codec.encode(
+                ChatRequest(messages: [.user("buckets?"), .assistant("", toolCalls: [call]), .assistant("Checking.")]),
+                stream: false
+            ).json)
+        let toolTurn = try #require(body["messages"]?[1]?.objectValue)
+        #expect(toolTurn["content"] == nil)
+        #expect(toolTurn["tool_calls"]?[0]?["function"]?["name"] == "list_buckets")
+        #expect(body["messages"]?[2] == ["role": "assistant", "content": "Checking."])
+    }
+
     @Test("OpenAI over HTTP: 429 with retry-after-ms is retried, and the answer then arrives")
     func openAIRetry() async throws {
         let success: JSONValue = [

@@ -81,7 +81,9 @@ struct OpenAICodec: ProviderCodec {
         case .user: return ["role": "user", "content": .string(message.content)]
         case .assistant:
             var object: [String: JSONValue] = ["role": "assistant"]
-            object["content"] = message.content.isEmpty && !message.toolCalls.isEmpty ? .null : .string(message.content)
+            // A turn of only tool calls carries no content key: OpenAI accepts `null` or no key, but servers with a
+            // stricter schema (llama-cpp-python) refuse `null` with HTTP 500, so the key is left out.
+            if !(message.content.isEmpty && !message.toolCalls.isEmpty) { object["content"] = .string(message.content) }
             if !message.toolCalls.isEmpty {
                 object["tool_calls"] = .array(
                     message.toolCalls.map { call in
