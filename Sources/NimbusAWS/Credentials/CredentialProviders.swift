@@ -2,6 +2,7 @@ import AsyncHTTPClient
 public import Foundation
 import NIOCore
 import NIOHTTP1
+import NimbusCore
 
 /// Credentials from `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY` and `AWS_SESSION_TOKEN`.
 public struct EnvironmentCredentialProvider: CredentialProvider {
@@ -44,26 +45,17 @@ public struct ProcessCredentialProvider: CredentialProvider {
     }
 
     public func credentials() async throws -> AWSCredentials {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", command]
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        process.standardInput = FileHandle.nullDevice
+        let result: ChildProcess.Result
         do {
-            try process.run()
+            result = try await ChildProcess.run(URL(fileURLWithPath: "/bin/sh"), ["-c", command])
         } catch {
             throw AWSCredentialsError.processFailed(profile, detail: "it could not start: \(error)")
         }
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        let errorText = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
+        guard result.status == 0 else {
             throw AWSCredentialsError.processFailed(
-                profile, detail: "exit status \(process.terminationStatus): \(errorText.prefix(300))")
+                profile, detail: "exit status \(result.status): \(result.errorText.prefix(300))")
         }
+        let data = result.output
         guard let json = try? OrderedJSON(parsing: [UInt8](data)) else {
             throw AWSCredentialsError.processFailed(profile, detail: "its output is not JSON")
         }

@@ -205,19 +205,15 @@ public struct KeyringCredentialProvider: CredentialProvider {
 
     public func credentials() async throws -> AWSCredentials {
         guard let tool else { throw AWSCredentialsError.notFound(tried: ["keyring (secret-tool not installed)"]) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: tool)
-        process.arguments = ["lookup", "service", "nimbus", "profile", profile]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        process.standardInput = FileHandle.nullDevice
-        do { try process.run() } catch {
+        let result: ChildProcess.Result
+        do {
+            result = try await ChildProcess.run(
+                URL(fileURLWithPath: tool), ["lookup", "service", "nimbus", "profile", profile])
+        } catch {
             throw AWSCredentialsError.notFound(tried: ["keyring (secret-tool failed to start)"])
         }
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0, !data.isEmpty else {
+        let data = result.output
+        guard result.status == 0, !data.isEmpty else {
             throw AWSCredentialsError.notFound(tried: ["keyring (no entry for profile \(profile))"])
         }
         guard let json = try? OrderedJSON(parsing: [UInt8](data)), let key = json["aws_access_key_id"]?.stringValue,
