@@ -46,15 +46,11 @@ struct CommandLineTests {
         return (process, out, err)
     }
 
-    func run(_ arguments: [String], environment: [String: String]) throws -> (status: Int32, out: String, err: String) {
-        let (process, out, err) = try launch(arguments, environment: environment)
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (
-            process.terminationStatus, String(decoding: outData, as: UTF8.self),
-            String(decoding: errData, as: UTF8.self)
-        )
+    func run(
+        _ arguments: [String], environment: [String: String]
+    ) async throws -> (status: Int32, out: String, err: String) {
+        let result = try await ChildProcess.run(Self.binary, arguments, environment: environment)
+        return (result.status, result.outputText, result.errorText)
     }
 
     @Test("AWS_ENDPOINT_URL=… nimbus transfer ./dir s3://bucket/prefix/ works for a new user")
@@ -71,11 +67,11 @@ struct CommandLineTests {
         }
         // No credentials and no region: an emulator on this machine needs neither.
         let environment = environment(home, ["AWS_ENDPOINT_URL": moto.url.absoluteString])
-        let dry = try run(
+        let dry = try await run(
             ["transfer", home.path("dir"), "s3://\(bucket)/prefix/", "--dry-run"], environment: environment)
         #expect(dry.status == 0, "\(dry.err)")
         #expect(dry.out.contains("(dry run) 5 files"))
-        let result = try run(["transfer", home.path("dir"), "s3://\(bucket)/prefix/"], environment: environment)
+        let result = try await run(["transfer", home.path("dir"), "s3://\(bucket)/prefix/"], environment: environment)
         #expect(result.status == 0, "\(result.err)")
         #expect(result.out.contains("transferred 5 files"))
         #expect(result.err.contains("upload: ") && result.err.contains("[5/5]"))  // plain lines when not a terminal
@@ -115,7 +111,7 @@ struct CommandLineTests {
         process.waitUntilExit()
         #expect(recorded >= 3)
 
-        let resumed = try run(arguments + ["--log-level", "info"], environment: environment)
+        let resumed = try await run(arguments + ["--log-level", "info"], environment: environment)
         #expect(resumed.status == 0, "\(resumed.err)")
         #expect(resumed.err.contains("resuming upload of"))
         #expect(resumed.out.contains("parts resumed"))
@@ -126,7 +122,7 @@ struct CommandLineTests {
         #expect(states2.isEmpty, "the state file is removed once the upload completes")
 
         let back = home.path("back.bin")
-        let download = try run(["transfer", "s3://\(bucket)/resume.bin", back], environment: environment)
+        let download = try await run(["transfer", "s3://\(bucket)/resume.bin", back], environment: environment)
         #expect(download.status == 0, "\(download.err)")
         #expect(try writeDigest(back) == digest)
     }
@@ -144,18 +140,18 @@ struct CommandLineTests {
         try Data("[profile ops]\nregion = eu-central-1\n".utf8).write(
             to: URL(fileURLWithPath: home.path(".aws/config")))
         let environment = environment(home, ["AWS_ENDPOINT_URL": moto.url.absoluteString])
-        let validate = try run(["validate", "--profile", "ops"], environment: environment)
+        let validate = try await run(["validate", "--profile", "ops"], environment: environment)
         #expect(validate.status == 0, "\(validate.err)")
         #expect(validate.out.contains("account      123456789012"))
         #expect(validate.out.contains("arn          arn:aws:"))
         #expect(validate.out.contains("eu-central-1 (profile ops)"))
-        let profiles = try run(["profiles", "--output", "json"], environment: environment)
+        let profiles = try await run(["profiles", "--output", "json"], environment: environment)
         #expect(profiles.status == 0, "\(profiles.err)")
         let list = try JSONValue(parsing: profiles.out)
         #expect(list.arrayValue?.compactMap { $0["name"]?.stringValue } == ["default", "ops"])
         #expect(list[1]?["region"] == "eu-central-1")
         #expect(!profiles.out.contains("never-printed") && !validate.out.contains("never-printed"))
-        let typo = try run(["validate", "--profile", "opz"], environment: environment)
+        let typo = try await run(["validate", "--profile", "opz"], environment: environment)
         #expect(typo.status != 0)
         #expect(typo.err.contains("there is no AWS profile named 'opz'") && typo.err.contains("did you mean 'ops'?"))
     }

@@ -28,38 +28,20 @@ struct CLI: ~Copyable {
         let err: String
     }
 
+    /// Runs `nimbus` to its end; no thread waits while it runs (see `ChildProcess`).
     func run(
         _ arguments: [String], environment extra: [String: String] = [:], directory: URL? = nil, input: String? = nil
-    ) throws -> Result {
-        let process = Process()
-        process.executableURL = CLI.binary
-        process.arguments = arguments
-        if let directory { process.currentDirectoryURL = directory }
+    ) async throws -> Result {
         var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("NIMBUS_") }
         environment["NIMBUS_HOME"] = home.path
         for (key, value) in extra { environment[key] = value }
-        process.environment = environment
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        let stdin = Pipe()
-        process.standardInput = input == nil ? FileHandle.nullDevice : stdin
-        try process.run()
-        if let input {
-            stdin.fileHandleForWriting.write(Data(input.utf8))
-            try stdin.fileHandleForWriting.close()
-        }
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Result(
-            status: process.terminationStatus, out: String(decoding: outData, as: UTF8.self),
-            err: String(decoding: errData, as: UTF8.self))
+        let result = try await ChildProcess.run(
+            CLI.binary, arguments, environment: environment, directory: directory, input: input.map { Data($0.utf8) })
+        return Result(status: result.status, out: result.outputText, err: result.errorText)
     }
 
-    func json(_ arguments: [String]) throws -> JSONValue {
-        let result = try run(arguments + ["--output", "json"])
+    func json(_ arguments: [String]) async throws -> JSONValue {
+        let result = try await run(arguments + ["--output", "json"])
         #expect(result.status == 0, "nimbus \(arguments.joined(separator: " ")) failed: \(result.err)")
         return try JSONValue(parsing: result.out)
     }
@@ -68,24 +50,24 @@ struct CLI: ~Copyable {
 @Suite("nimbus command line")
 struct CLITests {
     @Test("--version and --help")
-    func versionAndHelp() throws {
+    func versionAndHelp() async throws {
         let cli = try CLI()
-        let version = try cli.run(["--version"])
+        let version = try await cli.run(["--version"])
         #expect(version.status == 0)
         #expect(version.out.trimmingCharacters(in: .whitespacesAndNewlines) == "0.1.0")
-        let help = try cli.run(["--help"])
+        let help = try await cli.run(["--help"])
         #expect(help.out.contains("demo") && help.out.contains("runs") && help.out.contains("config"))
-        let runsHelp = try cli.run(["runs", "--help"])
+        let runsHelp = try await cli.run(["runs", "--help"])
         for command in ["list", "show", "history", "resume", "delete", "prune"] {
             #expect(runsHelp.out.contains(command))
         }
     }
 
     @Test("demo --yes runs the sample workflow to the end and writes its report")
-    func demoToTheEnd() throws {
+    func demoToTheEnd() async throws {
         let cli = try CLI()
         let out = cli.home.appendingPathComponent("out")
-        let result = try cli.json(["demo", "--yes", "--out", out.path])
+        let result = try await cli.json(["demo", "--yes", "--out", out.path])
         #expect(result["status"] == "completed")
         #expect(result["steps"] == 5)
         let report = try String(contentsOf: out.appendingPathComponent("report.md"), encoding: .utf8)
@@ -96,88 +78,88 @@ struct CLITests {
     }
 
     @Test("a demo paused at its question is listed, shown, answered with runs resume, and has a history")
-    func pauseAndResume() throws {
+    func pauseAndResume() async throws {
         let cli = try CLI()
         let out = cli.home.appendingPathComponent("out")
-        let paused = try cli.run(["demo", "--out", out.path, "--thread", "review-1"])
+        let paused = try await cli.run(["demo", "--out", out.path, "--thread", "review-1"])
         #expect(paused.status == 0)
         #expect(paused.err.contains("nimbus runs resume review-1 --answer '4.approve#0=true'"))
         #expect(!FileManager.default.fileExists(atPath: out.appendingPathComponent("report.md").path))
 
-        let list = try cli.json(["runs", "list"])
+        let list = try await cli.json(["runs", "list"])
         #expect(list[0]?["thread_id"] == "review-1")
         #expect(list[0]?["status"] == "interrupted")
-        let text = try cli.run(["runs", "list"])
+        let text = try await cli.run(["runs", "list"])
         #expect(text.out.contains("review-1") && text.out.contains("1 interrupt"))
 
-        let show = try cli.run(["runs", "show", "review-1"])
+        let show = try await cli.run(["runs", "show", "review-1"])
         #expect(show.out.contains("4.approve#0"))
         #expect(show.out.contains("next       approve"))
 
-        let wrongAnswer = try cli.run(["runs", "resume", "review-1", "--answer", "4.aprove#0=true"])
+        let wrongAnswer = try await cli.run(["runs", "resume", "review-1", "--answer", "4.aprove#0=true"])
         #expect(wrongAnswer.status != 0)
         #expect(wrongAnswer.err.contains("4.approve#0"))
 
-        let noAnswer = try cli.run(["runs", "resume", "review-1"])
+        let noAnswer = try await cli.run(["runs", "resume", "review-1"])
         #expect(noAnswer.status == 2)
         #expect(noAnswer.err.contains("--answer"))
 
-        let resumed = try cli.json(["runs", "resume", "review-1", "--answer", "4.approve#0=true"])
+        let resumed = try await cli.json(["runs", "resume", "review-1", "--answer", "4.approve#0=true"])
         #expect(resumed["status"] == "completed")
         #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("report.md").path))
 
-        let history = try cli.json(["runs", "history", "review-1"])
+        let history = try await cli.json(["runs", "history", "review-1"])
         #expect(history.arrayValue?.compactMap { $0["step"]?.intValue } == [5, 4, 3, 2, 1, 0])
-        let withEvents = try cli.json(["runs", "show", "review-1", "--events", "--state"])
+        let withEvents = try await cli.json(["runs", "show", "review-1", "--events", "--state"])
         #expect(withEvents["state"]?["approved"] == true)
         #expect(withEvents["events"]?.arrayValue?.contains { $0["event"] == "node_finished" } == true)
 
-        let again = try cli.run(["runs", "resume", "review-1"])
+        let again = try await cli.run(["runs", "resume", "review-1"])
         #expect(again.status != 0)
         #expect(again.err.contains("completed"))
     }
 
     @Test("a declined report completes without writing it")
-    func declined() throws {
+    func declined() async throws {
         let cli = try CLI()
         let out = cli.home.appendingPathComponent("out")
-        _ = try cli.run(["demo", "--out", out.path, "--thread", "no"])
-        let result = try cli.json(["runs", "resume", "no", "--answer", "4.approve#0=false"])
+        _ = try await cli.run(["demo", "--out", out.path, "--thread", "no"])
+        let result = try await cli.json(["runs", "resume", "no", "--answer", "4.approve#0=false"])
         #expect(result["status"] == "completed")
         #expect(result["state"]?["approved"] == false)
         #expect(!FileManager.default.fileExists(atPath: out.appendingPathComponent("report.md").path))
     }
 
     @Test("unknown threads, bad flags and bad settings give clear errors")
-    func errors() throws {
+    func errors() async throws {
         let cli = try CLI()
-        _ = try cli.run([
+        _ = try await cli.run([
             "demo", "--yes", "--out", cli.home.appendingPathComponent("o").path, "--thread", "finished-run",
         ])
-        let unknown = try cli.run(["runs", "show", "finishd-run"])
+        let unknown = try await cli.run(["runs", "show", "finishd-run"])
         #expect(unknown.status != 0)
         #expect(unknown.err.contains("Did you mean finished-run?"))
-        let badStatus = try cli.run(["runs", "list", "--status", "sleeping"])
+        let badStatus = try await cli.run(["runs", "list", "--status", "sleeping"])
         #expect(badStatus.status != 0)
         #expect(badStatus.err.contains("'sleeping' is not a run status"))
-        let badFlag = try cli.run(["runs", "list", "-c", "nonsense"])
+        let badFlag = try await cli.run(["runs", "list", "-c", "nonsense"])
         #expect(badFlag.status != 0)
         #expect(badFlag.err.contains("'nonsense' is not a setting"))
-        let badLevel = try cli.run(["runs", "list", "--log-level", "loud"])
+        let badLevel = try await cli.run(["runs", "list", "--log-level", "loud"])
         #expect(badLevel.status != 0)
         #expect(badLevel.err.contains("'loud' is not a log level"))
         try "log: [".write(to: cli.home.appendingPathComponent("config.yaml"), atomically: true, encoding: .utf8)
-        let badFile = try cli.run(["runs", "list"])
+        let badFile = try await cli.run(["runs", "list"])
         #expect(badFile.status != 0)
         #expect(badFile.err.contains("config.yaml is not valid configuration"))
     }
 
     @Test("config show reports each value's source")
-    func configShow() throws {
+    func configShow() async throws {
         let cli = try CLI()
         try "log:\n  format: json\n".write(
             to: cli.home.appendingPathComponent("config.yaml"), atomically: true, encoding: .utf8)
-        let result = try cli.run(
+        let result = try await cli.run(
             ["config", "show", "-c", "llm.model=ollama:llama3.1"], environment: ["NIMBUS_LOG_LEVEL": "debug"])
         #expect(result.status == 0)
         #expect(result.out.contains("log.level") && result.out.contains("environment NIMBUS_LOG_LEVEL"))
@@ -186,25 +168,25 @@ struct CLITests {
     }
 
     @Test("runs delete and prune")
-    func deleteAndPrune() throws {
+    func deleteAndPrune() async throws {
         let cli = try CLI()
         for thread in ["a", "b"] {
-            _ = try cli.run([
+            _ = try await cli.run([
                 "demo", "--yes", "--out", cli.home.appendingPathComponent(thread).path, "--thread", thread,
             ])
         }
-        let pruned = try cli.run(["runs", "prune", "--keep", "2"])
+        let pruned = try await cli.run(["runs", "prune", "--keep", "2"])
         #expect(pruned.out.contains("Removed 8 checkpoints."))
-        #expect(try cli.json(["runs", "history", "a"]).arrayValue?.count == 2)
-        let deleted = try cli.run(["runs", "delete", "a"])
+        #expect(try await cli.json(["runs", "history", "a"]).arrayValue?.count == 2)
+        let deleted = try await cli.run(["runs", "delete", "a"])
         #expect(deleted.status == 0)
-        #expect(try cli.json(["runs", "list"]).arrayValue?.count == 1)
+        #expect(try await cli.json(["runs", "list"]).arrayValue?.count == 1)
     }
 
     @Test("demo --diagram prints the workflow as Mermaid")
-    func diagram() throws {
+    func diagram() async throws {
         let cli = try CLI()
-        let result = try cli.run(["demo", "--diagram"])
+        let result = try await cli.run(["demo", "--diagram"])
         #expect(result.out.contains("flowchart TD"))
         #expect(result.out.contains("n_plan -.-> n_survey"))
     }

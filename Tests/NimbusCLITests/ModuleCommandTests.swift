@@ -9,10 +9,10 @@ struct ModuleCommandTests {
     static let readmeRequest = "enterprise S3 bucket with versioning, KMS encryption and access logging"
 
     @Test("the README's command writes a validated module and shows progress and a summary")
-    func readmeCommand() throws {
+    func readmeCommand() async throws {
         let cli = try CLI()
         let out = cli.home.appendingPathComponent("s3-module")
-        let result = try cli.run(["module", Self.readmeRequest, "--out", out.path])
+        let result = try await cli.run(["module", Self.readmeRequest, "--out", out.path])
         #expect(result.status == 0, "\(result.err)")
         for agent in [
             "planner › analyze", "planner › review", "generate › resources", "generate › variables", "validate",
@@ -29,16 +29,16 @@ struct ModuleCommandTests {
         ] {
             #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent(file).path), "missing \(file)")
         }
-        let check = try cli.run(["module", "check", out.path])
+        let check = try await cli.run(["module", "check", out.path])
         #expect(check.status == 0, "\(check.out)\(check.err)")
     }
 
     @Test("--output json describes the run; --sarif writes the report")
-    func jsonAndSARIF() throws {
+    func jsonAndSARIF() async throws {
         let cli = try CLI()
         let out = cli.home.appendingPathComponent("m")
         let sarif = cli.home.appendingPathComponent("report.sarif")
-        let result = try cli.json([
+        let result = try await cli.json([
             "module", "s3 bucket with replication", "--out", out.path, "--backend", "local", "--sarif", sarif.path,
         ])
         #expect(result["status"] == "completed")
@@ -53,21 +53,21 @@ struct ModuleCommandTests {
     }
 
     @Test("an existing directory waits for approval, resumes with runs resume, and is backed up")
-    func approvalAndResume() throws {
+    func approvalAndResume() async throws {
         let cli = try CLI()
         let out = cli.home.appendingPathComponent("m")
         try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
         try "# mine\n".write(to: out.appendingPathComponent("main.tf"), atomically: true, encoding: .utf8)
 
-        let paused = try cli.run(["module", "s3 bucket", "--out", out.path, "--thread", "mod-1"])
+        let paused = try await cli.run(["module", "s3 bucket", "--out", out.path, "--thread", "mod-1"])
         #expect(paused.status == 2, "\(paused.err)")
         #expect(paused.err.contains("nimbus runs resume mod-1 --answer 'overwrite=true'"))
         #expect(try String(contentsOf: out.appendingPathComponent("main.tf"), encoding: .utf8) == "# mine\n")
 
-        let list = try cli.json(["runs", "list"])
+        let list = try await cli.json(["runs", "list"])
         #expect(list[0]?["graph"] == "terraform-module" || list[0]?["thread_id"] == "mod-1")
 
-        let resumed = try cli.run(["runs", "resume", "mod-1", "--answer", "overwrite=true"])
+        let resumed = try await cli.run(["runs", "resume", "mod-1", "--answer", "overwrite=true"])
         #expect(resumed.status == 0, "\(resumed.err)")
         #expect(resumed.out.contains("Previous files are in"))
         let backups = try FileManager.default.contentsOfDirectory(
@@ -77,29 +77,29 @@ struct ModuleCommandTests {
         #expect(try String(contentsOf: saved, encoding: .utf8) == "# mine\n")
 
         // --yes approves the overwrite up front.
-        let again = try cli.run(["module", "s3 bucket", "--out", out.path, "--yes"])
+        let again = try await cli.run(["module", "s3 bucket", "--out", out.path, "--yes"])
         #expect(again.status == 0, "\(again.err)")
     }
 
     @Test("a question is answered with runs resume --answer; --answer up front skips it")
-    func clarification() throws {
+    func clarification() async throws {
         let cli = try CLI()
         let out = cli.home.appendingPathComponent("db")
-        let paused = try cli.run(["module", "a database module", "--out", out.path, "--thread", "db-1"])
+        let paused = try await cli.run(["module", "a database module", "--out", out.path, "--thread", "db-1"])
         #expect(paused.status == 2, "\(paused.err)")
         #expect(paused.err.contains("postgres"), "the question shows its choices: \(paused.err)")
         #expect(paused.err.contains("nimbus runs resume db-1 --answer 'engine=postgres'"))
         #expect(!FileManager.default.fileExists(atPath: out.path))
 
-        let show = try cli.json(["runs", "show", "db-1"])
+        let show = try await cli.json(["runs", "show", "db-1"])
         #expect(show["status"] == "interrupted")
 
-        let resumed = try cli.run(["runs", "resume", "db-1", "--answer", "engine=mysql"])
+        let resumed = try await cli.run(["runs", "resume", "db-1", "--answer", "engine=mysql"])
         #expect(resumed.status == 0, "\(resumed.err)")
         let main = try String(contentsOf: out.appendingPathComponent("main.tf"), encoding: .utf8)
         #expect(main.contains("require_secure_transport"))
 
-        let direct = try cli.run([
+        let direct = try await cli.run([
             "module", "a database module", "--out", cli.home.appendingPathComponent("db2").path, "--answer",
             "engine=postgres",
         ])
@@ -114,7 +114,7 @@ struct ModuleCommandTests {
     func localModel() async throws {
         let cli = try CLI()
         let out = cli.home.appendingPathComponent("exports")
-        let result = try cli.run([
+        let result = try await cli.run([
             "module", "somewhere durable to keep our nightly exports", "--out", out.path, "--llm",
             try LocalModel.modelName(), "--yes", "--output", "json",
         ])
@@ -125,7 +125,7 @@ struct ModuleCommandTests {
             #expect(json["status"] == "completed")
             let calls = try #require(json["llm_calls"]?.intValue)
             #expect((1...10).contains(calls))
-            let check = try cli.run(["module", "check", out.path])
+            let check = try await cli.run(["module", "check", out.path])
             #expect(check.status == 0, "\(check.out)")
         } else {
             #expect(json["status"] == "failed")
@@ -133,7 +133,7 @@ struct ModuleCommandTests {
             #expect(!FileManager.default.fileExists(atPath: out.appendingPathComponent("main.tf").path))
         }
         // Every model call is in the store's accounting, under the run's thread.
-        let show = try cli.json(["runs", "show", threadID])
+        let show = try await cli.json(["runs", "show", threadID])
         #expect(show["thread_id"]?.stringValue == threadID)
         let store = try SQLiteStore(path: cli.home.appendingPathComponent("nimbus.sqlite").path)
         let calls = try await store.executions(threadID: threadID, agent: nil, limit: 100)
@@ -142,49 +142,49 @@ struct ModuleCommandTests {
     }
 
     @Test("bad input gets a clear error")
-    func badInput() throws {
+    func badInput() async throws {
         let cli = try CLI()
         let out = cli.home.appendingPathComponent("m").path
-        let unknown = try cli.run(["module", "a redis cluster for sessions", "--out", out])
+        let unknown = try await cli.run(["module", "a redis cluster for sessions", "--out", out])
         #expect(unknown.status == 1)
         #expect(unknown.err.contains("cannot tell which kind of infrastructure 'a redis cluster for sessions'"))
         #expect(unknown.err.contains("s3 (S3 bucket)"))
         #expect(!unknown.err.contains("node '"), "the error is the cause, not the graph's wrapping")
 
-        let backend = try cli.run(["module", "s3 bucket", "--out", out, "--backend", "gcs"])
+        let backend = try await cli.run(["module", "s3 bucket", "--out", out, "--backend", "gcs"])
         #expect(backend.status != 0)
         #expect(backend.err.contains("--backend is s3 or local, not 'gcs'"))
 
-        let empty = try cli.run(["module", "  ", "--out", out])
+        let empty = try await cli.run(["module", "  ", "--out", out])
         #expect(empty.status != 0)
         #expect(empty.err.contains("the request is empty"))
 
-        let missingOut = try cli.run(["module", "s3 bucket"])
+        let missingOut = try await cli.run(["module", "s3 bucket"])
         #expect(missingOut.status != 0)
         #expect(missingOut.err.contains("--out"))
 
-        let noModule = try cli.run(["module", "check", cli.home.path])
+        let noModule = try await cli.run(["module", "check", cli.home.path])
         #expect(noModule.status != 0)
         #expect(noModule.err.contains("no .tf files") || noModule.err.contains("not a module"))
     }
 
     @Test("module catalog lists the families and shows one")
-    func catalog() throws {
+    func catalog() async throws {
         let cli = try CLI()
-        let text = try cli.run(["module", "catalog"])
+        let text = try await cli.run(["module", "catalog"])
         #expect(text.status == 0)
         #expect(text.out.contains("s3") && text.out.contains("S3 bucket"))
-        let json = try cli.json(["module", "catalog"])
+        let json = try await cli.json(["module", "catalog"])
         #expect(json.arrayValue?.contains { $0["id"] == "s3" } == true)
-        let s3 = try cli.run(["module", "catalog", "s3"])
+        let s3 = try await cli.run(["module", "catalog", "s3"])
         #expect(s3.out.contains("replication") && s3.out.contains("object-lock"))
-        let unknown = try cli.run(["module", "catalog", "mainframe"])
+        let unknown = try await cli.run(["module", "catalog", "mainframe"])
         #expect(unknown.status != 0)
         #expect(unknown.err.contains("s3"))
     }
 
     @Test("module check finds security problems in any module, with exit status, JSON and SARIF")
-    func checkInsecureModule() throws {
+    func checkInsecureModule() async throws {
         let cli = try CLI()
         let module = cli.home.appendingPathComponent("legacy")
         try FileManager.default.createDirectory(at: module, withIntermediateDirectories: true)
@@ -205,14 +205,14 @@ struct ModuleCommandTests {
         }
 
         """.write(to: module.appendingPathComponent("main.tf"), atomically: true, encoding: .utf8)
-        let text = try cli.run(["module", "check", module.path])
+        let text = try await cli.run(["module", "check", module.path])
         #expect(text.status == 1)
         #expect(text.out.contains("NIM-SG-001"))
         #expect(text.out.contains("NIM-S3-001"))
         #expect(text.out.contains("Validation failed"))
 
         let sarif = cli.home.appendingPathComponent("legacy.sarif")
-        let json = try cli.run(["module", "check", module.path, "--output", "json", "--sarif", sarif.path])
+        let json = try await cli.run(["module", "check", module.path, "--output", "json", "--sarif", sarif.path])
         #expect(json.status == 1)
         let report = try JSONValue(parsing: json.out)
         #expect(report["findings"]?.arrayValue?.contains { $0["rule"] == "NIM-SG-001" } == true)

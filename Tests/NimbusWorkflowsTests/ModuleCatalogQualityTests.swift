@@ -1,4 +1,5 @@
 import Foundation
+import NimbusCore
 import NimbusHCL
 import Testing
 
@@ -68,51 +69,14 @@ actor ToolSlots {
         if waiting.isEmpty { free += 1 } else { waiting.removeFirst().resume() }
     }
 
-    /// Runs `executable` with `arguments` once a slot is free; output goes through files, so a chatty tool never
-    /// blocks on a full pipe and no thread waits for it.
+    /// Runs `executable` with `arguments` once a slot is free (see `ChildProcess`: no thread waits for it).
     func run(
         _ executable: String, _ arguments: [String]
     ) async throws -> (status: Int32, output: String, errors: String) {
         await acquire()
         defer { release() }
-        return try await ToolSlots.launch(executable, arguments)
-    }
-
-    nonisolated static func launch(
-        _ executable: String, _ arguments: [String]
-    ) async throws
-        -> (status: Int32, output: String, errors: String)
-    {
-        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("nimbus-tool-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: scratch) }
-        let outURL = scratch.appendingPathComponent("out")
-        let errURL = scratch.appendingPathComponent("err")
-        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
-        let out = try FileHandle(forWritingTo: outURL)
-        let err = try FileHandle(forWritingTo: errURL)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
-        let status: Int32 = try await withCheckedThrowingContinuation { continuation in
-            process.terminationHandler = { finished in continuation.resume(returning: finished.terminationStatus) }
-            do {
-                try process.run()
-            } catch {
-                process.terminationHandler = nil
-                continuation.resume(throwing: error)
-            }
-        }
-        try out.close()
-        try err.close()
-        return (
-            status, String(decoding: try Data(contentsOf: outURL), as: UTF8.self),
-            String(decoding: try Data(contentsOf: errURL), as: UTF8.self)
-        )
+        let result = try await ChildProcess.run(URL(fileURLWithPath: executable), arguments)
+        return (result.status, result.outputText, result.errorText)
     }
 }
 
