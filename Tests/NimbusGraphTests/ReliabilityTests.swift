@@ -101,8 +101,10 @@ struct ReliabilityTests {
         let attempts = Counter()
         var graph = StateGraph<Trail>()
         graph.addNode(
+            // The limit is far below the first attempt's 30 s and far above what the second needs even on a loaded
+            // machine, where 50 ms could pass before the second attempt is scheduled.
             "sometimes-slow", retry: RetryPolicy(maxAttempts: 2, initialDelay: .milliseconds(1)),
-            timeout: .milliseconds(50)
+            timeout: .seconds(5)
         ) { _, _ in
             if attempts.increment() == 1 { try await Task.sleep(for: .seconds(30)) }
             return Update(\.value, 1)

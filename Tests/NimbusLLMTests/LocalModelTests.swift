@@ -144,10 +144,10 @@ struct LocalModelTests {
             }
         }
         while received.value < 2 { try await Task.sleep(for: .milliseconds(5)) }
-        let cancelled = ContinuousClock.now
         task.cancel()
         let result = await task.result
-        #expect(ContinuousClock.now - cancelled < .seconds(1))
+        // The count of pieces, not a clock, shows the cancel ended the 400-token answer: a loaded test run can delay
+        // any wake-up by tens of seconds.
         #expect(throws: CancellationError.self) { try result.get() }
         #expect(received.value < 300, "the stream ended long before the 400-token answer")
         let next = try await model.respond(to: ChatRequest(messages: [.user("Say hi.")], maxTokens: 5))

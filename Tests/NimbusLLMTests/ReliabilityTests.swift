@@ -57,8 +57,9 @@ struct ReliabilityTests {
             _ = try await Self.model(server).respond(to: ChatRequest(user: "hi"))
         } throws: { ($0 as? LLMError)?.retryAfter == .seconds(3600) }
         #expect(server.received.count == 1)
-        // Waiting would take the hour Retry-After asks for; the bound only tells the two apart. (It was 5 s, and a
-        // loaded 2-core CI run, its cooperative threads held by subprocess-driving CLI tests, once took 42 s.)
+        // Waiting would take the hour Retry-After asks for; the bound only tells the two apart. (It was 5 s; in a
+        // full test run the parameterized corpus tests keep both cooperative threads busy for close to a minute, and
+        // a timer's wake-up waits behind them.)
         #expect(ContinuousClock.now - started < .seconds(600))
     }
 
@@ -116,18 +117,18 @@ struct ReliabilityTests {
             }
         }
         while received.value < 3 { try await Task.sleep(for: .milliseconds(10)) }
-        let cancelled = ContinuousClock.now
         task.cancel()
         let result = await task.result
-        #expect(ContinuousClock.now - cancelled < .seconds(2))
+        // The whole stream takes 20 s (400 pieces, 50 ms apart); the count of pieces received, not a clock, shows
+        // that the cancel ended it (a loaded test run can delay any wake-up by tens of seconds).
         #expect(throws: CancellationError.self) { try result.get() }
         var waited = 0
-        while server.closedConnections == 0 && waited < 100 {
+        while server.closedConnections == 0 && waited < 3_000 {
             try await Task.sleep(for: .milliseconds(20))
             waited += 1
         }
         #expect(server.closedConnections == 1, "the server saw the connection close")
-        #expect(received.value < 20, "the stream stopped early")
+        #expect(received.value < 200, "the stream stopped long before its 400 pieces")
         try await http.shutdown()
     }
 
@@ -161,15 +162,14 @@ struct ReliabilityTests {
         defer { Task { await server.stop() } }
         let http = LLMHTTPClient(
             timeouts: LLMTimeouts(request: .milliseconds(400), idle: .seconds(30)), retryPolicy: .noRetries)
-        let started = ContinuousClock.now
+        // The message tells the request timeout (400 ms) from the idle one (30 s), which would fire otherwise. Time
+        // is not measured: in a full test run the corpus tests hold both cooperative threads for close to a minute
+        // and a timer's wake-up waits behind them (a 25 s bound once saw 49.6 s).
         await #expect {
             _ = try await Self.model(server, http: http).respond(to: ChatRequest(user: "hi"))
         } throws: { error in
-            (error as? LLMError)?.kind == .timeout && "\(error)".contains("did not answer within")
+            (error as? LLMError)?.kind == .timeout && "\(error)".contains("did not answer within 0.4 seconds")
         }
-        // The request timeout (400 ms) fired, not the idle one (30 s), which would fire otherwise; the margin is for
-        // a loaded 2-core CI machine.
-        #expect(ContinuousClock.now - started < .seconds(25))
         try await http.shutdown()
     }
 
