@@ -26,7 +26,7 @@ public enum ChildProcess {
     ///   - directory: the working directory; `nil` keeps this process's.
     ///   - input: bytes for standard input; `nil` gives it /dev/null.
     /// - Throws: when the program cannot be started (the error names it), or the scratch files cannot be made.
-    ///   Cancelling the task terminates the child.
+    ///   Cancelling the task terminates the child (SIGTERM); the result then has the signal as its status.
     public static func run(
         _ executable: URL, _ arguments: [String], environment: [String: String]? = nil, directory: URL? = nil,
         input: Data? = nil
@@ -68,6 +68,8 @@ public enum ChildProcess {
                 process.terminationHandler = { finished in continuation.resume(returning: finished.terminationStatus) }
                 do {
                     try process.run()
+                    // A cancel that came before the child started found nothing to terminate.
+                    if Task.isCancelled { box.terminate() }
                 } catch {
                     process.terminationHandler = nil
                     continuation.resume(throwing: ChildProcessError(executable: executable.path, underlying: error))
