@@ -4,7 +4,13 @@ import Foundation
 /// A multipart upload in progress: its id and the parts S3 has acknowledged.
 struct UploadState: Codable, Sendable {
     var uploadID: String
+    /// ETags by part number.
     var parts: [Int: String]
+    /// The checksum algorithm the upload was created with: `CRC32`, or nil for uploads a Nimbus before 0.2 started
+    /// (their parts carry a Content-MD5 instead).
+    var checksumAlgorithm: String? = nil
+    /// Each part's `x-amz-checksum-crc32` (base64), by part number.
+    var checksums: [Int: String]? = nil
 }
 
 /// Keeps an upload's state in `<state directory>/<hash>.json`, the hash naming the file, its size and time, the
@@ -46,9 +52,11 @@ actor UploadRecorder {
     }
 
     var parts: [Int: String] { state.parts }
+    var checksums: [Int: String] { state.checksums ?? [:] }
 
-    func record(_ number: Int, etag: String) throws {
+    func record(_ number: Int, etag: String, checksum: String?) throws {
         state.parts[number] = etag
+        if let checksum { state.checksums = (state.checksums ?? [:]).merging([number: checksum]) { $1 } }
         try store?.save(state)
     }
 
