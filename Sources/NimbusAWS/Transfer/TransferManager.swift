@@ -60,8 +60,8 @@ public struct TransferSummary: Sendable {
 /// their ETags; multipart uploads use S3's CRC32 checksums, as current AWS SDKs do: each part carries its
 /// `x-amz-checksum-crc32`, which S3 checks, and the object's composite checksum is checked at the end. (CRC32 costs
 /// a fraction of MD5's CPU, and it lets S3 build the whole-object checksum from the parts' — moto's
-/// CompleteMultipartUpload of 200 MiB takes ~1.4 s without it and ~0.95 s with it.) Multipart uploads keep their state under the Nimbus home, so an
-/// upload that was killed continues where it stopped.
+/// CompleteMultipartUpload of 200 MiB takes ~1.4 s without it and ~0.95 s with it.) Multipart uploads keep their
+/// state under the Nimbus home, so an upload that was killed continues where it stopped.
 public final class TransferManager: Sendable {
     public let client: AWSClient
     public let options: TransferOptions

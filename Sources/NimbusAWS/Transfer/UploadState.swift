@@ -6,8 +6,8 @@ struct UploadState: Codable, Sendable {
     var uploadID: String
     /// ETags by part number.
     var parts: [Int: String]
-    /// The checksum algorithm the upload was created with: `CRC32`, or nil for uploads a Nimbus before 0.2 started
-    /// (their parts carry a Content-MD5 instead).
+    /// The checksum algorithm the upload was created with: `CRC32`, or nil for uploads started before Nimbus used
+    /// checksums (their parts carry a Content-MD5 instead).
     var checksumAlgorithm: String? = nil
     /// Each part's `x-amz-checksum-crc32` (base64), by part number.
     var checksums: [Int: String]? = nil
