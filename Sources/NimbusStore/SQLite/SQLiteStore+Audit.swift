@@ -22,20 +22,9 @@ extension SQLiteStore {
     }
 
     public func auditEntries(since: Date?, requestID: String?, limit: Int) async throws -> [AuditEntry] {
-        var clauses: [String] = []
-        var arguments: StatementArguments = []
-        if let since {
-            clauses.append("time >= ?")
-            _ = arguments.append(contentsOf: [since.timeIntervalSince1970])
-        }
-        if let requestID {
-            clauses.append("request_id = ?")
-            _ = arguments.append(contentsOf: [requestID])
-        }
-        _ = arguments.append(contentsOf: [limit])
-        let filter = clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
-        let sql = "SELECT * FROM audit_log \(filter) ORDER BY time DESC, id DESC LIMIT ?"
-        let rows = try read { db in try Row.fetchAll(db, sql: sql, arguments: arguments) }
+        let rows = try newestRows(
+            of: "audit_log", where: [("time >= ?", since?.timeIntervalSince1970), ("request_id = ?", requestID)],
+            orderBy: "time DESC, id DESC", limit: limit)
         return try rows.map { row in
             let id: String = row["id"]
             guard let outcome = AuditEntry.Outcome(rawValue: row["outcome"] ?? "") else {

@@ -29,20 +29,9 @@ extension SQLiteStore {
     }
 
     public func executions(threadID: String?, agent: String?, limit: Int) async throws -> [AgentExecution] {
-        var clauses: [String] = []
-        var arguments: StatementArguments = []
-        if let threadID {
-            clauses.append("thread_id = ?")
-            _ = arguments.append(contentsOf: [threadID])
-        }
-        if let agent {
-            clauses.append("agent = ?")
-            _ = arguments.append(contentsOf: [agent])
-        }
-        _ = arguments.append(contentsOf: [limit])
-        let filter = clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
-        let sql = "SELECT * FROM agent_executions \(filter) ORDER BY started_at DESC, id DESC LIMIT ?"
-        let rows = try read { db in try Row.fetchAll(db, sql: sql, arguments: arguments) }
+        let rows = try newestRows(
+            of: "agent_executions", where: [("thread_id = ?", threadID), ("agent = ?", agent)],
+            orderBy: "started_at DESC, id DESC", limit: limit)
         return try rows.map { row in
             let id: String = row["id"]
             guard let status = AgentExecution.Status(rawValue: row["status"] ?? "") else {

@@ -91,6 +91,25 @@ public final class SQLiteStore: Store {
         try pool.read(body)
     }
 
+    /// The newest `limit` rows of `table`, keeping those whose filters match (a filter without a value keeps every
+    /// row); `condition` is SQL with one `?` for the value, e.g. `"agent = ?"`.
+    func newestRows(
+        of table: String, where filters: [(condition: String, value: (any DatabaseValueConvertible)?)],
+        orderBy order: String, limit: Int
+    ) throws -> [Row] {
+        var clauses: [String] = []
+        var arguments: StatementArguments = []
+        for (condition, value) in filters {
+            guard let value else { continue }
+            clauses.append(condition)
+            _ = arguments.append(contentsOf: [value])
+        }
+        _ = arguments.append(contentsOf: [limit])
+        let filter = clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
+        let sql = "SELECT * FROM \(table) \(filter) ORDER BY \(order) LIMIT ?"
+        return try read { db in try Row.fetchAll(db, sql: sql, arguments: arguments) }
+    }
+
     static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
