@@ -70,13 +70,7 @@ enum EC2Plan {
                         try Attribute("cidr_blocks", P.ref("ingress.value.cidr_blocks"))
                     }
                 }
-                try Block("egress") {
-                    try Attribute("description", .string("HTTPS out"))
-                    try Attribute("from_port", .number(443))
-                    try Attribute("to_port", .number(443))
-                    try Attribute("protocol", .string("tcp"))
-                    try Attribute("cidr_blocks", P.ref("var.egress_cidr_blocks"))
-                }
+                try P.httpsEgress("HTTPS out")
                 try Attribute("tags", P.ref("local.tags"))
             },
             try Block("resource", "aws_instance", "this") {
@@ -194,10 +188,7 @@ enum EC2Plan {
                         "ingress_rules ports must be between 1 and 65535."
                     ),
                 ]),
-            VariableSpec(
-                "egress_cidr_blocks", type: "list(string)",
-                description: "Where the instance may open HTTPS connections (package mirrors, AWS APIs).",
-                default: P.strings(["0.0.0.0/0"])),
+            P.egressVariable("Where the instance may open HTTPS connections (package mirrors, AWS APIs)."),
             try P.numberVariable(
                 "root_volume_size", description: "Size of the root volume in GiB.", default: 20, minimum: 8,
                 maximum: 16384),

@@ -144,13 +144,7 @@ enum ECSFargatePlan {
                     try Attribute("protocol", .string("tcp"))
                     try Attribute("security_groups", P.ref("var.allowed_security_group_ids"))
                 }
-                try Block("egress") {
-                    try Attribute("description", .string("HTTPS out (image registry, AWS APIs)"))
-                    try Attribute("from_port", .number(443))
-                    try Attribute("to_port", .number(443))
-                    try Attribute("protocol", .string("tcp"))
-                    try Attribute("cidr_blocks", P.ref("var.egress_cidr_blocks"))
-                }
+                try P.httpsEgress("HTTPS out (image registry, AWS APIs)")
                 try Attribute("tags", P.ref("local.tags"))
             },
             try Block("resource", "aws_ecs_service", "this") {
@@ -254,10 +248,7 @@ enum ECSFargatePlan {
                 "allowed_security_group_ids", type: "list(string)",
                 description: "Security groups (a load balancer's) that may reach the container port.",
                 default: .list([])),
-            VariableSpec(
-                "egress_cidr_blocks", type: "list(string)",
-                description: "Where tasks may open HTTPS connections (the image registry, AWS APIs).",
-                default: P.strings(["0.0.0.0/0"])),
+            P.egressVariable("Where tasks may open HTTPS connections (the image registry, AWS APIs)."),
         ]
         variables += try P.networkVariables()
         variables += [

@@ -377,6 +377,23 @@ enum FamilyParts {
         ]
     }
 
+    /// A security group's only way out: HTTPS to `var.egress_cidr_blocks`.
+    static func httpsEgress(_ description: String) throws -> Block {
+        try Block("egress") {
+            try Attribute("description", .string(description))
+            try Attribute("from_port", .number(443))
+            try Attribute("to_port", .number(443))
+            try Attribute("protocol", .string("tcp"))
+            try Attribute("cidr_blocks", ref("var.egress_cidr_blocks"))
+        }
+    }
+
+    /// `egress_cidr_blocks` for `httpsEgress`, open to anywhere by default.
+    static func egressVariable(_ description: String) -> VariableSpec {
+        VariableSpec(
+            "egress_cidr_blocks", type: "list(string)", description: description, default: strings(["0.0.0.0/0"]))
+    }
+
     static let exampleVPC: (name: String, value: HCLExpression) = ("vpc_id", .string("vpc-0123456789abcdef0"))
     static let exampleSubnets: (name: String, value: HCLExpression) = (
         "subnet_ids", .list([.string("subnet-0123456789abcdef0"), .string("subnet-0fedcba9876543210")])

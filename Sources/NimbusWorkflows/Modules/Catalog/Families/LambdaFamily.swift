@@ -76,13 +76,7 @@ enum LambdaPlan {
                     try Attribute("name", .template(.value(P.ref("var.name")), "-function"))
                     try Attribute("description", .template("Lambda function ", .value(P.ref("var.name"))))
                     try Attribute("vpc_id", P.ref("var.vpc_id"))
-                    try Block("egress") {
-                        try Attribute("description", .string("HTTPS out"))
-                        try Attribute("from_port", .number(443))
-                        try Attribute("to_port", .number(443))
-                        try Attribute("protocol", .string("tcp"))
-                        try Attribute("cidr_blocks", P.ref("var.egress_cidr_blocks"))
-                    }
+                    try P.httpsEgress("HTTPS out")
                     try Attribute("tags", P.ref("local.tags"))
                 },
             ]
@@ -167,10 +161,7 @@ enum LambdaPlan {
         ]
         if vpc {
             variables += try P.networkVariables()
-            variables.append(
-                VariableSpec(
-                    "egress_cidr_blocks", type: "list(string)",
-                    description: "Where the function may open HTTPS connections.", default: P.strings(["0.0.0.0/0"])))
+            variables.append(P.egressVariable("Where the function may open HTTPS connections."))
         }
         if codeSigning {
             variables.append(
