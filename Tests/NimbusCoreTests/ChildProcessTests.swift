@@ -44,4 +44,17 @@ struct ChildProcessTests {
         let result = try await task.value
         #expect(result.status == SIGTERM, "the child ended by SIGTERM, long before its 600 s")
     }
+
+    @Test("a child that ignores SIGTERM is killed after the grace period")
+    func cancellationOfAStubbornChild() async throws {
+        let marker = FileManager.default.temporaryDirectory.appendingPathComponent("child-\(SortableID().rawValue)")
+        defer { try? FileManager.default.removeItem(at: marker) }
+        let task = Task {
+            try await ChildProcess.run(Self.shell, ["-c", "trap '' TERM; touch '\(marker.path)'; exec sleep 600"])
+        }
+        while !FileManager.default.fileExists(atPath: marker.path) { try await Task.sleep(for: .milliseconds(10)) }
+        task.cancel()
+        let result = try await task.value
+        #expect(result.status == SIGKILL, "SIGTERM was ignored; SIGKILL ended it, long before its 600 s")
+    }
 }

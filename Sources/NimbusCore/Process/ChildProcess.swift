@@ -26,7 +26,9 @@ public enum ChildProcess {
     ///   - directory: the working directory; `nil` keeps this process's.
     ///   - input: bytes for standard input; `nil` gives it /dev/null.
     /// - Throws: when the program cannot be started (the error names it), or the scratch files cannot be made.
-    ///   Cancelling the task terminates the child (SIGTERM); the result then has the signal as its status.
+    ///   Cancelling the task terminates the child: SIGTERM, then SIGKILL two seconds later if it is still running
+    ///   (a child can ignore SIGTERM, or inherit it blocked: a child spawned from a libdispatch worker thread starts
+    ///   with that thread's blocked signals). The result then has the signal as its status.
     public static func run(
         _ executable: URL, _ arguments: [String], environment: [String: String]? = nil, directory: URL? = nil,
         input: Data? = nil
@@ -96,5 +98,12 @@ public struct ChildProcessError: NimbusError {
 private final class ProcessBox: @unchecked Sendable {
     let process: Process
     init(_ process: Process) { self.process = process }
-    func terminate() { if process.isRunning { process.terminate() } }
+
+    func terminate() {
+        guard process.isRunning else { return }
+        process.terminate()
+        DispatchQueue.global().asyncAfter(deadline: .now() + 2) { [self] in
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        }
+    }
 }

@@ -97,7 +97,10 @@ public final class MotoServer: Sendable {
         process.withLock { process in
             guard let running = process else { return }
             if running.isRunning {
-                running.terminate()
+                // SIGKILL, not SIGTERM: a server started from a libdispatch worker thread inherits that thread's
+                // blocked signals, SIGTERM among them, and then ignores `terminate()` — the wait below spun forever
+                // at process exit. moto keeps nothing that needs a clean shutdown.
+                kill(running.processIdentifier, SIGKILL)
                 running.waitUntilExit()
             }
             process = nil
