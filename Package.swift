@@ -67,6 +67,8 @@ let package = Package(
                 "NimbusCore",
                 "NimbusGraph",
                 "NimbusLLM",
+                "NimbusAWS",
+                "NimbusStore",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
             ],

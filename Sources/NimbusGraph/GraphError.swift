@@ -22,6 +22,8 @@ public struct GraphError: NimbusError {
         public static let checkpointStoreRequired = Kind(name: "checkpointStoreRequired")
         public static let corruptCheckpoint = Kind(name: "corruptCheckpoint")
         public static let threadBusy = Kind(name: "threadBusy")
+        public static let threadExists = Kind(name: "threadExists")
+        public static let invalidThreadID = Kind(name: "invalidThreadID")
         public static let badInput = Kind(name: "badInput")
         public static let unknownCheckpoint = Kind(name: "unknownCheckpoint")
     }
@@ -110,7 +112,7 @@ public struct GraphError: NimbusError {
             suggestion: closestMatch(to: target, in: allowed).map { "did you mean '\($0)'?" }, node: node)
     }
 
-    @usableFromInline static func unknownThread(_ threadID: String, known: [String]) -> GraphError {
+    public static func unknownThread(_ threadID: String, known: [String]) -> GraphError {
         let hint = closestMatch(to: threadID, in: known).map { "did you mean '\($0)'?" }
         return GraphError(
             .unknownThread, "there is no run with thread id '\(threadID)'",
@@ -142,6 +144,42 @@ public struct GraphError: NimbusError {
         GraphError(
             .threadBusy, "thread '\(threadID)' has a \(status.rawValue) run",
             suggestion: "resume it, or start the new run on another thread id")
+    }
+
+    @usableFromInline static func threadExists(_ threadID: String, graph: String) -> GraphError {
+        GraphError(
+            .threadExists,
+            "thread '\(threadID)' already holds a run of \(graph); a new request needs a thread of its own",
+            suggestion: "leave out --thread for a new id, choose another one, or continue that run with "
+                + "`nimbus runs resume \(threadID)`")
+    }
+
+    public static func invalidThreadID(_ threadID: String, detail: String) -> GraphError {
+        GraphError(
+            .invalidThreadID, "'\(threadID.debugDescription.dropFirst().dropLast())' is not a thread id: \(detail)",
+            suggestion: "use 1 to 128 letters, digits, '.', '_', ':' or '-', starting with a letter or digit")
+    }
+
+    /// Checks a thread id a person chose (`--thread`): 1 to 128 letters, digits, `.`, `_`, `:` and `-`, starting
+    /// with a letter or digit, no `..`. (Subgraph threads, which the runtime names itself, also hold `/`.)
+    public static func validateThreadID(_ threadID: String) throws(GraphError) {
+        guard !threadID.isEmpty else { throw invalidThreadID(threadID, detail: "it is empty") }
+        guard threadID.utf8.count <= 128 else {
+            throw invalidThreadID(threadID, detail: "it is longer than 128 characters")
+        }
+        guard let first = threadID.unicodeScalars.first, first.isASCII,
+            first.properties.isAlphabetic || ("0"..."9").contains(first)
+        else {
+            throw invalidThreadID(threadID, detail: "it must start with a letter or digit")
+        }
+        let allowed = threadID.unicodeScalars.allSatisfy {
+            $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "._:-".unicodeScalars.contains($0))
+        }
+        guard allowed else {
+            throw invalidThreadID(
+                threadID, detail: "it holds a character other than letters, digits, '.', '_', ':' and '-'")
+        }
+        guard !threadID.contains("..") else { throw invalidThreadID(threadID, detail: "it holds '..'") }
     }
 
     @usableFromInline static func badInput(node: String, expected: String, detail: String) -> GraphError {

@@ -5,7 +5,7 @@ public import NimbusGraph
 /// Everything Nimbus persists, behind one protocol: graph checkpoints and threads, run events, the job
 /// queue and the record of agent executions. ``SQLiteStore`` is the default; a PostgreSQL store can
 /// implement the same protocol for many machines sharing one queue.
-public protocol Store: CheckpointStore, GraphEventLog {
+public protocol Store: CheckpointStore, GraphEventLog, AuditStore {
     // MARK: Events
 
     /// Stored events of a thread (and its subgraph threads), oldest first.
@@ -46,8 +46,11 @@ public protocol Store: CheckpointStore, GraphEventLog {
     /// Deletes expired answers; returns how many.
     func pruneResponseCache(now: Date) async throws -> Int
 
-    // MARK: Audit log and request history
+}
 
+/// The audit log and the request history: what Nimbus did in an account on someone's behalf, and the requests
+/// it was asked. Every AWS call's gate writes here.
+public protocol AuditStore: Sendable {
     /// Records one call to a cloud API (or a step that was refused or declined before any call).
     func recordAudit(_ entry: AuditEntry) async throws
     /// Audit entries, newest first: since a time, of one request, at most `limit`.

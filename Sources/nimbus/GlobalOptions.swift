@@ -32,9 +32,11 @@ struct GlobalOptions: ParsableArguments {
         return configuration
     }
 
-    /// The configuration and the store it names.
+    /// The configuration and the store it names. The Nimbus home is made private first (0700, files 0600):
+    /// it holds runs, the audit log, credentials and keys.
     func openStore() throws -> (NimbusConfiguration, SQLiteStore) {
         let configuration = try configuration()
+        try PrivateFiles.secureHome(configuration.home)
         let store = try SQLiteStore(configuration: configuration, logger: Logger(label: "nimbus.store"))
         return (configuration, store)
     }

@@ -1,5 +1,10 @@
 import ArgumentParser
+import Foundation
 import NimbusCore
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 @main
 struct NimbusCommand: AsyncParsableCommand {
@@ -9,6 +14,8 @@ struct NimbusCommand: AsyncParsableCommand {
         discussion: """
             Runs are checkpointed under $NIMBUS_HOME (default ~/.nimbus): list them with `nimbus runs list`,
             continue a paused or crashed one with `nimbus runs resume THREAD`.
+            Exit status: 0 done, 1 failed or refused, 2 waiting for an answer or an approval, 64 a command line
+            that does not parse.
             """,
         version: NimbusVersion.current,
         subcommands: [
@@ -18,4 +25,32 @@ struct NimbusCommand: AsyncParsableCommand {
             AskCommand.self, ChatCommand.self, HistoryCommand.self, AuditCommand.self,
         ]
     )
+
+    /// Parses, runs, and ends with the right status: a command line that does not parse gets argument-parser's
+    /// usage text (exit 64); a command that fails gets ``CommandFailure``'s message (exit 1, or 2 when it waits).
+    static func main() async {
+        // A reader that goes away (`| head`) must not kill a transfer half-way: writes then fail with EPIPE, which
+        // Console treats as the reader leaving.
+        signal(SIGPIPE, SIG_IGN)
+        // Everything Nimbus creates (the store, transfer state, keys) is for its user alone.
+        umask(0o077)
+        let command: any ParsableCommand
+        do {
+            command = try parseAsRoot()
+        } catch {
+            exit(withError: error)
+        }
+        do {
+            if var asynchronous = command as? any AsyncParsableCommand {
+                try await asynchronous.run()
+            } else {
+                var synchronous = command
+                try synchronous.run()
+            }
+        } catch let error as CleanExit {
+            exit(withError: error)
+        } catch {
+            CommandFailure.finish(error, json: (command as? any OutputSelecting)?.output == .json)
+        }
+    }
 }

@@ -71,7 +71,8 @@ struct CommandLineTests {
             ["transfer", home.path("dir"), "s3://\(bucket)/prefix/", "--dry-run"], environment: environment)
         #expect(dry.status == 0, "\(dry.err)")
         #expect(dry.out.contains("(dry run) 5 files"))
-        let result = try await run(["transfer", home.path("dir"), "s3://\(bucket)/prefix/"], environment: environment)
+        let result = try await run(
+            ["transfer", home.path("dir"), "s3://\(bucket)/prefix/", "--yes"], environment: environment)
         #expect(result.status == 0, "\(result.err)")
         #expect(result.out.contains("transferred 5 files"))
         #expect(result.err.contains("upload: ") && result.err.contains("[5/5]"))  // plain lines when not a terminal
@@ -90,7 +91,9 @@ struct CommandLineTests {
         let path = home.path("resume.bin")
         let digest = try writeRandomFile(path, size: 120 << 20)
         let environment = environment(home, moto.environment)
-        let arguments = ["transfer", path, "s3://\(bucket)/resume.bin", "--concurrency", "1", "--part-size", "5"]
+        let arguments = [
+            "transfer", path, "s3://\(bucket)/resume.bin", "--concurrency", "1", "--part-size", "5", "--yes",
+        ]
         let (process, _, _) = try launch(arguments, environment: environment)
         // Wait until some parts are recorded, then kill without warning.
         let states = URL(fileURLWithPath: home.path("nimbus-home/transfers"))

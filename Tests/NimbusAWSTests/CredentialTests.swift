@@ -21,7 +21,8 @@ struct CredentialTests {
         return DefaultCredentialChain(
             explicitProfile: profile, environment: environment,
             files: try SharedConfigFiles.load(environment: environment, homeDirectory: temporary.url.path),
-            nimbusFile: nimbus ? NimbusCredentialsFile(home: temporary.url) : nil, region: "us-east-1")
+            nimbusFile: nimbus ? NimbusCredentialsFile(home: temporary.url) : nil, region: "us-east-1",
+            callGuard: UncheckedAWSCalls())
     }
 
     func write(_ text: String, to path: String) throws {
@@ -72,7 +73,7 @@ struct CredentialTests {
                 environment: [
                     "AWS_CONFIG_FILE": temporary.path("config"),
                     "AWS_SHARED_CREDENTIALS_FILE": temporary.path("credentials"),
-                ]))
+                ]), callGuard: UncheckedAWSCalls())
         #expect(client.region == "eu-west-3")
         #expect(client.addressingStyle == .path)
     }
@@ -155,7 +156,7 @@ struct CredentialTests {
                 environment: [
                     "AWS_ENDPOINT_URL": moto.url.absoluteString, "AWS_CONFIG_FILE": temporary.path("config"),
                     "AWS_SHARED_CREDENTIALS_FILE": temporary.path("credentials"),
-                ]))
+                ]), callGuard: UncheckedAWSCalls())
         let identity = try await client.call("sts", "GetCallerIdentity")
         #expect(identity["Arn"]?.stringValue?.contains("assumed-role/deploy/nimbus-chain") == true)
     }

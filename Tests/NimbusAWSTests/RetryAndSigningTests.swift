@@ -11,7 +11,7 @@ struct RetryAndSigningTests {
             configuration: AWSConfiguration(
                 region: "us-east-1",
                 credentials: StaticCredentialProvider(accessKeyID: "AKIDEXAMPLE", secretAccessKey: "retry-secret-123"),
-                environment: ["AWS_ENDPOINT_URL_DYNAMODB": server.url], retry: retry))
+                environment: ["AWS_ENDPOINT_URL_DYNAMODB": server.url], retry: retry), callGuard: UncheckedAWSCalls())
     }
 
     @Test("Throttling is retried with back-off until it passes")

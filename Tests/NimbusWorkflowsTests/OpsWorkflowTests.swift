@@ -52,11 +52,11 @@ final class OpsHarness: Sendable {
         let root = root
         return OpsServices(
             store: store, home: root, policy: policy,
-            awsClient: { profile, region in
+            awsClient: { profile, region, gate in
                 var configuration = Self.configuration(moto, home: root)
                 configuration.profile = profile
                 configuration.region = region
-                return try AWSClient(configuration: configuration)
+                return try AWSClient(configuration: configuration, callGuard: gate)
             }, model: model, firstTurnToolChoice: firstTurnToolChoice)
     }
 

@@ -78,16 +78,22 @@ public final class AWSClient: Sendable {
     public let addressingStyle: S3AddressingStyle
     public let httpClient: HTTPClient
     public let logger: Logger
+    /// Sees every call before it is sent (policy, approval, audit).
+    public let callGuard: any AWSCallGuard
     let timeout: TimeAmount
-    let clock = ClockSkew()
+    let clock: ClockSkew
 
     /// - Parameters:
+    ///   - callGuard: decides about every call before it is sent and hears how it ended. Products pass the
+    ///     gate of NimbusAgents; tests and benchmarks pass ``UncheckedAWSCalls``.
     ///   - httpClient: the HTTP client to send with; the shared one by default. A caller that passes its own
     ///     keeps ownership (and shuts it down).
     public init(
-        configuration: AWSConfiguration = AWSConfiguration(), httpClient: HTTPClient = .shared,
-        logger: Logger = Logger(label: "nimbus.aws")
+        configuration: AWSConfiguration = AWSConfiguration(), callGuard: any AWSCallGuard,
+        httpClient: HTTPClient = .shared, logger: Logger = Logger(label: "nimbus.aws")
     ) throws {
+        self.callGuard = callGuard
+        clock = ClockSkew()
         let environment = configuration.environment
         let needsFiles = configuration.credentials == nil || configuration.region == nil
         let files =
@@ -143,11 +149,32 @@ public final class AWSClient: Sendable {
                 DefaultCredentialChain(
                     explicitProfile: configuration.profile, environment: environment, files: files,
                     nimbusFile: configuration.nimbusHome.map(NimbusCredentialsFile.init(home:)),
-                    region: region ?? "us-east-1"))
+                    region: region ?? "us-east-1", callGuard: callGuard))
         }
         self.httpClient = httpClient
         self.logger = logger
         self.timeout = configuration.timeout
+    }
+
+    private init(copying other: AWSClient, callGuard: any AWSCallGuard) {
+        region = other.region
+        regionSource = other.regionSource
+        profileName = other.profileName
+        credentialProvider = other.credentialProvider
+        endpoints = other.endpoints
+        retryStrategy = other.retryStrategy
+        addressingStyle = other.addressingStyle
+        httpClient = other.httpClient
+        logger = other.logger
+        timeout = other.timeout
+        clock = other.clock
+        self.callGuard = callGuard
+    }
+
+    /// The same client (credentials, endpoints, retry quota, connections) with another guard: what a product
+    /// hands each tool call, so the call's own approval and audit name apply.
+    public func guarded(by callGuard: any AWSCallGuard) -> AWSClient {
+        AWSClient(copying: self, callGuard: callGuard)
     }
 
     // MARK: Calling operations
@@ -164,10 +191,22 @@ public final class AWSClient: Sendable {
     }
 
     /// Calls an operation with parameters whose order matters (maps serialise in the order given).
+    ///
+    /// S3 listings are asked for with `EncodingType=url` and their keys decoded, as boto3 does, so keys with
+    /// control characters (which XML 1.0 cannot carry) list like any other.
     public func call(_ service: String, _ operation: String, _ input: OrderedJSON) async throws -> JSONValue {
-        try await execute(service, operation, input) { head, body, parser in
-            let bytes = try await body.collect(upTo: 1 << 30)
-            return try parser.parse(RawResponse(status: head.status, headers: head.headers, body: Array(buffer: bytes)))
+        let model = try ModelCatalog.model(service)
+        let encoding = S3KeyEncoding(model: model, operation: try model.operation(operation), input: input)
+        let prepared = try prepare(service, operation, encoding?.input ?? input, payload: nil, extraHeaders: [])
+        let call = describe(prepared, input: input, purpose: .send)
+        return try await guarded(call, model: prepared.operation) {
+            try await self.send(prepared) { head, body, parser in
+                let bytes = try await body.collect(upTo: 1 << 30)
+                let raw = RawResponse(status: head.status, headers: head.headers, body: Array(buffer: bytes))
+                var output = try parser.parse(raw)
+                if let encoding { output = encoding.decode(output) }
+                return (output, AWSClient.requestID(in: raw), output)
+            }
         }
     }
 
@@ -184,6 +223,56 @@ public final class AWSClient: Sendable {
         handle: (AWSResponseHead, HTTPClientResponse.Body, ResponseParser) async throws -> Result
     ) async throws -> Result {
         let prepared = try prepare(service, operation, input, payload: payload, extraHeaders: extraHeaders)
+        let call = describe(prepared, input: input, purpose: .send)
+        return try await guarded(call, model: prepared.operation) {
+            try await self.send(prepared) { head, body, parser in
+                (try await handle(head, body, parser), AWSClient.requestID(in: head), nil)
+            }
+        }
+    }
+
+    /// What the guard is told about a prepared call.
+    func describe(
+        _ prepared: PreparedRequest, input: OrderedJSON, purpose: AWSOperationCall.Purpose
+    ) -> AWSOperationCall {
+        let (redacted, secrets) = prepared.operation.redactingInput(input.jsonValue)
+        return AWSOperationCall(
+            service: prepared.model.name, operation: prepared.operation.name, purpose: purpose,
+            access: prepared.operation.access, action: prepared.operation.action(service: prepared.model),
+            iamActions: prepared.operation.iamActions(service: prepared.model), redactedInput: redacted,
+            sensitiveValues: secrets, profile: profileName, region: region)
+    }
+
+    /// Asks the guard, runs `body`, and tells the guard how it ended. `body` returns the result, the service's
+    /// request id and, when there is one, the parsed answer (whose sensitive values the guard hears about).
+    func guarded<Result: Sendable>(
+        _ call: AWSOperationCall, model operation: OperationModel,
+        _ body: () async throws -> (Result, String?, JSONValue?)
+    ) async throws -> Result {
+        try await callGuard.willSend(call)
+        let started = ContinuousClock.now
+        do {
+            let (result, requestID, output) = try await body()
+            let secrets = output.map { operation.redactingOutput($0).secrets } ?? []
+            await callGuard.didFinish(
+                call,
+                .succeeded(requestID: requestID, sensitiveValues: secrets, duration: ContinuousClock.now - started))
+            return result
+        } catch {
+            await callGuard.didFinish(
+                call,
+                .failed(
+                    error: error, requestID: (error as? AWSError)?.requestID, duration: ContinuousClock.now - started))
+            throw error
+        }
+    }
+
+    /// Sends a prepared request with retries and hands a successful response to `handle`.
+    func send<Result: Sendable>(
+        _ prepared: PreparedRequest,
+        handle: (AWSResponseHead, HTTPClientResponse.Body, ResponseParser) async throws -> Result
+    ) async throws -> Result {
+        let service = prepared.model.name
         let parser = ResponseParser(model: prepared.model, operation: prepared.operation)
         var attempt = 0
         var retried = false
@@ -250,6 +339,13 @@ public final class AWSClient: Sendable {
         -> URL
     {
         let prepared = try prepare(service, operation, OrderedJSON(input), payload: nil, extraHeaders: [])
+        let call = describe(prepared, input: OrderedJSON(input), purpose: .presign(expires: expires))
+        return try await guarded(call, model: prepared.operation) {
+            (try await self.presignedURL(prepared, expires: expires), nil, nil)
+        }
+    }
+
+    func presignedURL(_ prepared: PreparedRequest, expires: Int) async throws -> URL {
         let credentials = try await credentials(for: prepared.endpoint)
         let isS3 = prepared.model.name == "s3"
         var options = signingOptions(prepared)
@@ -397,6 +493,28 @@ public final class AWSClient: Sendable {
     }
 
     static let version = "0.1.0"
+
+    /// The service's request id from the usual headers.
+    static func requestID(in head: AWSResponseHead) -> String? {
+        for name in ["x-amzn-requestid", "x-amz-request-id", "x-amzn-request-id"] {
+            if let value = head.header(name), !value.isEmpty { return value }
+        }
+        return nil
+    }
+
+    /// The service's request id: from the usual headers, else from an XML body (query and EC2 protocols).
+    static func requestID(in response: RawResponse) -> String? {
+        if let id = requestID(in: AWSResponseHead(status: response.status, headers: response.headers)) { return id }
+        let text = String(decoding: response.body.prefix(4096), as: UTF8.self)
+        for tag in ["RequestId", "RequestID", "requestId"] {
+            if let open = text.range(of: "<\(tag)>"),
+                let close = text.range(of: "</\(tag)>", range: open.upperBound..<text.endIndex)
+            {
+                return String(text[open.upperBound..<close.lowerBound])
+            }
+        }
+        return nil
+    }
 }
 
 extension Array where Element == UInt8 {

@@ -10,12 +10,15 @@ public struct AssumeRoleCredentialProvider: CredentialProvider {
     public let source: any CredentialProvider
     public let region: String
     public let environment: [String: String]
+    /// The guard of the client these credentials are for; the AssumeRole call goes through it.
+    public let callGuard: any AWSCallGuard
 
     public init(
         roleARN: String, sessionName: String? = nil, externalID: String? = nil, durationSeconds: Int? = nil,
         source: any CredentialProvider, region: String,
-        environment: [String: String] = ProcessInfo.processInfo.environment
+        environment: [String: String] = ProcessInfo.processInfo.environment, callGuard: any AWSCallGuard
     ) {
+        self.callGuard = callGuard
         self.roleARN = roleARN
         self.sessionName = sessionName ?? "nimbus-\(Int(Date().timeIntervalSince1970))"
         self.externalID = externalID
@@ -27,7 +30,8 @@ public struct AssumeRoleCredentialProvider: CredentialProvider {
 
     public func credentials() async throws -> AWSCredentials {
         let client = try AWSClient(
-            configuration: AWSConfiguration(region: region, credentials: source, environment: environment))
+            configuration: AWSConfiguration(region: region, credentials: source, environment: environment),
+            callGuard: CredentialCallGuard(callGuard))
         var input: [String: JSONValue] = ["RoleArn": .string(roleARN), "RoleSessionName": .string(sessionName)]
         if let externalID { input["ExternalId"] = .string(externalID) }
         if let durationSeconds { input["DurationSeconds"] = .int(durationSeconds) }
@@ -68,11 +72,14 @@ public struct DefaultCredentialChain: CredentialProvider {
     public let nimbusFile: NimbusCredentialsFile?
     /// The region AssumeRole calls use.
     public let region: String
+    /// The guard AssumeRole calls go through.
+    public let callGuard: any AWSCallGuard
 
     public init(
         explicitProfile: String?, environment: [String: String], files: SharedConfigFiles,
-        nimbusFile: NimbusCredentialsFile?, region: String
+        nimbusFile: NimbusCredentialsFile?, region: String, callGuard: any AWSCallGuard
     ) {
+        self.callGuard = callGuard
         self.explicitProfile = explicitProfile
         self.environment = environment
         self.files = files
@@ -170,7 +177,7 @@ public struct DefaultCredentialChain: CredentialProvider {
             let provider = AssumeRoleCredentialProvider(
                 roleARN: roleARN, sessionName: profile["role_session_name"], externalID: profile["external_id"],
                 durationSeconds: profile["duration_seconds"].flatMap { Int($0) }, source: source,
-                region: profile["region"] ?? region, environment: environment)
+                region: profile["region"] ?? region, environment: environment, callGuard: callGuard)
             return CachedCredentialProvider(provider)
         }
         if let command = profile["credential_process"] {
@@ -234,5 +241,21 @@ public struct DefaultCredentialChain: CredentialProvider {
                 at: 0)
         }
         return result
+    }
+}
+
+/// Marks calls made to get credentials as such: they read nothing of the account and change nothing, so they
+/// need no approval, but a policy can still deny them and the audit log still shows them.
+struct CredentialCallGuard: AWSCallGuard {
+    let inner: any AWSCallGuard
+    init(_ inner: any AWSCallGuard) { self.inner = inner }
+
+    func willSend(_ call: AWSOperationCall) async throws { try await inner.willSend(marked(call)) }
+    func didFinish(_ call: AWSOperationCall, _ result: AWSCallResult) async {
+        await inner.didFinish(marked(call), result)
+    }
+
+    private func marked(_ call: AWSOperationCall) -> AWSOperationCall {
+        call.with(purpose: .credentials, access: .read)
     }
 }

@@ -76,8 +76,23 @@ public struct NimbusCredentialsFile: Sendable {
     }
 
     /// Adds or replaces a profile, encrypting its secrets; creates the key on first use.
+    ///
+    /// The file is never rewritten from a version it could not read: a file that does not parse (or whose
+    /// secrets do not decrypt) is an error, and nothing is written. Names and values are checked first (a name
+    /// with a newline would break the file). The new file replaces the old one atomically, and the old one is kept
+    /// as `credentials.yaml.bak`; both are readable by the owner only.
     public func store(profile: String, settings: [String: String]) throws(AWSCredentialsError) {
-        var all: [String: [String: String]] = (try? profiles()) ?? [:]
+        try Self.checkName(profile)
+        for (key, value) in settings {
+            guard key.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" || $0 == "." }), !key.isEmpty else {
+                throw AWSCredentialsError.invalidSetting(profile: profile, key: key, detail: "is not a setting name")
+            }
+            guard !value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+                throw AWSCredentialsError.invalidSetting(
+                    profile: profile, key: key, detail: "holds a line break or another control character")
+            }
+        }
+        var all = try profiles()
         all[profile] = settings
         var text =
             "# Written by nimbus: secrets are encrypted with the key in credentials.key beside this file.\nprofiles:\n"
@@ -92,13 +107,26 @@ public struct NimbusCredentialsFile: Sendable {
             }
         }
         do {
-            try FileManager.default.createDirectory(
-                at: path.deletingLastPathComponent(), withIntermediateDirectories: true)
-            try Data(text.utf8).write(to: path, options: .atomic)
-            try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path.path)
+            try PrivateFiles.replace(path, with: Data(text.utf8), backup: exists ? backupPath : nil)
         } catch {
             throw AWSCredentialsError.providerFailed(
-                "Nimbus credentials file", detail: "cannot write \(path.path): \(error)")
+                "Nimbus credentials file", detail: "cannot write \(path.path): \(FileErrorText.describe(error))")
+        }
+    }
+
+    /// Where the file before the last change is kept.
+    public var backupPath: URL { path.appendingPathExtension("bak") }
+
+    /// Profile names: letters, digits and `._@+-`, starting with a letter or digit, at most 64 characters.
+    static func checkName(_ name: String) throws(AWSCredentialsError) {
+        let allowed = name.unicodeScalars.allSatisfy {
+            ($0.isASCII && ($0.properties.isAlphabetic || $0.properties.numericType != nil))
+                || "._@+-".unicodeScalars.contains($0)
+        }
+        guard !name.isEmpty, name.count <= 64, allowed, let first = name.unicodeScalars.first,
+            first.isASCII, first.properties.isAlphabetic || first.properties.numericType != nil
+        else {
+            throw AWSCredentialsError.invalidProfileName(name)
         }
     }
 
@@ -135,8 +163,7 @@ public struct NimbusCredentialsFile: Sendable {
         let key = SymmetricKey(size: .bits256)
         let text = key.withUnsafeBytes { Data($0).base64EncodedString() } + "\n"
         do {
-            try FileManager.default.createDirectory(
-                at: keyPath.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try PrivateFiles.directory(keyPath.deletingLastPathComponent())
             // Create with 0600 from the start, so the key is never readable by others.
             guard
                 FileManager.default.createFile(

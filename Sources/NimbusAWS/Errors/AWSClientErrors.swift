@@ -95,6 +95,8 @@ public struct AWSCredentialsError: NimbusError {
         public static let processFailed = Kind(name: "processFailed")
         public static let providerFailed = Kind(name: "providerFailed")
         public static let encryption = Kind(name: "encryption")
+        public static let invalidProfileName = Kind(name: "invalidProfileName")
+        public static let invalidSetting = Kind(name: "invalidSetting")
     }
 
     public let kind: Kind
@@ -144,6 +146,16 @@ public struct AWSCredentialsError: NimbusError {
         AWSCredentialsError(.providerFailed, "\(provider) credentials could not be loaded: \(detail)")
     }
 
+    public static func invalidProfileName(_ name: String) -> AWSCredentialsError {
+        AWSCredentialsError(
+            .invalidProfileName, "'\(name.debugDescription.dropFirst().dropLast())' is not a profile name",
+            suggestion: "use letters, digits and . _ @ + - (at most 64 characters, starting with a letter or digit)")
+    }
+
+    public static func invalidSetting(profile: String, key: String, detail: String) -> AWSCredentialsError {
+        AWSCredentialsError(.invalidSetting, "the setting '\(key)' of profile '\(profile)' \(detail)")
+    }
+
     public static func encryption(_ path: String, detail: String) -> AWSCredentialsError {
         AWSCredentialsError(
             .encryption, "the secrets in \(path) cannot be decrypted: \(detail)",
@@ -162,6 +174,7 @@ public struct AWSClientError: NimbusError {
         public static let transport = Kind(name: "transport")
         public static let missingRegion = Kind(name: "missingRegion")
         public static let retryQuotaExhausted = Kind(name: "retryQuotaExhausted")
+        public static let notAllowedHere = Kind(name: "notAllowedHere")
     }
 
     public let kind: Kind
@@ -178,6 +191,10 @@ public struct AWSClientError: NimbusError {
         AWSClientError(
             .invalidEndpoint, "'\(text)' from \(source) is not an endpoint URL",
             suggestion: "use a URL such as http://127.0.0.1:5000")
+    }
+
+    public static func notAllowedHere(action: String) -> AWSClientError {
+        AWSClientError(.notAllowedHere, "\(action) was not sent: this client may not call AWS")
     }
 
     public static func transport(service: String, operation: String, url: String, detail: String) -> AWSClientError {

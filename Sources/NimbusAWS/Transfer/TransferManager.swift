@@ -21,11 +21,18 @@ public struct TransferOptions: Sendable {
     public var dryRun: Bool
     /// Where resumable upload state is kept (`$NIMBUS_HOME/transfers`); nil disables resuming.
     public var stateDirectory: URL?
+    /// Move only what is missing at the destination or differs in size or is newer, as `aws s3 sync` does.
+    public var sync: Bool
+    /// Follow symbolic links inside a directory being uploaded (a link given by name is always followed).
+    public var followSymlinks: Bool
 
     public init(
         concurrency: Int = 10, partSize: Int = 8 << 20, multipartThreshold: Int = 8 << 20,
-        filter: TransferFilter = TransferFilter(), dryRun: Bool = false, stateDirectory: URL? = nil
+        filter: TransferFilter = TransferFilter(), dryRun: Bool = false, stateDirectory: URL? = nil,
+        sync: Bool = false, followSymlinks: Bool = false
     ) {
+        self.sync = sync
+        self.followSymlinks = followSymlinks
         self.concurrency = max(1, concurrency)
         self.partSize = max(5 << 20, partSize)
         self.multipartThreshold = max(5 << 20, multipartThreshold)
@@ -80,132 +87,236 @@ public final class TransferManager: Sendable {
 
     // MARK: Planning
 
-    /// Works out what `source` → `destination` means, as `aws s3 cp` would (directories and prefixes recursively).
+    /// Works out what `source` → `destination` means, as `aws s3 cp` would (directories and prefixes
+    /// recursively; with ``TransferOptions/sync``, only what is missing or changed). Object keys that cannot be
+    /// local paths inside the destination, links inside a directory and files that are not regular are skipped and
+    /// listed in ``TransferPlan/skipped``; a source that does not exist is an error naming it.
     public func plan(from source: TransferLocation, to destination: TransferLocation) async throws -> TransferPlan {
+        let plan: TransferPlan
         switch (source, destination) {
         case (.local(let path), .s3(let bucket, let key)):
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-                throw AWSTransferError.missingSource(source)
-            }
-            if isDirectory.boolValue {
-                let prefix = key.isEmpty || key.hasSuffix("/") ? key : key + "/"
-                return TransferPlan(
-                    items: try localFiles(under: path).filter { options.filter.accepts($0.relative) }.map { file in
-                        TransferItem(
-                            kind: .upload, source: .local(file.path),
-                            destination: .s3(bucket: bucket, key: prefix + file.relative),
-                            size: file.size, etag: nil)
-                    })
-            }
-            let name = (path as NSString).lastPathComponent
-            let target = key.isEmpty || key.hasSuffix("/") ? key + name : key
-            return TransferPlan(items: [
-                TransferItem(
-                    kind: .upload, source: source, destination: .s3(bucket: bucket, key: target),
-                    size: try fileSize(path), etag: nil)
-            ])
+            plan = try uploadPlan(path: path, bucket: bucket, key: key)
         case (.s3(let bucket, let key), .local(let path)):
-            if let object = try await headIfObject(bucket: bucket, key: key) {
-                var isDirectory: ObjCBool = false
-                let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
-                let name = (key as NSString).lastPathComponent
-                let target =
-                    (exists && isDirectory.boolValue) || path.hasSuffix("/")
-                    ? (path as NSString).appendingPathComponent(name) : path
-                return TransferPlan(items: [
-                    TransferItem(
-                        kind: .download, source: source, destination: .local(target), size: object.size,
-                        etag: object.etag)
-                ])
-            }
-            let prefix = key.isEmpty || key.hasSuffix("/") ? key : key + "/"
-            return TransferPlan(
-                items: try await objects(bucket: bucket, prefix: prefix).compactMap { object in
-                    let relative = String(object.key.dropFirst(prefix.count))
-                    guard !relative.isEmpty, !relative.hasSuffix("/"), options.filter.accepts(relative) else {
-                        return nil
-                    }
-                    return TransferItem(
-                        kind: .download, source: .s3(bucket: bucket, key: object.key),
-                        destination: .local((path as NSString).appendingPathComponent(relative)), size: object.size,
-                        etag: object.etag)
-                })
+            plan = try await downloadPlan(bucket: bucket, key: key, to: path)
         case (.s3(let bucket, let key), .s3(let targetBucket, let targetKey)):
-            if let object = try await headIfObject(bucket: bucket, key: key) {
-                let name = (key as NSString).lastPathComponent
-                let target = targetKey.isEmpty || targetKey.hasSuffix("/") ? targetKey + name : targetKey
-                return TransferPlan(items: [
-                    TransferItem(
-                        kind: .copy, source: source, destination: .s3(bucket: targetBucket, key: target),
-                        size: object.size, etag: object.etag)
-                ])
-            }
-            let prefix = key.isEmpty || key.hasSuffix("/") ? key : key + "/"
-            let targetPrefix = targetKey.isEmpty || targetKey.hasSuffix("/") ? targetKey : targetKey + "/"
-            return TransferPlan(
-                items: try await objects(bucket: bucket, prefix: prefix).compactMap { object in
-                    let relative = String(object.key.dropFirst(prefix.count))
-                    guard !relative.isEmpty, options.filter.accepts(relative) else { return nil }
-                    return TransferItem(
-                        kind: .copy, source: .s3(bucket: bucket, key: object.key),
-                        destination: .s3(bucket: targetBucket, key: targetPrefix + relative), size: object.size,
-                        etag: object.etag)
-                })
+            plan = try await copyPlan(bucket: bucket, key: key, to: targetBucket, targetKey)
         case (.local, .local):
             throw AWSTransferError.unsupported("both ends are local paths; one of them must be an s3:// URL")
         }
+        return options.sync ? try await unchangedRemoved(plan) : plan
     }
 
-    struct LocalFile {
-        let path: String
-        let relative: String
-        let size: Int
-    }
-
-    private func localFiles(under root: String) throws -> [LocalFile] {
-        let base = URL(fileURLWithPath: root).standardizedFileURL
-        guard
-            let enumerator = FileManager.default.enumerator(
-                at: base, includingPropertiesForKeys: [.isRegularFileKey, .fileSizeKey])
-        else {
-            throw AWSTransferError.missingSource(.local(root))
+    private func uploadPlan(path: String, bucket: String, key: String) throws -> TransferPlan {
+        // A path given by name is followed when it is a link, as the AWS CLI does; what it names decides.
+        var info = stat()
+        guard stat(path, &info) == 0 else {
+            var link = stat()
+            if lstat(path, &link) == 0 {
+                throw AWSTransferError.io(path, detail: "is a symbolic link to something that does not exist")
+            }
+            throw AWSTransferError.missingSource(.local(path))
         }
-        var files: [LocalFile] = []
-        let basePath = base.path.hasSuffix("/") ? base.path : base.path + "/"
-        for case let url as URL in enumerator {
-            let values = try url.resourceValues(forKeys: [.isRegularFileKey, .fileSizeKey])
-            guard values.isRegularFile == true else { continue }
-            let path = url.standardizedFileURL.path
-            files.append(
-                LocalFile(path: path, relative: String(path.dropFirst(basePath.count)), size: values.fileSize ?? 0))
+        if info.st_mode & S_IFMT == S_IFDIR {
+            let prefix = key.isEmpty || key.hasSuffix("/") ? key : key + "/"
+            let walk = try LocalTree.walk(path, followLinks: options.followSymlinks)
+            return TransferPlan(
+                items: walk.files.filter { options.filter.accepts($0.relative) }.map { file in
+                    TransferItem(
+                        kind: .upload, source: .local(file.path),
+                        destination: .s3(bucket: bucket, key: prefix + file.relative), size: file.size, etag: nil,
+                        modified: file.modified)
+                },
+                skipped: walk.skipped.filter { options.filter.accepts($0.relative) }.map {
+                    TransferSkip(source: .local($0.path), reason: $0.reason)
+                })
         }
-        return files.sorted { $0.relative < $1.relative }
+        guard info.st_mode & S_IFMT == S_IFREG else {
+            throw AWSTransferError.io(path, detail: "is not a regular file or a directory")
+        }
+        let name = (path as NSString).lastPathComponent
+        let target = key.isEmpty || key.hasSuffix("/") ? key + name : key
+        return TransferPlan(items: [
+            TransferItem(
+                kind: .upload, source: .local(path), destination: .s3(bucket: bucket, key: target),
+                size: Int(info.st_size), etag: nil, modified: LocalTree.modified(info))
+        ])
     }
 
-    private func fileSize(_ path: String) throws -> Int {
-        let attributes = try FileManager.default.attributesOfItem(atPath: path)
-        return (attributes[.size] as? NSNumber)?.intValue ?? 0
+    private func downloadPlan(bucket: String, key: String, to path: String) async throws -> TransferPlan {
+        if let object = try await headIfObject(bucket: bucket, key: key) {
+            var isDirectory: ObjCBool = false
+            let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
+            guard (exists && isDirectory.boolValue) || path.hasSuffix("/") else {
+                // A file path the person chose themselves.
+                return TransferPlan(items: [
+                    TransferItem(
+                        kind: .download, source: .s3(bucket: bucket, key: key), destination: .local(path),
+                        size: object.size, etag: object.etag, modified: object.modified)
+                ])
+            }
+            // Into a folder: only the key's last segment names the file, and it must be a safe one.
+            let name = String(key.split(separator: "/").last ?? "")
+            switch ConfinedDirectory(path).path(for: name) {
+            case .success(let target):
+                return TransferPlan(items: [
+                    TransferItem(
+                        kind: .download, source: .s3(bucket: bucket, key: key), destination: .local(target),
+                        size: object.size, etag: object.etag, modified: object.modified,
+                        confinedTo: ConfinedDirectory(path))
+                ])
+            case .failure(let refusal):
+                throw AWSTransferError.io(
+                    "s3://\(bucket)/\(key)", detail: "cannot be downloaded into \(path): \(refusal)")
+            }
+        }
+        let prefix = key.isEmpty || key.hasSuffix("/") ? key : key + "/"
+        let objects = try await objects(bucket: bucket, prefix: prefix)
+        if objects.isEmpty, !key.isEmpty, !key.hasSuffix("/") {
+            throw AWSTransferError.missingObject(bucket: bucket, key: key)
+        }
+        let folder = ConfinedDirectory(path)
+        var items: [TransferItem] = []
+        var skipped: [TransferSkip] = []
+        // Keys that are also folders of other keys ("a" and "a/b") cannot both be written.
+        let folders = Set(
+            objects.flatMap { object -> [String] in
+                let segments =
+                    (try? ConfinedDirectory.segments(of: String(object.key.dropFirst(prefix.count))).get()) ?? []
+                return segments.indices.dropLast().map { segments[...$0].joined(separator: "/") }
+            })
+        for object in objects {
+            let relative = String(object.key.dropFirst(prefix.count))
+            guard !relative.isEmpty, !relative.hasSuffix("/"), options.filter.accepts(relative) else { continue }
+            let source = TransferLocation.s3(bucket: bucket, key: object.key)
+            if let segments = try? ConfinedDirectory.segments(of: relative).get(),
+                folders.contains(segments.joined(separator: "/"))
+            {
+                skipped.append(
+                    TransferSkip(source: source, reason: .conflict("other keys use it as a folder")))
+                continue
+            }
+            switch folder.path(for: relative) {
+            case .success(let target):
+                items.append(
+                    TransferItem(
+                        kind: .download, source: source, destination: .local(target), size: object.size,
+                        etag: object.etag, modified: object.modified, confinedTo: folder))
+            case .failure(.unsafeKey(let detail)):
+                skipped.append(TransferSkip(source: source, reason: .unsafeKey(detail)))
+            case .failure(.conflict(let detail)):
+                skipped.append(TransferSkip(source: source, reason: .conflict(detail)))
+            }
+        }
+        // Two keys that map to one file ("a//b" and "a/b"): the first wins, the others are reported.
+        var seen = Set<String>()
+        items = items.filter { item in
+            guard case .local(let target) = item.destination else { return true }
+            if seen.insert(target).inserted { return true }
+            skipped.append(TransferSkip(source: item.source, reason: .conflict("another key maps to \(target)")))
+            return false
+        }
+        return TransferPlan(items: items, skipped: skipped)
     }
 
-    private func headIfObject(bucket: String, key: String) async throws -> (size: Int, etag: String?)? {
+    private func copyPlan(
+        bucket: String, key: String, to targetBucket: String, _ targetKey: String
+    ) async throws -> TransferPlan {
+        if let object = try await headIfObject(bucket: bucket, key: key) {
+            let name = (key as NSString).lastPathComponent
+            let target = targetKey.isEmpty || targetKey.hasSuffix("/") ? targetKey + name : targetKey
+            return TransferPlan(items: [
+                TransferItem(
+                    kind: .copy, source: .s3(bucket: bucket, key: key),
+                    destination: .s3(bucket: targetBucket, key: target), size: object.size, etag: object.etag,
+                    modified: object.modified)
+            ])
+        }
+        let prefix = key.isEmpty || key.hasSuffix("/") ? key : key + "/"
+        let targetPrefix = targetKey.isEmpty || targetKey.hasSuffix("/") ? targetKey : targetKey + "/"
+        let objects = try await objects(bucket: bucket, prefix: prefix)
+        if objects.isEmpty, !key.isEmpty, !key.hasSuffix("/") {
+            throw AWSTransferError.missingObject(bucket: bucket, key: key)
+        }
+        return TransferPlan(
+            items: objects.compactMap { object in
+                let relative = String(object.key.dropFirst(prefix.count))
+                guard !relative.isEmpty, options.filter.accepts(relative) else { return nil }
+                return TransferItem(
+                    kind: .copy, source: .s3(bucket: bucket, key: object.key),
+                    destination: .s3(bucket: targetBucket, key: targetPrefix + relative), size: object.size,
+                    etag: object.etag, modified: object.modified)
+            })
+    }
+
+    /// For a sync: the plan without the items whose destination already has the same size and is at least as
+    /// new as the source (what `aws s3 sync` compares).
+    private func unchangedRemoved(_ plan: TransferPlan) async throws -> TransferPlan {
+        var remote: [String: [String: RemoteObject]] = [:]
+        func existing(_ bucket: String, _ key: String) async throws -> RemoteObject? {
+            let folder = key.contains("/") ? String(key[...key.lastIndex(of: "/")!]) : ""
+            let cacheKey = bucket + "/" + folder
+            if remote[cacheKey] == nil {
+                remote[cacheKey] = Dictionary(
+                    try await objects(bucket: bucket, prefix: folder).map { ($0.key, $0) },
+                    uniquingKeysWith: { first, _ in first })
+            }
+            return remote[cacheKey]?[key]
+        }
+        var items: [TransferItem] = []
+        var unchanged = 0
+        for item in plan.items {
+            var current: (size: Int, modified: Double?)?
+            switch item.destination {
+            case .local(let path):
+                var info = stat()
+                if stat(path, &info) == 0, info.st_mode & S_IFMT == S_IFREG {
+                    current = (Int(info.st_size), LocalTree.modified(info))
+                }
+            case .s3(let bucket, let key):
+                current = try await existing(bucket, key).map { ($0.size, $0.modified) }
+            }
+            if let current, current.size == item.size, let theirs = current.modified, let ours = item.modified,
+                theirs >= ours.rounded(.down)
+            {
+                unchanged += 1
+            } else {
+                items.append(item)
+            }
+        }
+        return TransferPlan(items: items, skipped: plan.skipped, unchanged: plan.unchanged + unchanged)
+    }
+
+    private func headIfObject(bucket: String, key: String) async throws -> RemoteObject? {
         guard !key.isEmpty, !key.hasSuffix("/") else { return nil }
         do {
             let head = try await client.call("s3", "HeadObject", ["Bucket": .string(bucket), "Key": .string(key)])
-            return (head["ContentLength"]?.intValue ?? 0, head["ETag"]?.stringValue)
+            return RemoteObject(
+                key: key, size: head["ContentLength"]?.intValue ?? 0, etag: head["ETag"]?.stringValue,
+                modified: head["LastModified"]?.stringValue.flatMap(Timestamps.parse))
         } catch let error as AWSError where error.statusCode == 404 {
             return nil
         }
     }
 
-    private func objects(bucket: String, prefix: String) async throws -> [(key: String, size: Int, etag: String?)] {
-        var result: [(key: String, size: Int, etag: String?)] = []
+    struct RemoteObject: Sendable {
+        let key: String
+        let size: Int
+        let etag: String?
+        /// Seconds since 1970.
+        let modified: Double?
+    }
+
+    private func objects(bucket: String, prefix: String) async throws -> [RemoteObject] {
+        var result: [RemoteObject] = []
         for try await page in client.paginate(
             "s3", "ListObjectsV2", ["Bucket": .string(bucket), "Prefix": .string(prefix)])
         {
             for object in page["Contents"]?.arrayValue ?? [] {
                 guard let key = object["Key"]?.stringValue else { continue }
-                result.append((key, object["Size"]?.intValue ?? 0, object["ETag"]?.stringValue))
+                result.append(
+                    RemoteObject(
+                        key: key, size: object["Size"]?.intValue ?? 0, etag: object["ETag"]?.stringValue,
+                        modified: object["LastModified"]?.stringValue.flatMap(Timestamps.parse)))
             }
         }
         return result
@@ -267,7 +378,9 @@ public final class TransferManager: Sendable {
                 try await uploadSingle(path: path, size: item.size, bucket: bucket, key: key, tracker: tracker)
             }
         case (.download, .s3(let bucket, let key), .local(let path)):
-            try await download(bucket: bucket, key: key, size: item.size, etag: item.etag, to: path, tracker: tracker)
+            try await download(
+                bucket: bucket, key: key, size: item.size, etag: item.etag, to: path, within: item.confinedTo,
+                tracker: tracker)
         case (.copy, .s3(let bucket, let key), .s3(let targetBucket, let targetKey)):
             try await copy(bucket: bucket, key: key, size: item.size, to: targetBucket, targetKey, tracker: tracker)
         default:
@@ -307,9 +420,8 @@ public final class TransferManager: Sendable {
     ) async throws -> Int {
         let partSize = partSize(for: size)
         let partCount = (size + partSize - 1) / partSize
-        let modified =
-            (try? FileManager.default.attributesOfItem(atPath: path)[.modificationDate] as? Date)?.timeIntervalSince1970
-            ?? 0
+        var info = stat()
+        let modified = stat(path, &info) == 0 ? LocalTree.modified(info) : 0
         let store = options.stateDirectory.map {
             UploadStateStore(
                 directory: $0, path: path, bucket: bucket, key: key, size: size, modified: modified, partSize: partSize)
@@ -489,15 +601,28 @@ public final class TransferManager: Sendable {
     // MARK: Downloads
 
     private func download(
-        bucket: String, key: String, size: Int, etag: String?, to path: String, tracker: ProgressTracker
+        bucket: String, key: String, size: Int, etag: String?, to path: String, within folder: ConfinedDirectory?,
+        tracker: ProgressTracker
     ) async throws {
-        let directory = (path as NSString).deletingLastPathComponent
-        if !directory.isEmpty {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        if let folder {
+            // Checked again now, just before writing: a link made since the plan cannot lead the file outside.
+            _ = try folder.prepareParent(of: path)
+        } else {
+            let directory = (path as NSString).deletingLastPathComponent
+            if !directory.isEmpty {
+                do {
+                    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+                } catch {
+                    throw AWSTransferError.io(directory, detail: "cannot be created (\(FileErrorText.describe(error)))")
+                }
+            }
         }
         let partial = path + ".nimbus-partial"
-        let descriptor = open(partial, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        guard descriptor >= 0 else { throw AWSTransferError.io(partial, detail: "cannot be created (errno \(errno))") }
+        // Never through a link: a partial file is always a new file of its own, beside its final path.
+        let descriptor = open(partial, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW, 0o644)
+        guard descriptor >= 0 else {
+            throw AWSTransferError.io(partial, detail: "cannot be created (\(FileErrorText.posix(errno)))")
+        }
         let file = FileDescriptorBox(descriptor)
         defer { file.close() }
         let partSize = partSize(for: size)
@@ -542,7 +667,7 @@ public final class TransferManager: Sendable {
         }
         if size == 0 { _ = ftruncate(descriptor, 0) }
         guard rename(partial, path) == 0 else {
-            throw AWSTransferError.io(path, detail: "cannot be written (errno \(errno))")
+            throw AWSTransferError.io(path, detail: "cannot be written (\(FileErrorText.posix(errno)))")
         }
     }
 
@@ -611,7 +736,9 @@ public final class TransferManager: Sendable {
     /// Reads `length` bytes at `offset` (a part, never the whole of a large file).
     static func read(path: String, offset: Int, length: Int) throws -> ByteBuffer {
         let descriptor = open(path, O_RDONLY)
-        guard descriptor >= 0 else { throw AWSTransferError.io(path, detail: "cannot be read (errno \(errno))") }
+        guard descriptor >= 0 else {
+            throw AWSTransferError.io(path, detail: "cannot be read (\(FileErrorText.posix(errno)))")
+        }
         defer { close(descriptor) }
         var buffer = ByteBuffer()
         buffer.reserveCapacity(length)
@@ -619,7 +746,9 @@ public final class TransferManager: Sendable {
         while done < length {
             let count = try buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: length - done) { pointer -> Int in
                 let result = pread(descriptor, pointer.baseAddress, length - done, off_t(offset + done))
-                guard result >= 0 else { throw AWSTransferError.io(path, detail: "read failed (errno \(errno))") }
+                guard result >= 0 else {
+                    throw AWSTransferError.io(path, detail: "read failed (\(FileErrorText.posix(errno)))")
+                }
                 return result
             }
             guard count > 0 else { throw AWSTransferError.io(path, detail: "the file shrank while it was read") }
@@ -640,7 +769,9 @@ final class FileDescriptorBox: Sendable {
             while written < bytes.count {
                 let result = pwrite(
                     descriptor, bytes.baseAddress! + written, bytes.count - written, off_t(offset + written))
-                guard result > 0 else { throw AWSTransferError.io(path, detail: "write failed (errno \(errno))") }
+                guard result > 0 else {
+                    throw AWSTransferError.io(path, detail: "write failed (\(FileErrorText.posix(errno)))")
+                }
                 written += result
             }
         }

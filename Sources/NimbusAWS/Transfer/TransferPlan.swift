@@ -50,12 +50,82 @@ public struct TransferItem: Sendable {
     public let size: Int
     /// The source's ETag (S3 sources), to verify downloads and copies.
     public let etag: String?
+    /// When the source last changed, in seconds since 1970 (for syncs).
+    public let modified: Double?
+    /// For a download whose path came from an object key: the destination folder it must stay inside.
+    let confinedTo: ConfinedDirectory?
+
+    init(
+        kind: TransferKind, source: TransferLocation, destination: TransferLocation, size: Int, etag: String?,
+        modified: Double? = nil, confinedTo: ConfinedDirectory? = nil
+    ) {
+        self.kind = kind
+        self.source = source
+        self.destination = destination
+        self.size = size
+        self.etag = etag
+        self.modified = modified
+        self.confinedTo = confinedTo
+    }
+}
+
+/// Something a transfer left out, and why.
+public struct TransferSkip: Sendable, CustomStringConvertible {
+    public enum Reason: Sendable, Equatable, CustomStringConvertible {
+        /// An object whose key cannot be a path inside the destination (`../x`, `a/./b`).
+        case unsafeKey(String)
+        /// The path is taken by something else, or passes through a link that leads outside the destination.
+        case conflict(String)
+        /// A symbolic link inside a directory being uploaded (follow them with `--follow-symlinks`).
+        case symlink
+        /// A followed link that points at nothing.
+        case brokenLink
+        /// A followed link back to a folder already walked.
+        case linkLoop
+        /// A socket, pipe or device.
+        case notRegularFile
+
+        public var description: String {
+            switch self {
+            case .unsafeKey(let detail): "unsafe key: \(detail)"
+            case .conflict(let detail): "conflict: \(detail)"
+            case .symlink: "a symbolic link (use --follow-symlinks to follow links)"
+            case .brokenLink: "a symbolic link to nothing"
+            case .linkLoop: "a link to a folder already uploaded"
+            case .notRegularFile: "not a regular file"
+            }
+        }
+
+        /// Whether the skip protects the destination from an object (rather than leaving out a local link): a
+        /// transfer with such skips did not do all it was asked, and says so with its exit status.
+        public var isRefusal: Bool {
+            switch self {
+            case .unsafeKey, .conflict: true
+            default: false
+            }
+        }
+    }
+
+    public let source: TransferLocation
+    public let reason: Reason
+
+    public var description: String { "\(source): \(reason)" }
 }
 
 /// Everything a transfer will do, worked out before anything is moved (and all that `--dry-run` does).
 public struct TransferPlan: Sendable {
     public let items: [TransferItem]
+    /// What is left out, and why.
+    public let skipped: [TransferSkip]
+    /// Items a sync left out because their destination is already up to date.
+    public let unchanged: Int
     public var totalBytes: Int { items.reduce(0) { $0 + $1.size } }
+
+    init(items: [TransferItem], skipped: [TransferSkip] = [], unchanged: Int = 0) {
+        self.items = items
+        self.skipped = skipped
+        self.unchanged = unchanged
+    }
 }
 
 /// Include and exclude globs over relative paths, as `aws s3 cp` has them: everything is included unless an
@@ -84,18 +154,33 @@ public struct TransferFilter: Sendable {
 
 /// A problem with a transfer: a bad location, a missing source, a checksum that did not match.
 public struct AWSTransferError: NimbusError {
+    private enum Code: Sendable { case badLocation, missingSource, missingObject, unsupported, checksumMismatch, io }
+    private let code: Code
     public let message: String
+    public let suggestion: String?
+
+    private init(_ code: Code, _ message: String, suggestion: String? = nil) {
+        self.code = code
+        self.message = message
+        self.suggestion = suggestion
+    }
 
     public static func badLocation(_ text: String, detail: String) -> AWSTransferError {
-        AWSTransferError(message: "'\(text)' is not a transfer location: \(detail)")
+        AWSTransferError(.badLocation, "'\(text)' is not a transfer location: \(detail)")
     }
 
     public static func missingSource(_ location: TransferLocation) -> AWSTransferError {
-        AWSTransferError(message: "\(location) does not exist")
+        AWSTransferError(.missingSource, "\(location) does not exist")
+    }
+
+    public static func missingObject(bucket: String, key: String) -> AWSTransferError {
+        AWSTransferError(
+            .missingObject, "s3://\(bucket)/\(key) does not exist: no object has that key and none is under \(key)/",
+            suggestion: "list what is there with `nimbus ask \"list s3://\(bucket)/\"`")
     }
 
     public static func unsupported(_ detail: String) -> AWSTransferError {
-        AWSTransferError(message: detail)
+        AWSTransferError(.unsupported, detail)
     }
 
     public static func checksumMismatch(
@@ -104,10 +189,11 @@ public struct AWSTransferError: NimbusError {
         -> AWSTransferError
     {
         AWSTransferError(
-            message: "\(location): checksum mismatch (expected \(expected), got \(actual)); the copy was discarded")
+            .checksumMismatch,
+            "\(location): checksum mismatch (expected \(expected), got \(actual)); the copy was discarded")
     }
 
     public static func io(_ path: String, detail: String) -> AWSTransferError {
-        AWSTransferError(message: "\(path): \(detail)")
+        AWSTransferError(.io, "\(path): \(detail)")
     }
 }

@@ -1,4 +1,4 @@
-import NimbusCore
+public import NimbusCore
 public import NimbusGraph
 public import NimbusLLM
 
@@ -83,6 +83,10 @@ public struct ToolCallingAgent<Environment: Sendable>: Sendable {
     /// The longest tool result sent to the model, in characters.
     public var maxResultCharacters: Int
     public var temperature: Double?
+    /// Where the secrets of results go, for the person who asked (``StepExecutor/revealed``).
+    public var revealed: RevealedSecrets?
+    /// Opens sealed secrets in a step's arguments before it runs (``StepExecutor/openSealed``).
+    public var openSealed: @Sendable (JSONValue) throws -> JSONValue = { $0 }
 
     public init(
         name: String, model: any ChatModel, registry: ToolRegistry<Environment>, policy: ApprovalPolicy = .standard,
@@ -117,7 +121,9 @@ public struct ToolCallingAgent<Environment: Sendable>: Sendable {
     }
 
     public func executor(_ settings: AgentSettings) -> StepExecutor<Environment> {
-        StepExecutor(reviewer: reviewer(settings), environment: environment, describeFailure: describeFailure)
+        StepExecutor(
+            reviewer: reviewer(settings), environment: environment, describeFailure: describeFailure,
+            revealed: revealed, openSealed: openSealed)
     }
 
     // MARK: The loop's steps

@@ -1,4 +1,5 @@
-import NimbusCore
+import NimbusAWS
+public import NimbusCore
 public import NimbusGraph
 
 /// Runs a reviewed plan inside a graph node, in order, each step a recorded step of the node: a resumed,
@@ -13,14 +14,22 @@ public struct StepExecutor<Environment: Sendable>: Sendable {
     public var environment: @Sendable (NodeContext) throws -> Environment
     /// Turns an error into what a person should read; ``StepFailure/describing(_:)`` by default.
     public var describeFailure: @Sendable (any Error) -> StepFailure
+    /// Where the secrets of each result go before the result is redacted for keeping: to the person who asked,
+    /// once (see ``RevealedSecrets``).
+    public var revealed: RevealedSecrets?
+    /// Opens the sealed secrets among a step's arguments just before it runs (``SecretSeal/open(_:)``).
+    public var openSealed: @Sendable (JSONValue) throws -> JSONValue
 
     public init(
         reviewer: PlanReviewer<Environment>, environment: @escaping @Sendable (NodeContext) throws -> Environment,
-        describeFailure: @escaping @Sendable (any Error) -> StepFailure = StepFailure.describing
+        describeFailure: @escaping @Sendable (any Error) -> StepFailure = StepFailure.describing,
+        revealed: RevealedSecrets? = nil, openSealed: @escaping @Sendable (JSONValue) throws -> JSONValue = { $0 }
     ) {
         self.reviewer = reviewer
         self.environment = environment
         self.describeFailure = describeFailure
+        self.revealed = revealed
+        self.openSealed = openSealed
     }
 
     /// Runs the reads that later steps of `plan` depend on, so the approval question can name concrete resources
@@ -92,6 +101,7 @@ public struct StepExecutor<Environment: Sendable>: Sendable {
                     continue
                 }
             }
+            step = recheck(step)
             switch step.decision {
             case .declined:
                 outcomes.append(ExecutedStep(step: step, status: .declined, reason: "you said no"))
@@ -112,20 +122,52 @@ public struct StepExecutor<Environment: Sendable>: Sendable {
         return outcomes
     }
 
+    /// The step judged again, now, just before it runs: the policy (reloaded by a resumed run) and read-only may
+    /// have changed since the plan was reviewed and approved. A deny or read-only refuses it; a step the policy
+    /// let run without asking that it now asks about is declined (it was never approved); a person's approval
+    /// still stands otherwise.
+    func recheck(_ step: PlannedStep) -> PlannedStep {
+        guard step.decision.mayRun else { return step }
+        var again = reviewer.review(step)
+        switch (step.decision, again.decision) {
+        case (_, .refused):
+            return again
+        case (.approved, _):
+            again.decision = step.decision
+        case (.run, .needsApproval):
+            again.decision = .needsApproval(rule: nil)
+        default:
+            break
+        }
+        return again
+    }
+
+    /// What the step's approval lets its tool do beyond reads.
+    static func grant(for step: PlannedStep) -> AccessGrant {
+        let access = AWSAccess(rawValue: step.access.rawValue) ?? .delete
+        switch step.decision {
+        case .approved(let by): return AccessGrant(access: access, actions: step.actions, approvedBy: by)
+        case .run(let rule?): return AccessGrant(access: access, actions: step.actions, approvedBy: rule)
+        default: return .readsOnly
+        }
+    }
+
     /// Runs one step as a recorded step. Failures are recorded too, so a resume never repeats a call that failed
-    /// half-way through.
+    /// half-way through. The result is kept with its secrets redacted; the secrets themselves go to
+    /// ``revealed``, for the person who asked.
     func run(_ step: PlannedStep, context: NodeContext) async throws -> ExecutedStep {
         try await context.step("step-\(step.number)") { recorded in
             do {
-                let call = try reviewer.registry.prepare(step.tool, arguments: step.arguments)
+                let call = try reviewer.registry.prepare(step.tool, arguments: try openSealed(step.arguments))
                 let environment = try environment(context)
                 let toolContext = ToolRunContext(
                     tool: call.tool, step: step.number, idempotencyKey: recorded.idempotencyKey,
-                    mayHaveRunBefore: recorded.mayHaveRunBefore, logger: context.logger,
+                    mayHaveRunBefore: recorded.mayHaveRunBefore, logger: context.logger, grant: Self.grant(for: step),
                     progress: { message, fraction in context.progress(message, fraction: fraction) })
                 context.progress("step \(step.number): \(step.summary)")
-                var result = try await call.run(environment: environment, context: toolContext)
-                if call.redactsResult { result = SecretRedactor.redact(result) }
+                let raw = try await call.run(environment: environment, context: toolContext)
+                let result = SecretRedactor.redact(raw)
+                revealed?.add(RevealedSecrets.differences(raw, result), step: step.number)
                 return ExecutedStep(step: step, status: .succeeded, result: result, report: call.report(result))
             } catch is CancellationError {
                 throw CancellationError()

@@ -41,6 +41,23 @@ public struct ApprovalPolicy: Sendable, Hashable, Codable {
         return access == .read ? .allow(rule: nil) : .ask(rule: nil)
     }
 
+    /// What the policy says about one AWS call, named by its operation (`s3:CopyObject`) and authorised by its IAM
+    /// actions (`s3:PutObject` and `s3:GetObject`): a deny or ask rule matching any name applies; an allow rule
+    /// must name the operation, or every IAM action must be allowed.
+    public func decision(forCall action: String, iamActions: [String], access: ToolAccess) -> PolicyDecision {
+        let names = [action] + iamActions.filter { $0 != action }
+        for name in names {
+            if let rule = deny.first(where: { Self.matches($0, name) }) { return .deny(rule: rule, action: name) }
+        }
+        for name in names {
+            if let rule = ask.first(where: { Self.matches($0, name) }) { return .ask(rule: rule) }
+        }
+        if let rule = allow.first(where: { Self.matches($0, action) }) { return .allow(rule: rule) }
+        let rules = iamActions.map { name in allow.first { Self.matches($0, name) } }
+        if !rules.isEmpty, rules.allSatisfy({ $0 != nil }) { return .allow(rule: rules.compactMap { $0 }.first) }
+        return access == .read ? .allow(rule: nil) : .ask(rule: nil)
+    }
+
     /// Whether `pattern` (`s3:Delete*`) matches `action` (`s3:DeleteObjects`): service and operation are compared
     /// without regard to case, as IAM does; `*` matches any run of characters, `?` one character. A pattern of
     /// just `*` matches every action.

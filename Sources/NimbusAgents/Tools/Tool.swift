@@ -39,11 +39,9 @@ public protocol Tool<Environment>: Sendable {
     /// The least any input needs: a generic API tool that can also read says `.read`, so read-only runs still
     /// offer it and judge each call by ``access(for:)``.
     var minimumAccess: ToolAccess { get }
-    /// The `service:Operation` actions the tool may perform, for policy matching and documentation.
+    /// The `service:Operation` actions the tool may perform, for policy matching and documentation. The gate
+    /// lets a call that writes or deletes through only when the approved step's actions name it.
     var actions: [String] { get }
-    /// Whether results are passed through ``SecretRedactor`` before they are kept or shown to a model.
-    /// Only a tool whose result *is* the secret the user asked for (a presigned URL) says no.
-    var redactsResult: Bool { get }
 
     /// The access this input needs; a tool whose input decides (a generic API call) narrows ``access`` here.
     func access(for input: Input) -> ToolAccess
@@ -60,7 +58,6 @@ public protocol Tool<Environment>: Sendable {
 }
 
 extension Tool {
-    public var redactsResult: Bool { true }
     public var minimumAccess: ToolAccess { access }
     public func access(for input: Input) -> ToolAccess { access }
     public func actions(for input: Input) -> [String] { actions }
@@ -82,11 +79,15 @@ public struct ToolRunContext: Sendable {
     public let logger: Logger
     /// Reports progress: a message and, when known, the fraction done.
     public let progress: @Sendable (String, Double?) -> Void
+    /// What was approved for this step: the calls the tool may make beyond reads. The gate checks every call
+    /// against it (and against the policy, again).
+    public let grant: AccessGrant
 
     public init(
         tool: String, step: Int, idempotencyKey: String, mayHaveRunBefore: Bool = false, logger: Logger,
-        progress: @escaping @Sendable (String, Double?) -> Void = { _, _ in }
+        grant: AccessGrant = .readsOnly, progress: @escaping @Sendable (String, Double?) -> Void = { _, _ in }
     ) {
+        self.grant = grant
         self.tool = tool
         self.step = step
         self.idempotencyKey = idempotencyKey

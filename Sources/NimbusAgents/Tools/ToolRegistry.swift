@@ -85,7 +85,6 @@ public struct PreparedToolCall<Environment: Sendable>: Sendable {
     public let access: ToolAccess
     public let actions: [String]
     public let summary: String
-    public let redactsResult: Bool
     let runCall: @Sendable (Environment, ToolRunContext) async throws -> JSONValue
     let reportResult: @Sendable (JSONValue) -> String
 
@@ -106,7 +105,6 @@ public struct PreparedToolCall<Environment: Sendable>: Sendable {
         access = tool.access(for: input)
         actions = tool.actions(for: input)
         summary = tool.describe(input)
-        redactsResult = tool.redactsResult
         runCall = { environment, context in try await tool.run(input, environment: environment, context: context) }
         reportResult = { result in tool.report(result, input: input) }
     }

@@ -11,14 +11,30 @@ public enum SecretRedactor {
     /// What a redacted secret is replaced with.
     public static let placeholder = "[REDACTED]"
 
-    private static let registered = Mutex<Set<String>>([])
+    /// Registered secrets by scope: "" for the process (loaded credentials), else a run's id.
+    private static let registered = Mutex<[String: Set<String>]>([:])
 
-    /// Registers a secret value (a loaded key, a token) so any later occurrence is redacted.
-    /// Values shorter than 8 characters are ignored: they would redact ordinary words.
+    /// Registers a secret value (a loaded key, a token) so any later occurrence is redacted, for as long as the
+    /// process lives. Values shorter than 8 characters are ignored: they would redact ordinary words.
     public static func register(_ secret: String) {
-        guard secret.count >= 8 else { return }
-        registered.withLock { _ = $0.insert(secret) }
+        register(secret, scope: "")
     }
+
+    /// Registers a secret that belongs to one run (a parameter of its calls, a value a call returned): redacted
+    /// everywhere until ``release(scope:)``, so a long-lived process does not keep every run's secrets for ever.
+    public static func register(_ secret: String, scope: String) {
+        guard secret.count >= 8 else { return }
+        registered.withLock { _ = $0[scope, default: []].insert(secret) }
+    }
+
+    /// Forgets the secrets of a run that has ended (or paused: a resume registers them again).
+    public static func release(scope: String) {
+        guard !scope.isEmpty else { return }
+        registered.withLock { _ = $0.removeValue(forKey: scope) }
+    }
+
+    /// How many secrets are registered, in all scopes (for tests of release).
+    public static var registeredCount: Int { registered.withLock { $0.values.reduce(0) { $0 + $1.count } } }
 
     /// Whether a key names something secret (`AWS_SECRET_ACCESS_KEY`, `apiKey`, `x-api-key`, `password`).
     public static func isSensitiveKey(_ key: String) -> Bool {
@@ -41,7 +57,8 @@ public enum SecretRedactor {
     /// `text` with every recognisable secret replaced by ``placeholder``.
     public static func redact(_ text: String) -> String {
         var output = text
-        let secrets = registered.withLock { $0 }
+        // Longest first, so a secret that contains another is masked whole.
+        let secrets = registered.withLock { Set($0.values.joined()) }.sorted { $0.count > $1.count }
         for secret in secrets where output.contains(secret) {
             output = output.replacingOccurrences(of: secret, with: placeholder)
         }
@@ -94,6 +111,9 @@ public enum SecretRedactor {
             ("\\beyJ[A-Za-z0-9_-]{8,}\\.[A-Za-z0-9_-]{8,}\\.[A-Za-z0-9_-]{8,}", placeholder),
             ("(?i)(x-amz-security-token[=:]\\s*)[^\\s&]+", "$1\(placeholder)"),
             ("(?i)(x-amz-signature[=:]\\s*)[0-9a-f]+", "$1\(placeholder)"),
+            ("(?i)(x-amz-credential[=:]\\s*)[A-Z0-9]{16,}", "$1\(placeholder)"),
+            // A secret sealed for stored state is ciphertext, but it is still no one's business in a log.
+            ("\\{\\{sealed:v1:[A-Za-z0-9_-]+\\}\\}", placeholder),
         ]
         return sources.map { Pattern(expression: try! NSRegularExpression(pattern: $0.0), template: $0.1) }
     }()

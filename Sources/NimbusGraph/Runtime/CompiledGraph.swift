@@ -152,7 +152,7 @@ public struct CompiledGraph<State: GraphState>: Sendable {
             logger: configuration.logger)
         return Engine(
             graph: self, environment: environment, stepLimit: configuration.stepLimit ?? stepLimit,
-            metadata: configuration.metadata, parentThreadID: nil)
+            metadata: configuration.metadata, parentThreadID: nil, requireNewThread: configuration.requireNewThread)
     }
 
     /// Runs this graph as a node of another graph, on a thread of its own named after the parent task.

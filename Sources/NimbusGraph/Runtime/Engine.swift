@@ -62,16 +62,18 @@ struct Engine<State: GraphState>: Sendable {
     @usableFromInline let stepLimit: Int
     @usableFromInline let metadata: [String: JSONValue]
     @usableFromInline let parentThreadID: String?
+    @usableFromInline let requireNewThread: Bool
 
     @inlinable init(
         graph: CompiledGraph<State>, environment: RunEnvironment, stepLimit: Int, metadata: [String: JSONValue],
-        parentThreadID: String?
+        parentThreadID: String?, requireNewThread: Bool = false
     ) {
         self.graph = graph
         self.environment = environment
         self.stepLimit = stepLimit
         self.metadata = metadata
         self.parentThreadID = parentThreadID
+        self.requireNewThread = requireNewThread
     }
 
     @inlinable var store: (any CheckpointStore)? { environment.store }
@@ -86,6 +88,7 @@ struct Engine<State: GraphState>: Sendable {
         var parentCheckpoint: String?
         var createdAt = Date()
         if let store, let existing = try await store.thread(threadID) {
+            if requireNewThread { throw GraphError.threadExists(threadID, graph: existing.graph) }
             switch existing.status {
             case .running, .interrupted, .paused:
                 throw GraphError.threadBusy(threadID, status: existing.status)

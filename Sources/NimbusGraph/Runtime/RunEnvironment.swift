@@ -18,14 +18,18 @@ public struct RunConfiguration: Sendable {
     /// Stored with the thread record (who started it, from where, …).
     public var metadata: [String: JSONValue]
     public var logger: Logger
+    /// Refuse to start when the thread already holds a run, finished or not: a new request names a new thread
+    /// (a person's `--thread`), and never rewrites another run's history.
+    public var requireNewThread: Bool
 
     /// The logger runs use unless given another.
     public static let defaultLogger = Logger(label: "nimbus.graph")
 
     public init(
         threadID: String? = nil, stepLimit: Int? = nil, metadata: [String: JSONValue] = [:],
-        logger: Logger = RunConfiguration.defaultLogger
+        logger: Logger = RunConfiguration.defaultLogger, requireNewThread: Bool = false
     ) {
+        self.requireNewThread = requireNewThread
         self.threadID = threadID
         self.stepLimit = stepLimit
         self.metadata = metadata

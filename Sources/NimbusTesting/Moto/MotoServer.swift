@@ -46,12 +46,15 @@ public final class MotoServer: Sendable {
         ) { _, isolated in isolated }
     }
 
-    /// A client for this server with ``isolatedEnvironment`` (and `extra` on top), for seeding and checking it.
-    public func client(extra: [String: String] = [:], nimbusHome: URL? = nil) throws -> AWSClient {
+    /// A client for this server with ``isolatedEnvironment`` (and `extra` on top), for seeding and checking it:
+    /// the test's own access to the emulator, so its calls pass no gate (`callGuard` to watch them).
+    public func client(
+        extra: [String: String] = [:], nimbusHome: URL? = nil, callGuard: any AWSCallGuard = UncheckedAWSCalls()
+    ) throws -> AWSClient {
         try AWSClient(
             configuration: AWSConfiguration(
                 environment: isolatedEnvironment.merging(extra) { _, given in given }, homeDirectory: "/nonexistent",
-                nimbusHome: nimbusHome))
+                nimbusHome: nimbusHome), callGuard: callGuard)
     }
 
     /// Starts a server on a free loopback port and waits until it answers.

@@ -14,8 +14,10 @@ public struct OpsServices: Sendable {
     /// The Nimbus home: `policy.yaml`, and transfer state under `transfers/`.
     public var home: URL
     public var policy: ApprovalPolicy
-    /// Makes the AWS client for a profile and region (nil: the usual defaults).
-    public var awsClient: @Sendable (_ profile: String?, _ region: String?) throws -> AWSClient
+    /// Makes the AWS client for a profile and region (nil: the usual defaults), guarded by the request's gate.
+    public var awsClient: @Sendable (_ profile: String?, _ region: String?, _ gate: AWSGate) throws -> AWSClient
+    /// Seals secrets a request carries (a SecureString) in its stored state, and opens them before a call.
+    public var seal: SecretSeal
     /// The model for requests in free form; nil routes every request offline.
     public var model: (any ChatModel)?
     public var tools: ToolRegistry<OpsToolEnvironment>
@@ -28,10 +30,12 @@ public struct OpsServices: Sendable {
     public var logger: Logger
     public var modes: EventModes
     public var onEvent: @Sendable (GraphEvent) -> Void
+    /// Collects the secrets results hold, for the person who asked (set by ``OpsAgent`` for each call).
+    public var revealed: RevealedSecrets?
 
     public init(
         store: any Store, home: URL, policy: ApprovalPolicy = .standard,
-        awsClient: (@Sendable (_ profile: String?, _ region: String?) throws -> AWSClient)? = nil,
+        awsClient: (@Sendable (_ profile: String?, _ region: String?, _ gate: AWSGate) throws -> AWSClient)? = nil,
         model: (any ChatModel)? = nil, tools: ToolRegistry<OpsToolEnvironment> = OpsTools.registry,
         transferConcurrency: Int = 8, maxTurns: Int = 8, firstTurnToolChoice: ToolChoice = .auto,
         logger: Logger = Logger(label: "nimbus.ops"), modes: EventModes = [],
@@ -42,11 +46,12 @@ public struct OpsServices: Sendable {
         self.policy = policy
         let logger = logger
         self.awsClient =
-            awsClient ?? { profile, region in
+            awsClient ?? { profile, region, gate in
                 try AWSClient(
                     configuration: AWSConfiguration(profile: profile, region: region, nimbusHome: home),
-                    logger: logger)
+                    callGuard: gate, logger: logger)
             }
+        seal = SecretSeal(home: home)
         self.model = model
         self.tools = tools
         self.transferConcurrency = transferConcurrency
@@ -94,6 +99,9 @@ public struct OpsOutcome: Sendable, Codable {
     public var steps: [ExecutedStep]
     /// The open approval question, when the run waits for one.
     public var approval: PendingApproval?
+    /// Secrets this call's steps returned (a presigned URL, a new secret key), for the person who asked and
+    /// nobody else: everything stored, logged or sent to a model has them redacted, so show them now or never.
+    public var revealed: [RevealedSecrets.Secret] = []
 
     /// An approval question and the interrupt id that answers it.
     public struct PendingApproval: Sendable, Codable {
@@ -126,21 +134,41 @@ public struct OpsAgent: Sendable {
     }
 
     /// Runs a request until it answers or waits for approval.
+    ///
+    /// - Parameter threadID: a thread of the caller's choosing; it must be a valid id that holds no run yet (a
+    ///   finished request's thread is never reused). A new id by default.
     public func ask(_ request: OpsRequest, threadID: String? = nil) async throws -> OpsOutcome {
-        let graph = try OpsWorkflow.graph(services: services)
-        let result = try await graph.invoke(
-            OpsWorkflow.State(request: request), configuration: RunConfiguration(threadID: threadID),
+        if let threadID { try GraphError.validateThreadID(threadID) }
+        let thread = threadID ?? SortableID().rawValue
+        defer { SecretRedactor.release(scope: thread) }
+        var request = request
+        // Before anything is stored: the first checkpoint holds the request.
+        request.text = try RequestSecrets.seal(request.text, seal: services.seal, scope: thread)
+        let revealed = RevealedSecrets()
+        var services = services
+        services.revealed = revealed
+        let result = try await OpsWorkflow.graph(services: services).invoke(
+            OpsWorkflow.State(request: request),
+            configuration: RunConfiguration(threadID: thread, requireNewThread: threadID != nil),
             modes: services.modes, onEvent: services.onEvent)
-        return OpsOutcome(threadID: result.threadID, state: result.state, interrupts: result.interrupts)
+        var outcome = OpsOutcome(threadID: result.threadID, state: result.state, interrupts: result.interrupts)
+        outcome.revealed = revealed.all
+        return outcome
     }
 
     /// Continues a request: after an answer (interrupt id → value), or after a crash.
     public func resume(threadID: String, answers: [String: JSONValue] = [:]) async throws -> OpsOutcome {
         guard let record = try await services.store.thread(threadID) else { throw OpsError.unknownRequest(threadID) }
         guard record.graph == OpsWorkflow.name else { throw OpsError.notARequest(threadID, graph: record.graph) }
+        defer { SecretRedactor.release(scope: threadID) }
+        let revealed = RevealedSecrets()
+        var services = services
+        services.revealed = revealed
         let result = try await OpsWorkflow.graph(services: services).resume(
             threadID: threadID, answers: answers, modes: services.modes, onEvent: services.onEvent)
-        return OpsOutcome(threadID: result.threadID, state: result.state, interrupts: result.interrupts)
+        var outcome = OpsOutcome(threadID: result.threadID, state: result.state, interrupts: result.interrupts)
+        outcome.revealed = revealed.all
+        return outcome
     }
 
     /// Answers the approval a request waits for: yes runs the waiting steps, no runs none of them.

@@ -1,22 +1,35 @@
 public import Foundation
+import NimbusAWS
 public import NimbusAgents
 import NimbusCore
 
-/// What ops tools share while a request runs: the audited AWS client (the only way they reach AWS) and the
-/// directory relative local paths start from.
+/// What ops tools share while a request runs: AWS through the request's gate (the only way they reach AWS) and
+/// the directory relative local paths start from.
 public struct OpsToolEnvironment: Sendable {
-    let audited: AuditedAWS
+    /// The request's client, guarded by ``gate``.
+    let client: AWSClient
+    let gate: AWSGate
+    let transferDirectory: URL?
+    let transferConcurrency: Int
     /// Where `./data` in a request points: the directory the request was made in.
     public let workingDirectory: URL
 
-    init(audited: AuditedAWS, workingDirectory: URL) {
-        self.audited = audited
+    init(
+        client: AWSClient, gate: AWSGate, transferDirectory: URL?, transferConcurrency: Int, workingDirectory: URL
+    ) {
+        self.client = client
+        self.gate = gate
+        self.transferDirectory = transferDirectory
+        self.transferConcurrency = transferConcurrency
         self.workingDirectory = workingDirectory
     }
 
-    /// The AWS client for one tool call: every call it makes is recorded under the tool's name.
+    /// AWS for one tool call: every call it makes passes the gate with the step's own approval and is audited
+    /// under the tool's name; a call the approved step does not name is not sent.
     public func aws(_ context: ToolRunContext) -> AuditedAWS {
-        audited.recording(as: context.tool)
+        AuditedAWS(
+            client: client.guarded(by: gate.scoped(tool: context.tool, grant: context.grant)),
+            transferDirectory: transferDirectory, transferConcurrency: transferConcurrency)
     }
 
     /// A local path from a request, made absolute against the working directory (`~` expanded).

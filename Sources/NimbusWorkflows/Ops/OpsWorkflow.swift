@@ -165,9 +165,14 @@ public enum OpsWorkflow {
                 model: OpsServices.configuredModel(environment.configuration, store: environment.store))
             services.modes = environment.modes
             services.onEvent = environment.onEvent
+            let revealed = RevealedSecrets()
+            services.revealed = revealed
+            defer { SecretRedactor.release(scope: threadID) }
             let result = try await graph(services: services).resume(
                 threadID: threadID, answers: answers, modes: environment.modes, onEvent: environment.onEvent)
-            return try WorkflowOutcome(result)
+            var outcome = try WorkflowOutcome(result)
+            outcome.revealed = revealed.all
+            return outcome
         })
 }
 
@@ -205,7 +210,7 @@ struct OpsNodes: Sendable {
                 update.write(\.answer, help)
                 update.write(\.status, .refused)
             case .plan(let routed):
-                OpsNodes.registerSecrets(in: routed.steps.map(\.arguments))
+                OpsNodes.registerSecrets(in: routed.steps.map(\.arguments), scope: context.threadID)
                 var loop = state.loop
                 loop.plan = routed.steps
                 loop.nextStep = routed.steps.count + 1
@@ -225,7 +230,7 @@ struct OpsNodes: Sendable {
                 region: region, createdAt: state.createdAt))
         do {
             // An unknown profile or a broken credentials file is reported now, before any planning.
-            _ = try services.awsClient(profile, region)
+            _ = try services.awsClient(profile, region, gate(state, context))
         } catch let error as any NimbusError {
             update.write(\.failure, OpsFailures.describe(error))
         }
@@ -271,7 +276,8 @@ struct OpsNodes: Sendable {
         if plan.blockedBy == nil, !plan.awaitingApproval.isEmpty, state.settings.approvedBy == nil {
             try await services.store.recordRequest(
                 RequestRecord(
-                    id: context.threadID, text: OpsNodes.publicText(state), status: .awaitingApproval,
+                    id: context.threadID, text: OpsNodes.publicText(state, scope: context.threadID),
+                    status: .awaitingApproval,
                     strategy: state.strategy, profile: state.profile, region: state.region,
                     steps: state.loop.executed.count + plan.count, createdAt: state.createdAt))
         }
@@ -313,19 +319,17 @@ struct OpsNodes: Sendable {
         guard !unsent.isEmpty else { return }
         // The profile and region the steps would have used, resolved as for the calls that are sent, so the two
         // kinds of rows read alike.
-        let client = try? services.awsClient(state.profile, state.region)
-        let profile = client?.profileName ?? state.profile
-        let region = client?.region ?? state.region
+        let gate = gate(state, context)
+        let client = try? services.awsClient(state.profile, state.region, gate)
         _ = try await context.step("audit-unsent") {
             for outcome in unsent {
                 for action in outcome.step.actions {
                     let parts = action.split(separator: ":", maxSplits: 1).map(String.init)
-                    try await services.store.recordAudit(
-                        AuditEntry(
-                            requestID: context.threadID, tool: outcome.step.tool, profile: profile,
-                            region: region, service: parts.first ?? action, operation: parts.last ?? action,
-                            parameters: AuditedAWS.redacted(outcome.step.arguments),
-                            outcome: outcome.status == .refused ? .refused : .declined, error: outcome.reason))
+                    await gate.scoped(tool: outcome.step.tool, grant: .readsOnly).recordUnsent(
+                        service: parts.first ?? action, operation: parts.last ?? action,
+                        parameters: outcome.step.arguments, outcome: outcome.status == .refused ? .refused : .declined,
+                        reason: outcome.reason, profile: client?.profileName ?? state.profile,
+                        region: client?.region ?? state.region)
                 }
             }
             return true
@@ -338,7 +342,8 @@ struct OpsNodes: Sendable {
         let (status, answer) = OpsResponder.answer(state)
         try await services.store.recordRequest(
             RequestRecord(
-                id: context.threadID, text: OpsNodes.publicText(state), status: status, answer: answer,
+                id: context.threadID, text: OpsNodes.publicText(state, scope: context.threadID), status: status,
+                answer: answer,
                 strategy: state.strategy, profile: state.profile, region: state.region,
                 steps: state.loop.executed.count + state.loop.plan.count, createdAt: state.createdAt,
                 updatedAt: Date()))
@@ -353,20 +358,20 @@ struct OpsNodes: Sendable {
 
     /// The request's words as history keeps them: with the secrets among its steps' parameters masked (registered
     /// again here, since a resumed run may be in a new process).
-    static func publicText(_ state: OpsWorkflow.State) -> String {
-        registerSecrets(in: (state.loop.plan + state.loop.executed.map(\.step)).map(\.arguments))
+    static func publicText(_ state: OpsWorkflow.State, scope: String) -> String {
+        registerSecrets(in: (state.loop.plan + state.loop.executed.map(\.step)).map(\.arguments), scope: scope)
         return SecretRedactor.redact(state.request.text)
     }
 
     /// Values under secret-sounding keys in a request's own parameters (`"SecretString": "…"` in a `call`) are
-    /// registered with the redactor, so they are masked in logs, history and the audit log from here on.
-    static func registerSecrets(in arguments: [JSONValue]) {
+    /// registered with the redactor for the run, so they are masked in logs, history and the audit log.
+    static func registerSecrets(in arguments: [JSONValue], scope: String) {
         func walk(_ value: JSONValue) {
             switch value {
             case .object(let members):
                 for (key, member) in members {
                     if SecretRedactor.isSensitiveKey(key), let text = member.stringValue {
-                        SecretRedactor.register(text)
+                        SecretRedactor.register(text, scope: scope)
                     } else {
                         walk(member)
                     }
@@ -376,6 +381,14 @@ struct OpsNodes: Sendable {
             }
         }
         arguments.forEach(walk)
+    }
+
+    /// The request's gate: the policy as loaded now (a resumed run reads the file again), read-only, the audit
+    /// log, and the thread as request id and secret scope. Tool calls get it scoped to their step's approval.
+    func gate(_ state: OpsWorkflow.State, _ context: NodeContext) -> AWSGate {
+        AWSGate(
+            policy: services.policy, readOnly: state.settings.readOnly, audit: services.store,
+            requestID: context.threadID, logger: services.logger)
     }
 
     /// Runs a node's work; a Nimbus error (a model that cannot be reached, a bad reference) becomes the run's
@@ -392,28 +405,33 @@ struct OpsNodes: Sendable {
     }
 
     func toolEnvironment(_ state: OpsWorkflow.State, _ context: NodeContext) throws -> OpsToolEnvironment {
-        let client = try services.awsClient(state.profile, state.region)
-        let audited = AuditedAWS(
-            client: client, store: services.store, requestID: context.threadID,
-            transferDirectory: services.home.appendingPathComponent("transfers"),
-            transferConcurrency: services.transferConcurrency)
+        let gate = gate(state, context)
         return OpsToolEnvironment(
-            audited: audited, workingDirectory: URL(fileURLWithPath: state.request.workingDirectory))
+            client: try services.awsClient(state.profile, state.region, gate), gate: gate,
+            transferDirectory: services.home.appendingPathComponent("transfers"),
+            transferConcurrency: services.transferConcurrency,
+            workingDirectory: URL(fileURLWithPath: state.request.workingDirectory))
     }
 
     func executor(_ state: OpsWorkflow.State) -> StepExecutor<OpsToolEnvironment> {
-        StepExecutor(
+        let seal = services.seal
+        return StepExecutor(
             reviewer: PlanReviewer(
                 registry: services.tools, policy: services.policy, scope: state.settings.scope,
                 readOnly: state.settings.readOnly),
-            environment: { context in try toolEnvironment(state, context) }, describeFailure: OpsFailures.describe)
+            environment: { context in try toolEnvironment(state, context) }, describeFailure: OpsFailures.describe,
+            revealed: services.revealed, openSealed: { try seal.open($0) })
     }
 
     func agent(_ state: OpsWorkflow.State, model: any ChatModel) throws -> ToolCallingAgent<OpsToolEnvironment> {
-        ToolCallingAgent(
+        var agent = ToolCallingAgent(
             name: "ops", model: model, registry: services.tools, policy: services.policy,
             environment: { context in try toolEnvironment(state, context) }, describeFailure: OpsFailures.describe,
             maxTurns: services.maxTurns, firstTurnToolChoice: services.firstTurnToolChoice)
+        let seal = services.seal
+        agent.revealed = services.revealed
+        agent.openSealed = { try seal.open($0) }
+        return agent
     }
 
     func instructions(profile: String?, region: String?) -> String {

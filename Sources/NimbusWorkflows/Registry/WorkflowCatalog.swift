@@ -1,3 +1,4 @@
+public import NimbusAgents
 public import NimbusCore
 public import NimbusGraph
 public import NimbusLLM
@@ -11,6 +12,9 @@ public struct WorkflowOutcome: Sendable {
     /// The final (or paused) state as JSON.
     public let state: JSONValue
     public let steps: Int
+    /// Secrets the run's calls returned, for the person who resumed it and nobody else (see
+    /// ``RevealedSecrets``); never part of ``state``.
+    public var revealed: [RevealedSecrets.Secret] = []
 
     public init(threadID: String, status: RunStatus, interrupts: [Interrupt], state: JSONValue, steps: Int) {
         self.threadID = threadID

@@ -1,8 +1,11 @@
 import ArgumentParser
+import AsyncHTTPClient
 import Foundation
 import Logging
 import NimbusAWS
+import NimbusAgents
 import NimbusCore
+import NimbusStore
 
 /// `--profile` and `--region`, for every command that talks to AWS.
 struct AWSOptions: ParsableArguments {
@@ -12,10 +15,47 @@ struct AWSOptions: ParsableArguments {
     @Option(help: "The AWS region (default: AWS_REGION, AWS_DEFAULT_REGION, else the profile's region).")
     var region: String?
 
-    func client(_ configuration: NimbusConfiguration, logger: Logger) throws -> AWSClient {
+    /// The AWS configuration these options name.
+    func configuration(_ configuration: NimbusConfiguration) -> AWSConfiguration {
+        AWSConfiguration(profile: profile, region: region, nimbusHome: configuration.home)
+    }
+}
+
+/// The gate for a command that calls AWS itself (`aws`, `transfer`, `validate`): the policy in policy.yaml,
+/// approvals from `--yes` or the terminal, and the audit log in the store, under a request id of the command's
+/// own. Commands get their client from here; none makes one without a gate.
+struct CommandGate {
+    let gate: AWSGate
+    let store: SQLiteStore
+
+    init(_ global: GlobalOptions, tool: String, yes: Bool) throws {
+        let (configuration, store) = try global.openStore()
+        self.store = store
+        gate = AWSGate(
+            policy: try ApprovalPolicy.load(home: configuration.home), audit: store, requestID: SortableID().rawValue,
+            tool: tool, grant: yes ? .everything(approvedBy: "--yes") : .readsOnly,
+            approver: Console.standardInputIsTerminal && !yes ? TerminalApprover() : nil)
+        self.configuration = configuration
+    }
+
+    let configuration: NimbusConfiguration
+
+    /// A client whose every call passes this gate.
+    func client(_ aws: AWSOptions, httpClient: HTTPClient = .shared) throws -> AWSClient {
         try AWSClient(
-            configuration: AWSConfiguration(profile: profile, region: region, nimbusHome: configuration.home),
-            logger: logger)
+            configuration: aws.configuration(configuration), callGuard: gate, httpClient: httpClient,
+            logger: Logger(label: "nimbus.aws"))
+    }
+}
+
+/// Asks at the terminal before a call that writes or deletes: `Run s3 DeleteBucket {"Bucket":"logs"}, which
+/// deletes? [y/N]`.
+struct TerminalApprover: CallApprover {
+    func approve(_ call: AWSOperationCall) async -> Bool {
+        let parameters = call.redactedInput.jsonText
+        let reply = Console.ask(
+            "Run \(call.service) \(call.operation) \(parameters.prefix(200)), which \(call.access.rawValue)s? [y/N] ")
+        return ["y", "yes"].contains((reply ?? "").trimmingCharacters(in: .whitespaces).lowercased())
     }
 }
 
@@ -43,12 +83,13 @@ struct ProfilesCommand: AsyncParsableCommand {
             let chain = DefaultCredentialChain(
                 explicitProfile: nil, environment: environment,
                 files: try SharedConfigFiles.load(environment: environment),
-                nimbusFile: NimbusCredentialsFile(home: configuration.home), region: "us-east-1")
+                nimbusFile: NimbusCredentialsFile(home: configuration.home), region: "us-east-1",
+                callGuard: NoAWSCallsAllowed())
             let summaries = try chain.summaries()
             let active = chain.profileName
             switch output {
             case .json:
-                Console.out(
+                Console.json(
                     JSONValue.array(
                         summaries.map {
                             [
@@ -57,7 +98,7 @@ struct ProfilesCommand: AsyncParsableCommand {
                                 "active": .bool($0.name == active),
                             ]
                         }
-                    ).prettyJSONText)
+                    ))
             case .text:
                 if summaries.isEmpty {
                     Console.out("no AWS profiles; add one with `nimbus profiles add NAME` or `aws configure`")
@@ -93,7 +134,7 @@ struct ProfilesCommand: AsyncParsableCommand {
 
         func run() async throws {
             let configuration = try global.configuration()
-            if Console.standardInputIsTerminal { FileHandle.standardError.write(Data("secret access key: ".utf8)) }
+            if Console.standardInputIsTerminal { Console.prompt("secret access key: ") }
             guard let secret = readLine(strippingNewline: true)?.trimmingCharacters(in: .whitespaces), !secret.isEmpty
             else {
                 throw ValidationError("no secret access key on standard input")
@@ -120,18 +161,18 @@ struct ValidateCommand: AsyncParsableCommand {
     var output: OutputFormat = .text
 
     func run() async throws {
-        let configuration = try global.configuration()
-        let client = try aws.client(configuration, logger: Logger(label: "nimbus.aws"))
+        let gate = try CommandGate(global, tool: "nimbus validate", yes: false)
+        let client = try gate.client(aws)
         let identity = try await client.call("sts", "GetCallerIdentity")
         let credentials = try await client.credentialProvider.credentials()
         switch output {
         case .json:
-            Console.out(
+            Console.json(
                 JSONValue.object([
                     "account": identity["Account"] ?? .null, "arn": identity["Arn"] ?? .null,
                     "user_id": identity["UserId"] ?? .null, "profile": .string(client.profileName),
                     "region": client.region.map(JSONValue.string) ?? .null, "credentials": .string(credentials.source),
-                ]).prettyJSONText)
+                ]))
         case .text:
             Console.out("account      \(identity["Account"]?.stringValue ?? "?")")
             Console.out("arn          \(identity["Arn"]?.stringValue ?? "?")")
@@ -148,7 +189,10 @@ struct AWSCallCommand: AsyncParsableCommand {
         abstract: "Call any operation of a bundled AWS service by name with JSON parameters.",
         discussion: """
             Example: nimbus aws s3 ListObjectsV2 '{"Bucket": "logs"}' --all
-            Parameters are checked against the service model before anything is sent.
+            Parameters are checked against the service model before anything is sent. Like every AWS call Nimbus
+            makes, the call passes the policy ($NIMBUS_HOME/policy.yaml; deny wins, --yes included), and one that
+            writes or deletes asks first: at a terminal, or with --yes; with neither, nothing is changed (exit 2).
+            Every call is in `nimbus audit`.
             """)
 
     @OptionGroup var global: GlobalOptions
@@ -166,16 +210,27 @@ struct AWSCallCommand: AsyncParsableCommand {
     @Flag(help: "Follow pagination and print every page.")
     var all = false
 
+    @Flag(name: .shortAndLong, help: "Run a call that writes or deletes without asking (policy denials still apply).")
+    var yes = false
+
+    @Option(help: "Print as text (indented JSON) or JSON (one compact document).")
+    var output: OutputFormat = .text
+
     func run() async throws {
-        let configuration = try global.configuration()
-        let client = try aws.client(configuration, logger: Logger(label: "nimbus.aws"))
         let input = try JSONValue(parsing: parameters)
+        let gate = try CommandGate(global, tool: "nimbus aws", yes: yes)
+        let client = try gate.client(aws)
+        let result: JSONValue
         if all {
             var pages: [JSONValue] = []
             for try await page in client.paginate(service, operation, input) { pages.append(page) }
-            Console.out(JSONValue.array(pages).prettyJSONText)
+            result = .array(pages)
         } else {
-            Console.out(try await client.call(service, operation, input).prettyJSONText)
+            result = try await client.call(service, operation, input)
+        }
+        switch output {
+        case .json: Console.outVerbatim(result.jsonText + "\n")
+        case .text: Console.json(result)
         }
     }
 }
@@ -186,9 +241,14 @@ struct TransferCommand: AsyncParsableCommand {
         abstract: "Copy files and objects: local ↔ S3 and S3 → S3, whole directories and prefixes, in parallel.",
         discussion: """
             Large objects move in parallel parts; an interrupted upload resumes when run again (its state is kept
-            under $NIMBUS_HOME/transfers). Examples:
-              nimbus transfer ./data s3://bucket/data/
+            under $NIMBUS_HOME/transfers). Uploads and copies change the bucket, so they ask first (at a terminal,
+            or --yes; with neither, nothing is sent and the exit status is 2); every call is audited and the policy
+            applies. Downloads write only inside the destination: an object whose key would leave it (`../x`) is
+            skipped and reported (exit 1). A link given by name is followed; links inside a directory are skipped
+            and counted unless --follow-symlinks. Examples:
+              nimbus transfer ./data s3://bucket/data/ --yes
               nimbus transfer s3://bucket/data/ ./copy --include '*.csv'
+              nimbus transfer ./site s3://bucket/site/ --sync --yes
               AWS_ENDPOINT_URL=http://127.0.0.1:5000 nimbus transfer ./dir s3://bucket/prefix/
             """)
 
@@ -213,47 +273,78 @@ struct TransferCommand: AsyncParsableCommand {
     @Option(help: "Part size in MiB for multipart transfers (at least 5).")
     var partSize: Int = 8
 
+    @Flag(help: "Move only what is missing or changed (size, or newer), as `aws s3 sync` does.")
+    var sync = false
+
+    @Flag(help: "Follow symbolic links inside a directory being uploaded (default: skip and count them).")
+    var followSymlinks = false
+
     @Flag(help: "Print what would be transferred, and transfer nothing.")
     var dryRun = false
+
+    @Flag(name: .shortAndLong, help: "Upload or copy without asking (policy denials still apply).")
+    var yes = false
 
     @Option(help: "Print as text or JSON.")
     var output: OutputFormat = .text
 
     func run() async throws {
-        let configuration = try global.configuration()
-        let logger = Logger(label: "nimbus.transfer")
         guard concurrency >= 1 else { throw ValidationError("--concurrency must be at least 1") }
         guard partSize >= 5 else { throw ValidationError("--part-size must be at least 5 (MiB)") }
         let source = try TransferLocation.parse(source)
         let destination = try TransferLocation.parse(destination)
+        let gate = try CommandGate(global, tool: "nimbus transfer", yes: yes)
         try await AWSClient.withHTTPClient(connections: concurrency) { httpClient in
-            let client = try AWSClient(
-                configuration: AWSConfiguration(
-                    profile: aws.profile, region: aws.region, nimbusHome: configuration.home),
-                httpClient: httpClient, logger: Logger(label: "nimbus.aws"))
-            let manager = TransferManager(
-                client: client,
-                options: TransferOptions(
-                    concurrency: concurrency, partSize: partSize << 20, multipartThreshold: partSize << 20,
-                    filter: TransferFilter(include: include, exclude: exclude), dryRun: dryRun,
-                    stateDirectory: configuration.home.appendingPathComponent("transfers")),
-                logger: logger)
-            let plan = try await manager.plan(from: source, to: destination)
+            let options = TransferOptions(
+                concurrency: concurrency, partSize: partSize << 20, multipartThreshold: partSize << 20,
+                filter: TransferFilter(include: include, exclude: exclude), dryRun: dryRun,
+                stateDirectory: gate.configuration.home.appendingPathComponent("transfers"), sync: sync,
+                followSymlinks: followSymlinks)
+            let client = try gate.client(aws, httpClient: httpClient)
+            let plan = try await TransferManager(
+                client: client, options: options, logger: Logger(label: "nimbus.transfer")
+            )
+            .plan(from: source, to: destination)
             if dryRun {
                 printPlan(plan)
                 return
             }
+            // Uploads and copies write to S3: asked once for the whole plan, then each call is checked against
+            // that approval (and the policy) by the gate.
+            var approved = client
+            if destination.isS3, !plan.items.isEmpty {
+                let grant = try approval(for: plan, to: destination)
+                approved = client.guarded(by: gate.gate.scoped(tool: "nimbus transfer", grant: grant))
+            }
+            let manager = TransferManager(client: approved, options: options, logger: Logger(label: "nimbus.transfer"))
             let bar = ProgressBar(terminal: Console.standardErrorIsTerminal, quiet: output == .json)
             let summary = try await manager.run(plan) { progress in bar.update(progress) }
             bar.finish()
             printSummary(summary)
+            if summary.plan.skipped.contains(where: \.reason.isRefusal) { throw ExitCode(1) }
         }
+    }
+
+    /// What the person approves for a transfer into S3: `--yes`, a yes at the terminal, or nothing (an error
+    /// that says how to approve, exit 2).
+    private func approval(for plan: TransferPlan, to destination: TransferLocation) throws -> AccessGrant {
+        let actions = ["s3:PutObject"]
+        if yes { return AccessGrant(access: .write, actions: actions, approvedBy: "--yes") }
+        let verb = plan.items.first?.kind == .copy ? "Copy" : "Upload"
+        let question =
+            "\(verb) \(plan.items.count) file\(plan.items.count == 1 ? "" : "s") (\(ByteCount.text(plan.totalBytes))) to \(destination)?"
+        guard Console.standardInputIsTerminal, output == .text else { throw TransferApproval.notApproved(question) }
+        let reply = Console.ask(question + " [y/N] ")
+        guard ["y", "yes"].contains((reply ?? "").trimmingCharacters(in: .whitespaces).lowercased()) else {
+            throw TransferApproval.declined(question)
+        }
+        return AccessGrant(access: .write, actions: actions, approvedBy: "you")
     }
 
     private func printPlan(_ plan: TransferPlan) {
         switch output {
         case .json:
-            Console.out(
+            Console.json(
                 JSONValue.object([
                     "dry_run": true, "files": .int(plan.items.count), "bytes": .int(plan.totalBytes),
                     "items": .array(
@@ -263,13 +354,15 @@ struct TransferCommand: AsyncParsableCommand {
                                 "to": .string($0.destination.description), "bytes": .int($0.size),
                             ]
                         }),
-                ]).prettyJSONText)
+                    "skipped": Self.skippedJSON(plan), "unchanged": .int(plan.unchanged),
+                ]))
         case .text:
             for item in plan.items {
                 Console.out(
                     "(dry run) \(item.kind.rawValue): \(item.source) → \(item.destination) (\(ByteCount.text(item.size)))"
                 )
             }
+            printSkipped(plan)
             Console.out("(dry run) \(plan.items.count) files, \(ByteCount.text(plan.totalBytes))")
         }
     }
@@ -278,18 +371,59 @@ struct TransferCommand: AsyncParsableCommand {
         let rate = summary.seconds > 0 ? Double(summary.bytes) / summary.seconds : 0
         switch output {
         case .json:
-            Console.out(
+            Console.json(
                 JSONValue.object([
                     "files": .int(summary.plan.items.count), "bytes": .int(summary.bytes),
-                    "seconds": .double(summary.seconds),
-                    "resumed_parts": .int(summary.resumedParts),
-                ]).prettyJSONText)
+                    "seconds": .double(summary.seconds), "resumed_parts": .int(summary.resumedParts),
+                    "skipped": Self.skippedJSON(summary.plan), "unchanged": .int(summary.plan.unchanged),
+                ]))
         case .text:
+            printSkipped(summary.plan)
             let resumed = summary.resumedParts > 0 ? ", \(summary.resumedParts) parts resumed" : ""
+            let unchanged = summary.plan.unchanged > 0 ? ", \(summary.plan.unchanged) already up to date" : ""
             Console.out(
                 "transferred \(summary.plan.items.count) files, \(ByteCount.text(summary.bytes)) in "
-                    + String(format: "%.1f s (%@/s)", summary.seconds, ByteCount.text(Int(rate))) + resumed)
+                    + String(format: "%.1f s (%@/s)", summary.seconds, ByteCount.text(Int(rate))) + resumed + unchanged)
         }
+    }
+
+    private func printSkipped(_ plan: TransferPlan) {
+        guard !plan.skipped.isEmpty else { return }
+        let refused = plan.skipped.filter(\.reason.isRefusal)
+        let links = plan.skipped.count - refused.count
+        for skip in refused.prefix(50) { Console.progress("skipped \(skip)") }
+        if refused.count > 50 { Console.progress("… and \(refused.count - 50) more objects skipped") }
+        if !refused.isEmpty {
+            Console.progress(
+                "\(refused.count) object\(refused.count == 1 ? " was" : "s were") not written: their keys cannot be files inside \(destination)"
+            )
+        }
+        if links > 0 {
+            Console.progress("skipped \(links) link\(links == 1 ? "" : "s") and special files (see --follow-symlinks)")
+        }
+    }
+
+    static func skippedJSON(_ plan: TransferPlan) -> JSONValue {
+        .array(
+            plan.skipped.map { ["from": .string($0.source.description), "reason": .string($0.reason.description)] })
+    }
+}
+
+/// A transfer into S3 that nobody approved (no terminal, no `--yes`), or that the person declined.
+struct TransferApproval: NimbusError {
+    enum Code: String { case notApproved = "not_approved", declined }
+    let code: Code
+    let message: String
+    var suggestion: String? {
+        code == .declined ? "nothing was sent" : "nothing was sent; answer yes at a terminal, or pass --yes"
+    }
+
+    static func notApproved(_ question: String) -> TransferApproval {
+        TransferApproval(code: .notApproved, message: "not approved: \(question.dropLast())")
+    }
+
+    static func declined(_ question: String) -> TransferApproval {
+        TransferApproval(code: .declined, message: "declined: \(question.dropLast())")
     }
 }
 

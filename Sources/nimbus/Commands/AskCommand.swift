@@ -105,7 +105,7 @@ enum OpsTerminal {
             Console.progress(pending.question.summary)
             let reply: String?
             if let readAnswer {
-                FileHandle.standardError.write(Data("\(pending.question.question) [y/N] ".utf8))
+                Console.prompt("\(pending.question.question) [y/N] ")
                 reply = readAnswer()
             } else {
                 reply = Console.ask("\(pending.question.question) [y/N] ")
@@ -130,9 +130,13 @@ enum OpsTerminal {
     static func print(_ outcome: OpsOutcome, output: OutputFormat) {
         switch output {
         case .json:
-            Console.out(json(outcome).prettyJSONText)
+            Console.json(json(outcome))
         case .text:
             if let answer = outcome.answer { Console.out(answer) }
+            if !outcome.revealed.isEmpty {
+                Console.out("Shown once, and not stored anywhere:")
+                for secret in outcome.revealed { Console.out("  step \(secret.step) \(secret.path): \(secret.value)") }
+            }
             if let pending = outcome.approval {
                 Console.progress(pending.question.summary)
                 Console.progress("The request is waiting for your approval: \(pending.question.question)")
@@ -160,6 +164,13 @@ enum OpsTerminal {
                     return .object(entry)
                 }),
         ]
+        if !outcome.revealed.isEmpty {
+            // For the one who asked: the stored run has these redacted.
+            object["revealed"] = .array(
+                outcome.revealed.map {
+                    ["step": .int($0.step), "path": .string($0.path), "value": .string($0.value)]
+                })
+        }
         if let pending = outcome.approval {
             object["approval"] = [
                 "interrupt_id": .string(pending.interruptID), "question": .string(pending.question.question),
@@ -182,7 +193,7 @@ enum OpsTerminal {
         let tools = OpsTools.registry.all
         switch output {
         case .json:
-            Console.out(
+            Console.json(
                 JSONValue.array(
                     tools.map {
                         [
@@ -191,7 +202,7 @@ enum OpsTerminal {
                             "schema": $0.schema,
                         ]
                     }
-                ).prettyJSONText)
+                ))
         case .text:
             Console.table(
                 ["TOOL", "ACCESS", "WHAT IT DOES"], tools.map { [$0.name, $0.access.rawValue, $0.summary] })

@@ -33,7 +33,7 @@ struct AuditCommand: AsyncParsableCommand {
         let entries = try await store.auditEntries(since: start, requestID: request, limit: limit)
         switch output {
         case .json:
-            Console.out(JSONValue.array(entries.map(Self.json)).prettyJSONText)
+            Console.json(JSONValue.array(entries.map(Self.json)))
         case .text:
             guard !entries.isEmpty else {
                 Console.out(since == nil ? "No AWS calls recorded yet." : "No AWS calls since \(since!).")

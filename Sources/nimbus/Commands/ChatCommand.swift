@@ -28,10 +28,13 @@ struct ChatCommand: AsyncParsableCommand {
     @Option(help: "The model to plan with, provider:model (default: llm.agents.ops, else NIMBUS_LLM).")
     var model: String?
 
+    @Option(help: "Print each answer as text, or as one line of JSON per request (the same fields as `ask`).")
+    var output: OutputFormat = .text
+
     func run() async throws {
         let (configuration, store) = try global.openStore()
         let agent = try OpsTerminal.agent(
-            configuration: configuration, store: store, model: model, offline: offline, quiet: false)
+            configuration: configuration, store: store, model: model, offline: offline, quiet: output == .json)
         var session = ChatSession(profile: aws.profile, region: aws.region)
         let terminal = Console.standardInputIsTerminal
         if terminal {
@@ -39,7 +42,7 @@ struct ChatCommand: AsyncParsableCommand {
             Console.progress("Nimbus chat, \(mode). /help lists commands, /exit leaves.")
         }
         while true {
-            if terminal { FileHandle.standardError.write(Data(session.prompt.utf8)) }
+            if terminal { Console.prompt(session.prompt) }
             guard let line = readLine(strippingNewline: true) else { break }
             let input = line.trimmingCharacters(in: .whitespaces)
             if input.isEmpty { continue }
@@ -63,11 +66,21 @@ struct ChatCommand: AsyncParsableCommand {
             var outcome = try await agent.ask(request)
             outcome = try await OpsTerminal.approve(
                 outcome, agent: agent, interactive: true, readAnswer: { readLine(strippingNewline: true) })
-            OpsTerminal.print(outcome, output: .text)
+            switch output {
+            case .text: OpsTerminal.print(outcome, output: .text)
+            case .json: Console.outVerbatim(OpsTerminal.json(outcome).jsonText + "\n")
+            }
             session.record(text, outcome)
         } catch let error as any NimbusError {
             // One bad request does not end the session.
             Console.progress("error: \(error)")
+            if output == .json {
+                Console.outVerbatim(
+                    JSONValue.object([
+                        "request": .string(SecretRedactor.redact(text)), "status": "failed",
+                        "error": ["code": .string(ErrorCode.of(error)), "message": .string(error.message)],
+                    ]).jsonText + "\n")
+            }
             session.record(text, nil)
         }
     }

@@ -32,7 +32,7 @@ struct HistoryCommand: AsyncParsableCommand {
         let requests = try await store.requests(limit: limit)
         switch output {
         case .json:
-            Console.out(JSONValue.array(requests.map(Self.json)).prettyJSONText)
+            Console.json(JSONValue.array(requests.map(Self.json)))
         case .text:
             guard !requests.isEmpty else {
                 Console.out("No requests yet. Try `nimbus ask \"list all S3 buckets\"`.")
@@ -58,7 +58,7 @@ struct HistoryCommand: AsyncParsableCommand {
         case .json:
             var object = Self.json(request).objectValue ?? [:]
             object["audit"] = .array(calls.map(AuditCommand.json))
-            Console.out(JSONValue.object(object).prettyJSONText)
+            Console.json(JSONValue.object(object))
         case .text:
             Console.out("request    \(request.text)")
             Console.out("id         \(request.id)")

@@ -68,12 +68,12 @@ struct LLMCommand: AsyncParsableCommand {
                 let answer = try await chatModel.respond(to: request, format: format)
                 let latency = ContinuousClock.now - started
                 switch output {
-                case .text: Console.out(answer.value.prettyJSONText)
+                case .text: Console.json(answer.value)
                 case .json:
                     var json = Self.json(answer.response, model: chatModel.name, latency: latency, firstToken: nil)
                     json["value"] = answer.value
                     json["attempts"] = .int(answer.attempts)
-                    Console.out(JSONValue.object(json).prettyJSONText)
+                    Console.json(JSONValue.object(json))
                 }
                 return
             }
@@ -94,12 +94,12 @@ struct LLMCommand: AsyncParsableCommand {
                     FileHandle.standardOutput.write(Data("\n".utf8))
                     Self.printToolCalls(response)
                 case .json:
-                    Console.out(
+                    Console.json(
                         JSONValue.object(
                             Self.json(
                                 response, model: chatModel.name, latency: ContinuousClock.now - started,
                                 firstToken: firstToken)
-                        ).prettyJSONText)
+                        ))
                 }
                 return
             }
@@ -110,11 +110,11 @@ struct LLMCommand: AsyncParsableCommand {
                 Console.out(response.text)
                 Self.printToolCalls(response)
             case .json:
-                Console.out(
+                Console.json(
                     JSONValue.object(
                         Self.json(
                             response, model: chatModel.name, latency: ContinuousClock.now - started, firstToken: nil)
-                    ).prettyJSONText)
+                    ))
             }
         }
 
@@ -189,7 +189,7 @@ struct LLMCommand: AsyncParsableCommand {
             if let model { results.append(await registry.probe(model, checkReachable: !offline)) }
             switch output {
             case .json:
-                Console.out(try JSONValue(encoding: results).prettyJSONText)
+                Console.json(try JSONValue(encoding: results))
             case .text:
                 guard !results.isEmpty else {
                     Console.out(

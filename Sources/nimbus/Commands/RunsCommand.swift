@@ -254,6 +254,9 @@ struct RunsCommand: AsyncParsableCommand {
         @Argument(help: "The run's thread id.")
         var thread: String
 
+        @Option(help: "Print as text or JSON.")
+        var output: OutputFormat = .text
+
         func run() async throws {
             let (_, store) = try global.openStore()
             if try await store.thread(thread) == nil {
@@ -262,7 +265,10 @@ struct RunsCommand: AsyncParsableCommand {
                 else { _ = try await requireThread(thread, store: store); return }
             }
             try await store.deleteThread(thread)
-            Console.out("Deleted \(thread).")
+            switch output {
+            case .json: Console.json(["deleted": .string(thread)])
+            case .text: Console.out("Deleted \(thread).")
+            }
         }
     }
 
@@ -278,6 +284,9 @@ struct RunsCommand: AsyncParsableCommand {
         @Option(help: "Delete checkpoints older than this many days.")
         var olderThanDays: Double?
 
+        @Option(help: "Print as text or JSON.")
+        var output: OutputFormat = .text
+
         func run() async throws {
             guard keep != nil || olderThanDays != nil else {
                 throw ValidationError("say what to prune: --keep N and/or --older-than-days D")
@@ -289,7 +298,10 @@ struct RunsCommand: AsyncParsableCommand {
             for listing in try await store.threads(status: nil, limit: 1_000_000) {
                 removed += try await store.prune(threadID: listing.threadID, policy: policy)
             }
-            Console.out("Removed \(removed) checkpoints.")
+            switch output {
+            case .json: Console.json(["removed_checkpoints": .int(removed)])
+            case .text: Console.out("Removed \(removed) checkpoints.")
+            }
         }
     }
 }
@@ -302,8 +314,7 @@ func requireThread(_ threadID: String, store: SQLiteStore) async throws -> Threa
         throw error
     }
     let known = try await store.threads(status: nil, limit: 500).map(\.threadID)
-    let hint = closestMatch(to: threadID, in: known).map { " Did you mean \($0)?" } ?? " See `nimbus runs list`."
-    throw ValidationError("there is no run with thread id '\(threadID)'.\(hint)")
+    throw GraphError.unknownThread(threadID, known: known)
 }
 
 /// Whether `host:pid` names a live process on this machine.

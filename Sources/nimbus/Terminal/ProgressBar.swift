@@ -27,7 +27,7 @@ final class ProgressBar: Sendable {
                 format: "\r%@ %3.0f%%  %@ / %@  %d/%d files  %@/s ", bar, fraction * 100,
                 ByteCount.text(progress.bytesDone), ByteCount.text(progress.bytesTotal), progress.filesDone,
                 progress.filesTotal, ByteCount.text(Int(rate)))
-            FileHandle.standardError.write(Data(line.utf8))
+            Console.draw(line)
             drawn.withLock { $0 = true }
         } else if let item = progress.finished {
             Console.progress(
@@ -37,6 +37,6 @@ final class ProgressBar: Sendable {
     }
 
     func finish() {
-        if drawn.withLock({ $0 }) { FileHandle.standardError.write(Data("\n".utf8)) }
+        if drawn.withLock({ $0 }) { Console.draw("\n") }
     }
 }

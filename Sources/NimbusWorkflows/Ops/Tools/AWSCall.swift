@@ -4,8 +4,8 @@ public import NimbusCore
 
 /// `aws.call`: any operation of the bundled service models, by name, with JSON parameters. The service and
 /// operation are checked against the models when the plan is made, and the parameters before sending. The
-/// operation's name decides its access (`Describe…` reads, `Delete…` deletes, anything else writes), so anything
-/// but a read needs approval like every other change.
+/// operation's model name decides its access (``OperationModel/access``: `list-buckets` reads like `ListBuckets`,
+/// `delete-bucket` deletes), so anything but a read needs approval like every other change.
 public struct AWSCall: OpsTool {
     public struct Input: ToolInput {
         public var service: String
@@ -32,29 +32,15 @@ public struct AWSCall: OpsTool {
 
     public init() {}
 
-    /// Name prefixes of operations that only read.
-    static let readPrefixes = [
-        "Describe", "List", "Get", "Head", "Search", "Lookup", "Query", "Scan", "BatchGet", "Select", "Check",
-        "Validate", "Estimate", "Preview", "Simulate", "Test", "Filter", "Detect", "Discover", "View",
-    ]
-    /// Name prefixes of operations that delete.
-    static let deletePrefixes = [
-        "Delete", "Terminate", "Remove", "Deregister", "Purge", "Detach", "Disassociate", "Revoke", "Destroy",
-        "Release", "Empty",
-    ]
-
-    public func access(for input: Input) -> ToolAccess { Self.access(of: input.operation) }
-
-    static func access(of operation: String) -> ToolAccess {
-        if readPrefixes.contains(where: { operation.hasPrefix($0) }) { return .read }
-        if deletePrefixes.contains(where: { operation.hasPrefix($0) }) { return .delete }
-        return .write
+    public func access(for input: Input) -> ToolAccess {
+        guard let operation = try? ModelCatalog.model(input.service).operation(input.operation) else { return .delete }
+        return ToolAccess(rawValue: operation.access.rawValue) ?? .delete
     }
 
     public func actions(for input: Input) -> [String] {
-        let service = (try? ModelCatalog.model(input.service).name) ?? input.service
-        let operation = (try? ModelCatalog.model(input.service).operation(input.operation).name) ?? input.operation
-        return ["\(service):\(operation)"]
+        guard let model = try? ModelCatalog.model(input.service), let operation = try? model.operation(input.operation)
+        else { return ["\(input.service):\(input.operation)"] }
+        return [operation.action(service: model)]
     }
 
     public func validate(_ input: Input) throws {
@@ -65,10 +51,13 @@ public struct AWSCall: OpsTool {
     }
 
     public func describe(_ input: Input) -> String {
-        let operation = (try? ModelCatalog.model(input.service).operation(input.operation).name) ?? input.operation
-        // The summary is printed and stored: a password or secret string among the parameters never shows in it.
-        let parameters = input.parameters.map { " " + SecretRedactor.redact($0).jsonText } ?? ""
-        return "call \(input.service) \(operation)\(parameters.prefix(120))"
+        let operation = try? ModelCatalog.model(input.service).operation(input.operation)
+        // The summary is printed and stored: a password, a SecureString or a secret string among the parameters
+        // never shows in it (by the model's `sensitive` trait, and by key).
+        let parameters = input.parameters.map { value in
+            " " + SecretRedactor.redact(operation?.redactingInput(value).redacted ?? value).jsonText
+        }
+        return "call \(input.service) \(operation?.name ?? input.operation)\((parameters ?? "").prefix(120))"
     }
 
     public func run(_ input: Input, environment: OpsToolEnvironment, context: ToolRunContext) async throws -> JSONValue

@@ -4,8 +4,8 @@ public import NimbusCore
 
 /// `s3.presign`: a URL that lets whoever holds it download (or upload) one object until it expires.
 ///
-/// Its result is the secret the person asked for, so it is kept unredacted in the run's answer; it is still
-/// redacted in the audit log, the request history, logs, and anything sent to a model.
+/// Its result is the secret the person asked for: the URL (its signature, and the session token it carries) is
+/// redacted in everything stored, logged or sent to a model, and shown once to the person who asked.
 public struct S3Presign: OpsTool {
     public struct Input: ToolInput {
         public var uri: String
@@ -31,7 +31,6 @@ public struct S3Presign: OpsTool {
     public let access = ToolAccess.write
     public let minimumAccess = ToolAccess.read
     public let actions = ["s3:GetObject", "s3:PutObject"]
-    public let redactsResult = false
 
     public init() {}
 

@@ -1,0 +1,75 @@
+import ArgumentParser
+import Foundation
+import NimbusAgents
+import NimbusCore
+import NimbusGraph
+
+/// A command that prints as text or JSON: with `--output json`, its failures are JSON on standard output too.
+protocol OutputSelecting {
+    var output: OutputFormat { get }
+}
+
+/// How a command that failed at run time ends: the error in plain words on standard error (and as JSON on
+/// standard output with `--output json`), and an exit status a script can rely on — never the usage text,
+/// which is for mistakes in the command line itself.
+///
+/// Exit status: 1 for a failure, 2 when a change waits for someone's approval (no terminal to ask and no
+/// `--yes`); 64 stays argument-parser's, for a command line that does not parse.
+enum CommandFailure {
+    static func finish(_ error: any Error, json: Bool) -> Never {
+        if let exit = error as? ExitCode { Foundation.exit(exit.rawValue) }
+        let cause = GraphError.rootCause(of: error)
+        let (message, hint) = describe(cause)
+        Console.progress("error: \(message)" + (hint.map { "\n  hint: \($0)" } ?? ""))
+        if json {
+            var body: [String: JSONValue] = [
+                "code": .string(ErrorCode.of(cause)), "message": .string(SecretRedactor.redact(message)),
+            ]
+            if let hint { body["hint"] = .string(hint) }
+            Console.json(["status": "failed", "error": .object(body)])
+        }
+        Foundation.exit(status(for: cause))
+    }
+
+    static func status(for error: any Error) -> Int32 {
+        if let gate = error as? AWSGateError, gate.code == .notApproved { return 2 }
+        if let transfer = error as? TransferApproval, transfer.code == .notApproved { return 2 }
+        return 1
+    }
+
+    /// The message and hint a person reads.
+    static func describe(_ error: any Error) -> (String, String?) {
+        if let error = error as? any NimbusError { return (error.message, error.suggestion) }
+        if let error = error as? ValidationError { return (error.message, nil) }
+        let nsError = error as NSError
+        if nsError.domain == NSCocoaErrorDomain || nsError.domain == NSPOSIXErrorDomain {
+            let path = nsError.userInfo[NSFilePathErrorKey] as? String
+            return ((path.map { "\($0): " } ?? "") + FileErrorText.describe(error), nil)
+        }
+        return (SecretRedactor.redact("\(error)"), nil)
+    }
+}
+
+extension AskCommand: OutputSelecting {}
+extension AuditCommand: OutputSelecting {}
+extension HistoryCommand: OutputSelecting {}
+extension DemoCommand: OutputSelecting {}
+extension TransferCommand: OutputSelecting {}
+extension ValidateCommand: OutputSelecting {}
+extension AWSCallCommand: OutputSelecting {}
+extension ProfilesCommand.List: OutputSelecting {}
+extension RunsCommand.List: OutputSelecting {}
+extension RunsCommand.Show: OutputSelecting {}
+extension RunsCommand.History: OutputSelecting {}
+extension RunsCommand.Resume: OutputSelecting {}
+extension RunsCommand.Delete: OutputSelecting {}
+extension RunsCommand.Prune: OutputSelecting {}
+extension ModuleCommand.Generate: OutputSelecting {}
+extension ModuleCommand.Catalog: OutputSelecting {}
+extension ModuleCommand.Check: OutputSelecting {}
+extension HCLCommand.Format: OutputSelecting {}
+extension HCLCommand.Validate: OutputSelecting {}
+extension LLMCommand.Ask: OutputSelecting {}
+extension LLMCommand.Models: OutputSelecting {}
+extension ConfigCommand.Show: OutputSelecting {}
+extension ChatCommand: OutputSelecting {}
