@@ -29,6 +29,8 @@ struct GlobalOptions: ParsableArguments {
         if let logFormat { flags.append(("log.format", logFormat)) }
         let configuration = try NimbusConfiguration.load(flags: flags)
         try NimbusLogging.bootstrap(from: configuration)
+        // Progress lines follow the log format: JSON lines for a program reading standard error.
+        Console.progressAsJSON.store(configuration["log.format"]?.stringValue == "json", ordering: .relaxed)
         return configuration
     }
 

@@ -47,9 +47,10 @@ struct NimbusCommand: AsyncParsableCommand {
                 var synchronous = command
                 try synchronous.run()
             }
-        } catch let error as CleanExit {
-            exit(withError: error)
         } catch {
+            // Help asked for by running a command group, and argument-parser's own errors, print as it prints
+            // them; everything else is a failure of the command's work.
+            if error is CleanExit || String(describing: type(of: error)) == "CommandError" { exit(withError: error) }
             CommandFailure.finish(error, json: (command as? any OutputSelecting)?.output == .json)
         }
     }

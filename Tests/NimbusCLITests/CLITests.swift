@@ -138,7 +138,7 @@ struct CLITests {
         ])
         let unknown = try await cli.run(["runs", "show", "finishd-run"])
         #expect(unknown.status != 0)
-        #expect(unknown.err.contains("Did you mean finished-run?"))
+        #expect(unknown.err.contains("did you mean 'finished-run'?"))
         let badStatus = try await cli.run(["runs", "list", "--status", "sleeping"])
         #expect(badStatus.status != 0)
         #expect(badStatus.err.contains("'sleeping' is not a run status"))

@@ -32,10 +32,19 @@ public final class SQLiteStore: Store {
         let directory = (path as NSString).deletingLastPathComponent
         if !directory.isEmpty {
             do {
-                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+                // The store holds runs, answers and the audit log: for its owner alone.
+                try PrivateFiles.directory(URL(fileURLWithPath: directory, isDirectory: true))
             } catch {
-                throw StoreError.cannotOpen(path, detail: "cannot create \(directory): \(error.localizedDescription)")
+                throw StoreError.cannotOpen(
+                    path, detail: "cannot create \(directory): \(FileErrorText.describe(error))")
             }
+        }
+        // Created (or kept) readable by the owner only, before SQLite opens it with the process's umask; the
+        // WAL and shared-memory files SQLite adds take the database file's mode.
+        let descriptor = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        if descriptor >= 0 {
+            _ = fchmod(descriptor, 0o600)
+            close(descriptor)
         }
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
