@@ -131,7 +131,13 @@ let package = Package(
         ),
         .target(
             name: "NimbusTesting",
-            dependencies: ["NimbusCore", "NimbusAWS", "NimbusLLM"],
+            dependencies: [
+                "NimbusCore", "NimbusAWS", "NimbusLLM",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
             swiftSettings: strict
         ),
         .executableTarget(
