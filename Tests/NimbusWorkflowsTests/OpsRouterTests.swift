@@ -262,6 +262,7 @@ struct OpsRouterTests {
             Step("s3.upload", ["source": "./b.txt"])),
         Case("upload ./site to bucket b-1", Step("s3.upload", ["source": "./site", "destination": "s3://b-1/"])),
         Case("please upload ./data to s3://b-1/2026/", Step("s3.upload", ["source": "./data"])),
+        Case("upload ./data to s3://b-1/2026/, thanks", Step("s3.upload", ["source": "./data"])),
         Case(
             "download s3://b-1/2026/a.txt to ./back/a.txt",
             Step("s3.download", ["source": "s3://b-1/2026/a.txt", "destination": "./back/a.txt"])),
@@ -513,6 +514,8 @@ struct OpsRouterTests {
         Refused("dOn'T dElEtE s3://b-1/k"),
         Refused("\u{FF44}\u{FF4F}\u{FF4E}'\u{FF54} delete s3://b-1/k"),
         Refused("do\u{200B} not delete s3://b-1/k"),
+        Refused("do\u{200B}not delete s3://b-1/k"),
+        Refused("don\u{00AD}'t delete s3://b-1/k"),
         Refused("don't-delete s3://b-1/k"),
         Refused("DON'T-DELETE s3://b-1/k"),
         Refused("don't_delete s3://b-1/k"),

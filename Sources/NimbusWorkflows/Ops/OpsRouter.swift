@@ -188,7 +188,10 @@ public struct OpsRouter: Sendable {
         }
         var clauses: [RequestClause] = []
         var previous: [RequestToken] = []
-        for group in groups where !group.isEmpty {
+        // "…, please" and "… now, thanks" add nothing to ask for.
+        let courtesy: Set<String> = ["please", "now", "thanks", "thx"]
+        for group in groups
+        where !group.isEmpty && !group.allSatisfy({ $0.kind == .word && courtesy.contains($0.word) }) {
             var implied: [RequestToken] = []
             if verbTokens(in: group).isEmpty, !previous.isEmpty {
                 implied = verbTokens(in: previous)

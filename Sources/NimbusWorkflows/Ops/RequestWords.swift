@@ -87,11 +87,13 @@ struct RequestWords: Sendable {
         "?", "\u{FF1F}", "\u{00BF}", "\u{061F}", "\u{2047}", "\u{2048}", "\u{2049}", "\u{2753}", "\u{2754}", "\u{2E2E}",
     ]
 
-    /// `text` as matching sees it: invisible format characters (zero-width spaces, soft hyphens) removed,
-    /// compatibility forms folded (full-width letters, ligatures), apostrophes unified, lower-cased.
+    /// `text` as matching sees it: invisible format characters (zero-width spaces, soft hyphens) made breaks
+    /// between words, so "do\u{200B}not" is no word the grammar knows and still says "not"; compatibility forms
+    /// folded (full-width letters, ligatures), apostrophes unified, lower-cased.
     static func normalize(_ text: String) -> String {
         let visible = String(
-            String.UnicodeScalarView(text.unicodeScalars.filter { $0.properties.generalCategory != .format }))
+            String.UnicodeScalarView(
+                text.unicodeScalars.map { $0.properties.generalCategory == .format ? " " : $0 }))
         let folded = visible.precomposedStringWithCompatibilityMapping.lowercased()
         return String(folded.map { apostrophes.contains($0) ? "'" : $0 })
     }
