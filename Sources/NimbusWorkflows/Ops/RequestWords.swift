@@ -82,6 +82,13 @@ struct RequestWords: Sendable {
     static let doubleQuotes: Set<Character> = [
         "\"", "\u{201C}", "\u{201D}", "\u{201E}", "\u{00AB}", "\u{00BB}", "\u{300C}", "\u{300D}", "\u{FF02}",
     ]
+    /// Cyrillic and Greek letters that look like Latin ones ("nоt" with a Cyrillic о), read as the Latin letter.
+    static let confusables: [Character: Character] = [
+        "\u{0430}": "a", "\u{0435}": "e", "\u{043E}": "o", "\u{0440}": "p", "\u{0441}": "c", "\u{0443}": "y",
+        "\u{0445}": "x", "\u{0456}": "i", "\u{0458}": "j", "\u{0455}": "s", "\u{0501}": "d", "\u{043D}": "h",
+        "\u{0442}": "t", "\u{03BF}": "o", "\u{03B1}": "a", "\u{03B5}": "e", "\u{03B9}": "i", "\u{03BA}": "k",
+        "\u{03C1}": "p", "\u{03C4}": "t", "\u{03BD}": "v", "\u{0578}": "n", "\u{057C}": "n",
+    ]
     /// Marks that ask a question.
     static let questionMarks: Set<Character> = [
         "?", "\u{FF1F}", "\u{00BF}", "\u{061F}", "\u{2047}", "\u{2048}", "\u{2049}", "\u{2753}", "\u{2754}", "\u{2E2E}",
@@ -95,7 +102,7 @@ struct RequestWords: Sendable {
             String.UnicodeScalarView(
                 text.unicodeScalars.map { $0.properties.generalCategory == .format ? " " : $0 }))
         let folded = visible.precomposedStringWithCompatibilityMapping.lowercased()
-        return String(folded.map { apostrophes.contains($0) ? "'" : $0 })
+        return String(folded.map { apostrophes.contains($0) ? "'" : confusables[$0] ?? $0 })
     }
 
     // MARK: Tokenizing
@@ -141,7 +148,9 @@ struct RequestWords: Sendable {
                 chunk(current, into: append)
                 current = ""
                 quote = character
-            } else if character.isWhitespace {
+            } else if character.isWhitespace
+                || character.unicodeScalars.allSatisfy({ $0.properties.generalCategory == .control })
+            {
                 chunk(current, into: append)
                 current = ""
             } else {
@@ -188,6 +197,8 @@ struct RequestWords: Sendable {
         for piece in operatorPieces(rest) {
             if piece.isOperator {
                 append(.separator, piece.text)
+            } else if piece.text.count == 1, questionMarks.contains(piece.text.first!) {
+                append(.punctuation, piece.text)
             } else {
                 append(classify(piece.text), piece.text)
             }
@@ -218,9 +229,12 @@ struct RequestWords: Sendable {
                 index = chunk.index(after: next)
                 continue
             }
-            if character == ";" || !isLocation && (character == "&" || character == "|" || character == ",") {
+            // Sentence marks split a URI too: "s3://b/k,don't" is a key and a word, never the key "k,don't".
+            if character == ";" || character == "," || character == "!" || questionMarks.contains(character)
+                || !isLocation && (character == "&" || character == "|")
+            {
                 flush()
-                pieces.append((String(character), true))
+                pieces.append((String(character), !questionMarks.contains(character)))
             } else {
                 current.append(character)
             }
