@@ -36,6 +36,12 @@ public struct PlannedStep: Sendable, Hashable, Codable {
         self.decision = decision
     }
 
+    /// A step for `tool` with a typed input: the arguments are `input` encoded as JSON, and the name is the tool's
+    /// own, so a plan built in code names no tool or field by a string the compiler cannot check.
+    public init<T: Tool>(number: Int, tool: T, input: T.Input) throws {
+        self.init(number: number, tool: tool.name, arguments: try JSONValue(encoding: input))
+    }
+
     /// The earlier steps this step's arguments refer to.
     public var references: [Int] {
         var found: [Int] = []

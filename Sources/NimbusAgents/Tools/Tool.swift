@@ -13,9 +13,10 @@ public enum ToolAccess: String, Sendable, Hashable, Codable, CaseIterable, Compa
     public var description: String { rawValue }
 }
 
-/// A tool's typed input: decoded from the JSON a model or the offline router wrote, after that JSON was checked
-/// against ``schema``, the same schema models are shown.
-public protocol ToolInput: Decodable, Sendable {
+/// A tool's typed input: decoded from the JSON a model wrote, after that JSON was checked against ``schema``, the
+/// same schema models are shown. The offline router builds inputs as values and encodes them
+/// (``PlannedStep/init(number:tool:input:)``), so the same checks apply to both.
+public protocol ToolInput: Codable, Sendable {
     /// A JSON Schema of type `object` describing the input (see ``ToolSchema``).
     static var schema: JSONValue { get }
 }

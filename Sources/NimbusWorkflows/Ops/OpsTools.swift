@@ -23,6 +23,7 @@ public enum OpsTools {
         registry.register(EC2DescribeSecurityGroups())
         registry.register(EC2ChangeInstanceStates(.start))
         registry.register(EC2ChangeInstanceStates(.stop))
+        registry.register(EC2ChangeInstanceStates(.terminate))
         registry.register(LambdaListFunctions())
         registry.register(LambdaGetConfiguration())
         registry.register(LambdaInvoke())

@@ -1,321 +1,282 @@
 import Foundation
-import NimbusAWS
 import NimbusCore
 
-/// A request (or one clause of it) as words, with what the router asks of them: the verb, resource nouns, names
-/// after keywords, `s3://` URIs, local paths, instance ids, `key=value` pairs, durations, limits and a JSON payload.
-struct RequestWords {
-    struct Token: Hashable {
-        /// As written, without trailing punctuation or quotes.
-        var text: String
-        /// Lower-cased `text`.
-        var word: String
+/// One token of a request: a plain word, or a thing the request names that the router takes whole (an `s3://`
+/// URI, a local path, an instance id, a `key=value` tag, a number, a region, a JSON payload).
+struct RequestToken: Hashable, Sendable {
+    enum Kind: Hashable, Sendable {
+        /// A plain word: a verb, noun, keyword or filler of the grammar, or a name in a name slot.
+        case word
+        /// Text in quotes: only ever a name or a filter, never a verb.
+        case quoted
+        case s3URI(S3URI)
+        /// `./x`, `../x`, `/x`, `~/x`, `.`, `..`.
+        case localPath
+        case instanceID
+        /// `vpc-…`, `subnet-…`, `sg-…`.
+        case resourceID
+        case arn
+        case pair(key: String, value: String)
+        case number(Int)
+        /// A number and unit written together: `15m`, `2h`, `7d`.
+        case duration(seconds: Int)
+        case region
+        case json(JSONValue)
+        /// `;` `,` `.` `!` `&` `&&` `|` `||` between words.
+        case separator
+        /// `?` and any other mark standing on its own.
+        case punctuation
     }
 
-    var tokens: [Token]
-    /// The first `{…}` in the request, parsed.
-    var json: JSONValue?
+    var kind: Kind
+    /// As written.
+    var text: String
+    /// What matching uses: lower-cased, apostrophes unified, compatibility forms folded (`ｄｏｎ’ｔ` is `don't`).
+    var word: String
+    /// The token's place in the request.
+    var index: Int
+
+    /// Whether the token is a value the request names (a URI, path, id, tag, number, payload) rather than words.
+    var isData: Bool {
+        switch kind {
+        case .s3URI, .localPath, .instanceID, .resourceID, .arn, .pair, .number, .duration, .region, .json: true
+        case .word, .quoted, .separator, .punctuation: false
+        }
+    }
+
+    var uri: S3URI? {
+        if case .s3URI(let uri) = kind { return uri }
+        return nil
+    }
+
+    /// Whether the token is a word or quoted text (something that can be a name).
+    var isWordLike: Bool { kind == .word || kind == .quoted }
+}
+
+/// A request as tokens. The lexer is deliberately literal: it never drops a character that might matter, so
+/// anything it does not recognise becomes a word the grammar must account for (or refuse).
+struct RequestWords: Sendable {
+    var tokens: [RequestToken]
 
     init(_ request: String) {
-        var text = request
-        if let (range, value) = Self.firstJSONObject(in: request) {
-            json = value
-            text.replaceSubrange(range, with: " ")
-        }
-        tokens = Self.tokenize(text)
+        tokens = Self.tokenize(request)
     }
 
-    private init(tokens: [Token], json: JSONValue?) {
+    init(tokens: [RequestToken]) {
         self.tokens = tokens
-        self.json = json
     }
 
-    var text: String { tokens.map(\.text).joined(separator: " ") }
-
-    // MARK: Verbs and nouns
-
-    enum Verb: Hashable {
-        case show, count, create, delete, upload, download, copy, start, stop, invoke, presign, identity, scan, query,
-            generic
-
-        static let words: [String: Verb] = [
-            "list": .show, "ls": .show, "show": .show, "display": .show, "describe": .show, "get": .show,
-            "what": .show, "whats": .show, "what's": .show, "which": .show, "find": .show, "view": .show,
-            "print": .show, "see": .show, "tell": .show, "give": .show, "inspect": .show, "check": .show,
-            "count": .count, "how": .count,
-            "create": .create, "make": .create, "mk": .create, "mb": .create, "new": .create,
-            "delete": .delete, "remove": .delete, "rm": .delete, "del": .delete, "erase": .delete,
-            "destroy": .delete, "empty": .delete, "purge": .delete,
-            "upload": .upload, "put": .upload, "push": .upload,
-            "download": .download, "fetch": .download, "pull": .download, "save": .download, "grab": .download,
-            "copy": .copy, "cp": .copy, "duplicate": .copy,
-            "start": .start, "boot": .start,
-            "stop": .stop, "halt": .stop, "shutdown": .stop,
-            "invoke": .invoke, "run": .invoke, "trigger": .invoke, "execute": .invoke,
-            "presign": .presign, "share": .presign, "presigned": .presign,
-            "whoami": .identity,
-            "scan": .scan, "query": .query,
-            "call": .generic, "aws": .generic,
-        ]
-
-        init?(_ word: String) {
-            guard let verb = Verb.words[word] else { return nil }
-            self = verb
-        }
+    /// The tokens as text, quoted where they were quoted.
+    static func text(of tokens: [RequestToken]) -> String {
+        tokens.map { $0.kind == .quoted ? "\"\($0.text)\"" : $0.text }.joined(separator: " ")
+            .replacingOccurrences(of: " ,", with: ",").replacingOccurrences(of: " ?", with: "?")
     }
 
-    enum Noun: CaseIterable {
-        case bucket, object, instance, vpc, subnet, securityGroup, function, user, role, policy, table, item, stack,
-            logs, identity
+    // MARK: Normalising
 
-        var singular: [String] {
-            switch self {
-            case .bucket: ["bucket"]
-            case .object: ["object", "file", "key", "content"]
-            case .instance: ["instance", "server", "vm", "machine", "ec2"]
-            case .vpc: ["vpc", "network"]
-            case .subnet: ["subnet"]
-            case .securityGroup: ["sg", "firewall"]
-            case .function: ["function", "lambda"]
-            case .user: ["user"]
-            case .role: ["role"]
-            case .policy: ["policy"]
-            case .table: ["table", "dynamodb"]
-            case .item: ["item", "record", "row"]
-            case .stack: ["stack", "cloudformation"]
-            case .logs: ["log"]
-            case .identity: ["identity", "account", "caller"]
-            }
-        }
-
-        var plural: [String] {
-            switch self {
-            case .policy: ["policies"]
-            case .logs: ["logs", "events"]
-            case .object: ["objects", "files", "keys", "contents"]
-            default: singular.map { $0 + "s" }
-            }
-        }
-
-        static let allWords: Set<String> = Set(allCases.flatMap { $0.singular + $0.plural } + ["group", "groups"])
-    }
-
-    /// The clause's verb, with the readings that depend on what else it names.
-    var verb: Verb? {
-        guard let index = tokens.firstIndex(where: { Verb($0.word) != nil }) else { return nil }
-        let word = tokens[index].word
-        var verb = Verb(word)!
-        if word == "how" {
-            guard index + 1 < tokens.count, tokens[index + 1].word == "many" else { return .show }
-        }
-        if verb == .generic {
-            let next = index + 1 < tokens.count ? tokens[index + 1].word : ""
-            if !ModelCatalog.services.contains(next) { verb = hasNoun(.function) ? .invoke : .show }
-        }
-        if verb == .show, word == "get", !localPaths.isEmpty, !s3URIs.isEmpty { verb = .download }
-        if verb == .upload, word == "put", s3URIs.isEmpty, localPaths.isEmpty { verb = .show }
-        if verb == .invoke, !hasNoun(.function), word == "run" { return nil }
-        if verb == .create, word == "new" { return hasNoun(.bucket) ? .create : .show }
-        return verb
-    }
-
-    /// The word the verb was read from.
-    var verbWord: String? { tokens.first { Verb($0.word) != nil }?.word }
-
-    func has(_ word: String) -> Bool { tokens.contains { $0.word == word } }
-
-    func hasPhrase(_ phrase: String) -> Bool {
-        (" " + tokens.map(\.word).joined(separator: " ") + " ").contains(" \(phrase) ")
-    }
-
-    func hasNoun(_ noun: Noun) -> Bool {
-        if noun == .securityGroup, hasPhrase("security group") || hasPhrase("security groups") { return true }
-        if noun == .table, hasPhrase("log group") { return false }
-        return tokens.contains { noun.singular.contains($0.word) || noun.plural.contains($0.word) }
-    }
-
-    func isPlural(_ noun: Noun) -> Bool {
-        if noun == .securityGroup { return hasPhrase("security groups") || has("sgs") }
-        return tokens.contains { noun.plural.contains($0.word) } || has("all")
-    }
-
-    // MARK: Names
-
-    static let stopwords: Set<String> = [
-        "the", "a", "an", "my", "our", "your", "all", "named", "called", "me", "please", "its", "this", "that", "is",
-        "are", "with", "of", "in", "on", "at", "for", "from", "to", "into", "and", "any", "every", "some", "existing",
-        "current", "aws", "s3", "amazon", "there", "it", "do", "i", "have", "whose", "which", "what",
+    /// Characters written for an apostrophe.
+    static let apostrophes: Set<Character> = [
+        "'", "\u{2019}", "\u{2018}", "\u{02BC}", "\u{02BB}", "\u{2032}", "`", "\u{00B4}", "\u{FF07}",
+    ]
+    /// Characters that open or close quoted text (besides apostrophes at the start of a word).
+    static let doubleQuotes: Set<Character> = [
+        "\"", "\u{201C}", "\u{201D}", "\u{201E}", "\u{00AB}", "\u{00BB}", "\u{300C}", "\u{300D}", "\u{FF02}",
+    ]
+    /// Cyrillic and Greek letters that look like Latin ones ("nоt" with a Cyrillic о), read as the Latin letter.
+    static let confusables: [Character: Character] = [
+        "\u{0430}": "a", "\u{0435}": "e", "\u{043E}": "o", "\u{0440}": "p", "\u{0441}": "c", "\u{0443}": "y",
+        "\u{0445}": "x", "\u{0456}": "i", "\u{0458}": "j", "\u{0455}": "s", "\u{0501}": "d", "\u{043D}": "h",
+        "\u{0442}": "t", "\u{03BF}": "o", "\u{03B1}": "a", "\u{03B5}": "e", "\u{03B9}": "i", "\u{03BA}": "k",
+        "\u{03C1}": "p", "\u{03C4}": "t", "\u{03BD}": "v", "\u{0578}": "n", "\u{057C}": "n",
+    ]
+    /// Marks that ask a question.
+    static let questionMarks: Set<Character> = [
+        "?", "\u{FF1F}", "\u{00BF}", "\u{061F}", "\u{2047}", "\u{2048}", "\u{2049}", "\u{2753}", "\u{2754}", "\u{2E2E}",
     ]
 
-    /// Whether a token can be a resource name.
-    private func isName(_ token: Token) -> Bool {
-        !Self.stopwords.contains(token.word) && !Noun.allWords.contains(token.word) && Verb(token.word) == nil
-            && !token.text.hasPrefix("s3://") && !token.text.contains("=")
+    /// `text` as matching sees it: invisible format characters (zero-width spaces, soft hyphens) made breaks
+    /// between words, so "do\u{200B}not" is no word the grammar knows and still says "not"; compatibility forms
+    /// folded (full-width letters, ligatures), apostrophes unified, lower-cased.
+    static func normalize(_ text: String) -> String {
+        let visible = String(
+            String.UnicodeScalarView(
+                text.unicodeScalars.map { $0.properties.generalCategory == .format ? " " : $0 }))
+        let folded = visible.precomposedStringWithCompatibilityMapping.lowercased()
+        return String(folded.map { apostrophes.contains($0) ? "'" : confusables[$0] ?? $0 })
     }
 
-    /// The first name after any of `keywords`, tried in order.
-    func name(after keywords: [String], skippingNouns: Bool = false) -> String? {
-        for keyword in keywords {
-            for index in tokens.indices where tokens[index].word == keyword {
-                var next = index + 1
-                while next < tokens.count,
-                    Self.stopwords.contains(tokens[next].word)
-                        || skippingNouns && Noun.allWords.contains(tokens[next].word)
-                {
-                    next += 1
+    // MARK: Tokenizing
+
+    private static func tokenize(_ request: String) -> [RequestToken] {
+        var tokens: [RequestToken] = []
+        func append(_ kind: RequestToken.Kind, _ text: String) {
+            tokens.append(RequestToken(kind: kind, text: text, word: normalize(text), index: tokens.count))
+        }
+        var text = Substring(request)
+        // The first balanced `{…}` that parses is a JSON payload, taken whole wherever it stands.
+        var after: Substring = ""
+        var payload: (String, JSONValue)?
+        if let (range, value) = firstJSONObject(in: request) {
+            text = request[..<range.lowerBound]
+            after = request[range.upperBound...]
+            payload = (String(request[range]), value)
+        }
+        chunks(of: text, into: append)
+        if let (source, value) = payload {
+            append(.json(value), source)
+            chunks(of: after, into: append)
+        }
+        return tokens
+    }
+
+    /// Splits text at white space into chunks, keeping quoted text together.
+    private static func chunks(of text: Substring, into append: (RequestToken.Kind, String) -> Void) {
+        var current = ""
+        var quote: Character?
+        for character in text {
+            if let open = quote {
+                let closes =
+                    doubleQuotes.contains(open) ? doubleQuotes.contains(character) : apostrophes.contains(character)
+                if closes {
+                    append(.quoted, current)
+                    current = ""
+                    quote = nil
+                } else {
+                    current.append(character)
                 }
-                if next < tokens.count, isName(tokens[next]) { return tokens[next].text }
-            }
-        }
-        return nil
-    }
-
-    /// Every name right after any of `keywords` ("delete a.txt b.txt from bucket x": a.txt, b.txt).
-    func names(after keywords: [String]) -> [String] {
-        guard let index = tokens.firstIndex(where: { keywords.contains($0.word) }) else { return [] }
-        var found: [String] = []
-        var next = index + 1
-        while next < tokens.count {
-            let token = tokens[next]
-            if ["from", "in", "of", "bucket"].contains(token.word) { break }
-            if isName(token) { found.append(token.text) }
-            next += 1
-        }
-        return found
-    }
-
-    /// The bucket a clause names: in an `s3://` URI, after "bucket", before "bucket" ("the logs bucket"), after
-    /// "in"/"from"/"of"; else the last bucket mentioned when the clause says "it", "there", "that" or "this".
-    func bucketName(pronounFallback: String?) -> String? {
-        if let uri = s3URIs.first { return uri.bucket }
-        if let name = name(after: ["bucket"]) { return name }
-        if let index = tokens.firstIndex(where: { $0.word == "bucket" }), index > 0, isName(tokens[index - 1]) {
-            return tokens[index - 1].text
-        }
-        if let name = name(after: ["in", "from", "of"], skippingNouns: true), !RequestWords.isRegion(name) {
-            return name
-        }
-        if ["it", "there", "that", "this"].contains(where: has) { return pronounFallback }
-        return nil
-    }
-
-    /// A key prefix: after "under", "prefix", "folder" or "below".
-    func prefix() -> String? {
-        for keyword in ["under", "prefix", "folder", "below"] {
-            if let index = tokens.firstIndex(where: { $0.word == keyword }), index + 1 < tokens.count {
-                let value = tokens[index + 1].text
-                if !Self.stopwords.contains(value.lowercased()) { return value }
-            }
-        }
-        return nil
-    }
-
-    var s3URIs: [S3URI] { tokens.compactMap { S3URI($0.text) } }
-
-    /// Local paths: `./x`, `../x`, `/x`, `~/x`, `.`.
-    var localPaths: [String] {
-        tokens.map(\.text).filter { text in
-            text == "." || text == ".." || text.hasPrefix("./") || text.hasPrefix("../") || text.hasPrefix("~/")
-                || (text.hasPrefix("/") && text.count > 1)
-        }
-    }
-
-    var instanceIDs: [String] {
-        tokens.map(\.word).filter { $0.range(of: "^i-[0-9a-f]{8,17}$", options: .regularExpression) != nil }
-    }
-
-    var arn: String? { tokens.first { $0.text.hasPrefix("arn:") }?.text }
-
-    /// `key=value` tokens (tags, item keys).
-    var pairs: [(String, String)] {
-        tokens.compactMap { token in
-            guard !token.text.hasPrefix("s3://"), let equals = token.text.firstIndex(of: "="),
-                equals != token.text.startIndex
-            else { return nil }
-            return (String(token.text[..<equals]), String(token.text[token.text.index(after: equals)...]))
-        }
-    }
-
-    func token(prefix: String) -> String? { tokens(prefix: prefix).first }
-    func tokens(prefix: String) -> [String] { tokens.map(\.word).filter { $0.hasPrefix(prefix) } }
-
-    func position(of text: String) -> Int { tokens.firstIndex { $0.text == text } ?? Int.max }
-
-    /// A duration in seconds: "for 2 hours", "last 30 minutes", "15m", "the last day".
-    func duration() -> Int? {
-        let units: [(names: Set<String>, seconds: Int)] = [
-            (["second", "seconds", "sec", "secs", "s"], 1), (["minute", "minutes", "min", "mins", "m"], 60),
-            (["hour", "hours", "hr", "hrs", "h"], 3600), (["day", "days", "d"], 86400),
-        ]
-        for (index, token) in tokens.enumerated() {
-            if let number = Int(token.word), index + 1 < tokens.count,
-                let unit = units.first(where: { $0.names.contains(tokens[index + 1].word) })
+            } else if doubleQuotes.contains(character) || apostrophes.contains(character) && current.isEmpty {
+                chunk(current, into: append)
+                current = ""
+                quote = character
+            } else if character.isWhitespace
+                || character.unicodeScalars.allSatisfy({ $0.properties.generalCategory == .control })
             {
-                return number * unit.seconds
+                chunk(current, into: append)
+                current = ""
+            } else {
+                current.append(character)
             }
-            let digits = token.word.prefix(while: \.isNumber)
-            if let number = Int(digits),
-                let unit = units.first(where: { $0.names.contains(String(token.word.dropFirst(digits.count))) })
+        }
+        if quote != nil {
+            if !current.isEmpty { append(.quoted, current) }
+        } else {
+            chunk(current, into: append)
+        }
+    }
+
+    /// Marks that end a sentence or a clause when written at the end of a word.
+    private static let trailingSeparators: Set<Character> = [
+        ",", ";", ".", "!", "\u{2026}", "\u{FF01}", "\u{FF0C}", "\u{FF1B}", "\u{3002}",
+    ]
+    /// Marks that stand apart when written at the start or end of a word.
+    private static let looseMarks: Set<Character> = ["(", ")", "[", "]", ":", "\u{00A1}", "<", ">"]
+
+    /// One white-space-separated chunk: shell operators and sentence marks split off, the rest classified.
+    private static func chunk(_ raw: String, into append: (RequestToken.Kind, String) -> Void) {
+        guard !raw.isEmpty else { return }
+        var rest = Substring(raw)
+        var leading: [(RequestToken.Kind, String)] = []
+        while let first = rest.first, questionMarks.contains(first) || looseMarks.contains(first),
+            rest.count > 1
+        {
+            leading.append((.punctuation, String(first)))
+            rest = rest.dropFirst()
+        }
+        var trailing: [(RequestToken.Kind, String)] = []
+        while let last = rest.last, rest != ".", rest != ".." {
+            if questionMarks.contains(last) || looseMarks.contains(last) {
+                trailing.insert((.punctuation, String(last)), at: 0)
+            } else if trailingSeparators.contains(last) {
+                trailing.insert((.separator, String(last)), at: 0)
+            } else {
+                break
+            }
+            rest = rest.dropLast()
+        }
+        for (kind, text) in leading { append(kind, text) }
+        for piece in operatorPieces(rest) {
+            if piece.isOperator {
+                append(.separator, piece.text)
+            } else if piece.text.count == 1, questionMarks.contains(piece.text.first!) {
+                append(.punctuation, piece.text)
+            } else {
+                append(classify(piece.text), piece.text)
+            }
+        }
+        for (kind, text) in trailing { append(kind, text) }
+    }
+
+    /// Shell-like operators inside a chunk (`list&&delete`, `a;b`): `;`, `&&` and `||` split anywhere, `|`, `&`
+    /// and `,` only outside URIs and paths, whose keys may contain them.
+    private static func operatorPieces(_ chunk: Substring) -> [(text: String, isOperator: Bool)] {
+        let isLocation =
+            chunk.hasPrefix("s3://") || chunk.hasPrefix("/") || chunk.hasPrefix("./") || chunk.hasPrefix("../")
+            || chunk.hasPrefix("~/") || chunk.hasPrefix("arn:")
+        var pieces: [(text: String, isOperator: Bool)] = []
+        var current = ""
+        var index = chunk.startIndex
+        func flush() {
+            if !current.isEmpty { pieces.append((current, false)) }
+            current = ""
+        }
+        while index < chunk.endIndex {
+            let character = chunk[index]
+            let next = chunk.index(after: index)
+            let doubled = next < chunk.endIndex && chunk[next] == character
+            if (character == "&" || character == "|") && doubled {
+                flush()
+                pieces.append((String([character, character]), true))
+                index = chunk.index(after: next)
+                continue
+            }
+            // Sentence marks split a URI too: "s3://b/k,don't" is a key and a word, never the key "k,don't".
+            if character == ";" || character == "," || character == "!" || questionMarks.contains(character)
+                || !isLocation && (character == "&" || character == "|")
             {
-                return number * unit.seconds
+                flush()
+                pieces.append((String(character), !questionMarks.contains(character)))
+            } else {
+                current.append(character)
             }
-            if token.word == "last", index + 1 < tokens.count,
-                let unit = units.first(where: { $0.names.contains(tokens[index + 1].word) })
-            {
-                return unit.seconds
-            }
+            index = next
         }
-        return nil
+        flush()
+        return pieces
     }
 
-    /// "limit 10", "first 5", "top 3", "at most 20".
-    func limit() -> Int? {
-        for keyword in ["limit", "first", "top", "most", "max"] {
-            if let index = tokens.firstIndex(where: { $0.word == keyword }), index + 1 < tokens.count,
-                let number = Int(tokens[index + 1].word)
-            {
-                return max(1, number)
-            }
-        }
-        return nil
+    private static let durationUnits: [(names: Set<String>, seconds: Int)] = [
+        (["s", "sec", "secs", "second", "seconds"], 1), (["m", "min", "mins", "minute", "minutes"], 60),
+        (["h", "hr", "hrs", "hour", "hours"], 3600), (["d", "day", "days"], 86400),
+        (["w", "wk", "wks", "week", "weeks"], 604_800),
+    ]
+
+    /// The seconds in one `unit` ("minutes" → 60), if it is a unit of time.
+    static func seconds(inUnit unit: String) -> Int? {
+        durationUnits.first { $0.names.contains(unit) }?.seconds
     }
 
-    // MARK: Editing
-
-    /// Removes `keyword VALUE` (and a "with"/"using"/"as" before it) and returns VALUE.
-    mutating func take(after keywords: [String]) -> String? {
-        guard let index = tokens.firstIndex(where: { keywords.contains($0.word) }), index + 1 < tokens.count else {
-            return nil
+    private static func classify(_ text: String) -> RequestToken.Kind {
+        let word = normalize(text)
+        if text.hasPrefix("s3://") { return S3URI(text).map { .s3URI($0) } ?? .word }
+        if text == "." || text == ".." || text.hasPrefix("./") || text.hasPrefix("../") || text.hasPrefix("~/")
+            || text.hasPrefix("/") && text.count > 1
+        {
+            return .localPath
         }
-        let value = tokens[index + 1].text
-        tokens.removeSubrange(index...(index + 1))
-        if index > 0, ["with", "using", "as", "in", "for"].contains(tokens[index - 1].word) {
-            tokens.remove(at: index - 1)
+        if text.hasPrefix("arn:") { return .arn }
+        if word.range(of: "^i-[0-9a-f]{8,17}$", options: .regularExpression) != nil { return .instanceID }
+        if word.range(of: "^(vpc|subnet|sg)-[0-9a-f]{8,17}$", options: .regularExpression) != nil { return .resourceID }
+        if isRegion(word) { return .region }
+        if let equals = text.firstIndex(of: "="), equals != text.startIndex {
+            return .pair(key: String(text[..<equals]), value: String(text[text.index(after: equals)...]))
         }
-        return value
-    }
-
-    mutating func remove(at index: Int, precededBy words: [String]) {
-        tokens.remove(at: index)
-        if index > 0, words.contains(tokens[index - 1].word) { tokens.remove(at: index - 1) }
-    }
-
-    /// The clauses of a request: split at ";", "then", and "and" / "," before a verb.
-    func clauses() -> [RequestWords] {
-        var clauses: [[Token]] = [[]]
-        for (index, token) in tokens.enumerated() {
-            let nextIsVerb = index + 1 < tokens.count && Verb(tokens[index + 1].word) != nil
-            let splits = ["then", ";"].contains(token.word) || ["and", ","].contains(token.word) && nextIsVerb
-            if splits {
-                if !clauses[clauses.count - 1].isEmpty { clauses.append([]) }
-            } else if token.word != "," {
-                clauses[clauses.count - 1].append(token)
-            }
+        if word.allSatisfy(\.isASCII), let number = Int(word), number >= 0 { return .number(number) }
+        let digits = word.prefix(while: { $0.isASCII && $0.isNumber })
+        if !digits.isEmpty, let number = Int(digits), let unit = seconds(inUnit: String(word.dropFirst(digits.count))) {
+            return .duration(seconds: number * unit)
         }
-        return clauses.filter { !$0.isEmpty }.map { RequestWords(tokens: $0, json: json) }
+        return .word
     }
-
-    // MARK: Reading text
 
     static func isRegion(_ word: String) -> Bool {
         word.range(of: "^(us|eu|ap|sa|ca|me|af|il|mx|cn|us-gov)-[a-z]+-[0-9]$", options: .regularExpression) != nil
@@ -325,46 +286,6 @@ struct RequestWords {
     static func scalar(_ text: String) -> JSONValue {
         if let integer = Int(text) { return .int(integer) }
         return .string(text)
-    }
-
-    private static func tokenize(_ text: String) -> [Token] {
-        var tokens: [Token] = []
-        var current = ""
-        var quote: Character?
-        func flush(quoted: Bool = false) {
-            defer { current = "" }
-            var text = current
-            var separator: String?
-            if !quoted {
-                // Sentence punctuation is not part of a name (a trailing "/" and a lone "." or ".." are); a comma
-                // or semicolon is kept as a token of its own, because it may separate clauses.
-                while let last = text.last, ",.?!:;".contains(last), text != ".", text != ".." {
-                    if last == "," || last == ";" { separator = String(last) }
-                    text.removeLast()
-                }
-            }
-            if !text.isEmpty { tokens.append(Token(text: text, word: text.lowercased())) }
-            if let separator { tokens.append(Token(text: separator, word: separator)) }
-        }
-        for character in text {
-            if let open = quote {
-                if character == open {
-                    flush(quoted: true)
-                    quote = nil
-                } else {
-                    current.append(character)
-                }
-            } else if character == "\"" || character == "'" && current.isEmpty {
-                flush()
-                quote = character
-            } else if character.isWhitespace {
-                flush()
-            } else {
-                current.append(character)
-            }
-        }
-        flush(quoted: quote != nil)
-        return tokens
     }
 
     /// The first balanced `{…}` that parses as JSON, and where it is.

@@ -1,17 +1,45 @@
 public import NimbusAgents
 public import NimbusCore
 
-/// `ec2.start_instances` and `ec2.stop_instances`: start or stop the instances named by id. One type, two
-/// registered tools: the operations differ only in their names.
+/// `ec2.start_instances`, `ec2.stop_instances` and `ec2.terminate_instances`: start, stop or terminate the
+/// instances named by id. One type, three registered tools: the operations differ only in their names, and
+/// terminating is a deletion (an instance cannot be brought back), so it asks like one.
 public struct EC2ChangeInstanceStates: OpsTool {
     /// What the tool does to the instances.
-    public enum Change: String, Sendable {
-        case start, stop
+    public enum Change: String, Sendable, CaseIterable {
+        case start, stop, terminate
 
-        var operation: String { self == .start ? "StartInstances" : "StopInstances" }
+        var operation: String {
+            switch self {
+            case .start: "StartInstances"
+            case .stop: "StopInstances"
+            case .terminate: "TerminateInstances"
+            }
+        }
         /// The output member listing the state changes.
-        var outputMember: String { self == .start ? "StartingInstances" : "StoppingInstances" }
-        var pastTense: String { self == .start ? "Started" : "Stopped" }
+        var outputMember: String {
+            switch self {
+            case .start: "StartingInstances"
+            case .stop: "StoppingInstances"
+            case .terminate: "TerminatingInstances"
+            }
+        }
+        var pastTense: String {
+            switch self {
+            case .start: "Started"
+            case .stop: "Stopped"
+            case .terminate: "Terminated"
+            }
+        }
+        /// The states an instance can be in for the change to do something ("stop the instances tagged env=dev"
+        /// looks up only those).
+        public var fromStates: [String] {
+            switch self {
+            case .start: ["stopped"]
+            case .stop: ["running", "pending"]
+            case .terminate: ["running", "pending", "stopping", "stopped"]
+            }
+        }
     }
 
     public struct Input: ToolInput {
@@ -28,8 +56,8 @@ public struct EC2ChangeInstanceStates: OpsTool {
 
     public let change: Change
     public var name: String { "ec2.\(change.rawValue)_instances" }
-    public var summary: String { "\(change == .start ? "Start" : "Stop") EC2 instances by id" }
-    public let access = ToolAccess.write
+    public var summary: String { "\(change.rawValue.capitalized) EC2 instances by id" }
+    public var access: ToolAccess { change == .terminate ? .delete : .write }
     public var actions: [String] { ["ec2:\(change.operation)"] }
 
     public init(_ change: Change) {

@@ -9,11 +9,14 @@ public struct S3Download: OpsTool {
     public struct Input: ToolInput {
         public var source: String
         public var destination: String?
+        /// Make the destination match the source rather than copy everything (`sync s3://b/p/ to ./here`).
+        public var sync: Bool?
 
         public static let schema = ToolSchema.object(
             [
                 "source": ToolSchema.string("The object s3://bucket/key, or a prefix ending in /.", pattern: "^s3://"),
                 "destination": ToolSchema.string("A local file or directory (default: the current directory)."),
+                "sync": ToolSchema.boolean("Sync: make the destination match the source (default false)."),
             ], required: ["source"])
     }
 
@@ -26,7 +29,9 @@ public struct S3Download: OpsTool {
 
     public func validate(_ input: Input) throws { _ = try S3URI.parse(input.source, field: "source", tool: name) }
 
-    public func describe(_ input: Input) -> String { "download \(input.source) to \(input.destination ?? "./")" }
+    public func describe(_ input: Input) -> String {
+        "\(input.sync == true ? "sync" : "download") \(input.source) to \(input.destination ?? "./")"
+    }
 
     public func run(_ input: Input, environment: OpsToolEnvironment, context: ToolRunContext) async throws -> JSONValue
     {

@@ -9,12 +9,15 @@ public struct S3Upload: OpsTool {
     public struct Input: ToolInput {
         public var source: String
         public var destination: String
+        /// Make the destination match the source rather than copy everything (`sync ./site to s3://b/`).
+        public var sync: Bool?
 
         public static let schema = ToolSchema.object(
             [
                 "source": ToolSchema.string("A local file or directory (directories go recursively).", minLength: 1),
                 "destination": ToolSchema.string(
                     "Where to: s3://bucket/prefix/ (ends with / for a folder) or s3://bucket/key.", pattern: "^s3://"),
+                "sync": ToolSchema.boolean("Sync: make the destination match the source (default false)."),
             ], required: ["source", "destination"])
     }
 
@@ -29,7 +32,9 @@ public struct S3Upload: OpsTool {
         _ = try S3URI.parse(input.destination, field: "destination", tool: name)
     }
 
-    public func describe(_ input: Input) -> String { "upload \(input.source) to \(input.destination)" }
+    public func describe(_ input: Input) -> String {
+        "\(input.sync == true ? "sync" : "upload") \(input.source) to \(input.destination)"
+    }
 
     public func run(_ input: Input, environment: OpsToolEnvironment, context: ToolRunContext) async throws -> JSONValue
     {
