@@ -58,13 +58,17 @@ func answerUntilDone(
         guard let record = try await environment.store.thread(outcome.threadID),
             let workflow = WorkflowCatalog.workflow(named: record.graph)
         else { break }
-        guard let given = try answers.answers(for: outcome.interrupts, interactive: interactive) else { break }
+        guard
+            let given = try answers.answers(
+                for: outcome.interrupts, threadID: outcome.threadID, interactive: interactive)
+        else { break }
         outcome = try await workflow.resume(threadID: outcome.threadID, answers: given, environment: environment)
     }
     return outcome
 }
 
-/// Prints a run's outcome: a short human summary, or the whole outcome as JSON.
+/// Prints a run's outcome: a short human summary, or the whole outcome as JSON. A run that waits for an answer
+/// exits with status 2, as every command's does.
 func report(_ outcome: WorkflowOutcome, output: OutputFormat) throws {
     switch output {
     case .json:

@@ -94,10 +94,12 @@ struct ModuleCommand: AsyncParsableCommand {
             } catch {
                 let cause = GraphError.rootCause(of: error)
                 guard output == .json else { throw cause }
+                // A refused answer leaves the run waiting for a better one.
+                let status = (cause as? GraphError)?.kind == .refusedAnswer ? "interrupted" : "failed"
                 // Scripts reading --output json get the failure as JSON too; the message is also on stderr.
                 Console.out(
                     JSONValue.object([
-                        "thread_id": .string(threadID), "status": "failed", "request": .string(request),
+                        "thread_id": .string(threadID), "status": .string(status), "request": .string(request),
                         "output_directory": .string(directory), "error": .string(String(describing: cause)),
                     ]).prettyJSONText)
                 throw cause

@@ -189,8 +189,8 @@ public enum ModuleWorkflow {
                         "question": .string(
                             "\(directory) already has \(existing.count) entries; back them up to .nimbus-backup/ and write the module?"
                         ),
-                    ] as JSONValue, answer: Bool.self)
-                if !approved {
+                    ] as JSONValue, accepts: .yesOrNo)
+                if approved != true {
                     return Update {
                         $0.write(\.declined, true)
                         $0.append(\.timeline, "not written: overwriting was declined")

@@ -153,21 +153,19 @@ enum PlannerGraph {
         return try graph.compile(name: "terraform-module-planner")
     }
 
-    /// Asks until the answer is one of `choices` (three tries).
+    /// Asks `question`; the graph takes only one of `choices` (or a synonym) as its answer and refuses others, so
+    /// the question stays pending until it is answered well.
     static func ask(
         key: String, question: String, choices: [String], synonyms: [String: String], context: NodeContext
     ) throws -> String {
-        var prompt = question
-        for _ in 0..<3 {
-            let answer = try context.interrupt(
-                ["key": .string(key), "question": .string(prompt), "choices": .array(choices.map(JSONValue.string))]
-                    as JSONValue)
-            let text = (answer.stringValue ?? answer.jsonText).trimmingCharacters(in: .whitespaces).lowercased()
-            if choices.contains(text) { return text }
-            if let mapped = synonyms[text] { return mapped }
-            prompt = "'\(text)' is not one of \(choices.joined(separator: ", ")). \(question)"
+        let answer = try context.interrupt(
+            ["key": .string(key), "question": .string(question), "choices": .array(choices.map(JSONValue.string))]
+                as JSONValue,
+            accepts: .oneOf(choices, synonyms: synonyms))
+        guard let choice = answer.stringValue else {
+            throw ModuleRequestError.badAnswer(key, value: answer.jsonText, choices: choices)
         }
-        throw ModuleRequestError.badAnswer(key, value: "(three answers)", choices: choices)
+        return choice
     }
 
     static func defaultName(family: ServiceFamily, analysis: RequestAnalysis) -> String {
