@@ -12,6 +12,7 @@ struct DemoCommand: AsyncParsableCommand {
             Needs no cloud account and no model. It surveys three regions in parallel, asks you to approve the
             report, and writes findings and report.md into --out. Stop it at the question (or press Ctrl-C) and
             continue later with `nimbus runs resume THREAD`.
+            Exit status: 0 done, 1 failed, 2 waiting for an answer.
             """)
 
     @OptionGroup var global: GlobalOptions
@@ -93,4 +94,5 @@ func report(_ outcome: WorkflowOutcome, output: OutputFormat) throws {
             Console.out("Run \(outcome.threadID) is \(outcome.status.rawValue).")
         }
     }
+    if outcome.status == .interrupted { throw ExitCode(2) }
 }
