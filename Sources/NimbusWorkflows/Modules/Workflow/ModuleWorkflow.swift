@@ -288,8 +288,8 @@ public enum ModuleWorkflow {
         lines += state.review.map { "Review: \($0)." }
         if let written = state.written {
             lines.append(
-                "Wrote \(written.operations.filter { $0.kind == .created || $0.kind == .replaced }.count) files to \(written.directory)."
-            )
+                "Wrote \(written.operations.filter { $0.kind == .created || $0.kind == .replaced }.count) files to \(written.directory)"
+                    + (written.link.map { " (through the symbolic link \($0), which stays as it is)." } ?? "."))
             if let backup = written.backup { lines.append("Previous files are in \(written.directory)/\(backup).") }
         } else if state.declined {
             lines.append("Nothing was written: replacing the existing files was declined.")
