@@ -25,14 +25,34 @@ public enum ModuleWorkflow {
         public var overwrite: Bool
         /// The model to use (`provider:model`); nil for the offline catalog.
         public var model: String?
+        /// Ask before planning a module without words of the request nobody understood (the `unknown_words`
+        /// question); otherwise they are only reported in the outcome.
+        public var askAboutUnknownWords: Bool
 
         public init(
-            backend: BackendChoice = .s3, answers: [String: String] = [:], overwrite: Bool = false, model: String? = nil
+            backend: BackendChoice = .s3, answers: [String: String] = [:], overwrite: Bool = false,
+            model: String? = nil,
+            askAboutUnknownWords: Bool = false
         ) {
             self.backend = backend
             self.answers = answers
             self.overwrite = overwrite
             self.model = model
+            self.askAboutUnknownWords = askAboutUnknownWords
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case backend, answers, overwrite, model, askAboutUnknownWords
+        }
+
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            backend = try container.decode(BackendChoice.self, forKey: .backend)
+            answers = try container.decode([String: String].self, forKey: .answers)
+            overwrite = try container.decode(Bool.self, forKey: .overwrite)
+            model = try container.decodeIfPresent(String.self, forKey: .model)
+            // Runs stored before the question existed never ask it.
+            askAboutUnknownWords = try container.decodeIfPresent(Bool.self, forKey: .askAboutUnknownWords) ?? false
         }
     }
 

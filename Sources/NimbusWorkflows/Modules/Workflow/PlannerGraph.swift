@@ -72,6 +72,9 @@ enum PlannerGraph {
                     choices: analysis.candidates, synonyms: [:], context: context)
             }
             if let family = services.catalog.family(analysis.family ?? "") {
+                if state.options.askAboutUnknownWords, !analysis.unknownWords.isEmpty {
+                    try confirmWithout(analysis.unknownWords, family: family, options: state.options, context: context)
+                }
                 for question in family.questions {
                     if let given = analysis.answers[question.key] {
                         if let choice = question.choice(for: given) {
@@ -166,6 +169,30 @@ enum PlannerGraph {
             throw ModuleRequestError.badAnswer(key, value: answer.jsonText, choices: choices)
         }
         return choice
+    }
+
+    /// The key of the question about words nobody understood; `--answer unknown_words=yes` answers it up front.
+    static let unknownWordsKey = "unknown_words"
+
+    /// Asks whether to go on without the words of the request that neither the grammar nor a model understood
+    /// ("continue without: object lock?"); a no ends the run with an error that names them.
+    static func confirmWithout(
+        _ words: [String], family: ServiceFamily, options: ModuleWorkflow.Options, context: NodeContext
+    ) throws {
+        let phrase = words.joined(separator: " ")
+        let upFront = options.answers[unknownWordsKey].flatMap { AcceptedAnswers.yesOrNo.reading(.string($0)) }
+        let answer =
+            try upFront
+            ?? context.interrupt(
+                [
+                    "key": .string(unknownWordsKey),
+                    "question": .string(
+                        "Nimbus did not understand \"\(phrase)\" in the request. Write the \(family.title) module without it?"
+                    ),
+                    "words": .array(words.map(JSONValue.string)),
+                ] as JSONValue, accepts: .yesOrNo)
+        if answer != true { throw ModuleRequestError.notUnderstood(words, family: family) }
+        context.progress("continuing without \"\(phrase)\"")
     }
 
     static func defaultName(family: ServiceFamily, analysis: RequestAnalysis) -> String {
