@@ -26,6 +26,7 @@ public struct GraphError: NimbusError {
         public static let invalidThreadID = Kind(name: "invalidThreadID")
         public static let badInput = Kind(name: "badInput")
         public static let unknownCheckpoint = Kind(name: "unknownCheckpoint")
+        public static let refusedAnswer = Kind(name: "refusedAnswer")
     }
 
     public let kind: Kind
@@ -188,5 +189,18 @@ public struct GraphError: NimbusError {
 
     @usableFromInline static func unknownCheckpoint(_ id: String, threadID: String) -> GraphError {
         GraphError(.unknownCheckpoint, "thread '\(threadID)' has no checkpoint '\(id)'")
+    }
+
+    @usableFromInline static func refusedAnswer(
+        _ answer: JSONValue, to interrupt: Interrupt, accepts: AcceptedAnswers
+    ) -> GraphError {
+        let given = answer.stringValue ?? answer.jsonText
+        let question = interrupt.value["question"]?.stringValue.map { " (\($0))" } ?? ""
+        let guess = closestMatch(to: given, in: accepts.choices).map { "did you mean '\($0)'? " } ?? ""
+        return GraphError(
+            .refusedAnswer,
+            "'\(given)' is not an answer to '\(interrupt.questionKey)'\(question): it takes \(accepts)",
+            suggestion: guess + "nothing was changed and the question is still pending; answer it again",
+            node: interrupt.node)
     }
 }

@@ -2,6 +2,8 @@ import ArgumentParser
 import Foundation
 import Logging
 import NimbusCore
+import NimbusGraph
+import NimbusLLM
 import NimbusStore
 
 /// Options every command takes: logging and configuration overrides.
@@ -18,8 +20,35 @@ struct GlobalOptions: ParsableArguments {
             "Set a configuration value, highest precedence (repeatable).", valueName: "section.key=value"))
     var settings: [String] = []
 
-    /// Loads the configuration (file, environment, flags) and starts logging.
+    /// Every setting this nimbus reads: each module's section, assembled here, where the configuration is loaded.
+    static let schema = ConfigurationSchema([
+        LogSettings.configurationSchema, GraphSettings.configurationSchema, StoreSettings.configurationSchema,
+        LLMSettings.configurationSchema,
+    ])
+
+    /// Loads the configuration (file, environment, flags), refuses settings of the wrong type and unknown ones
+    /// (naming each with its file and line, flag or variable), and starts logging.
     func configuration() throws -> NimbusConfiguration {
+        let configuration = try loadConfiguration()
+        try Self.schema.validate(configuration)
+        try NimbusLogging.bootstrap(from: configuration)
+        // Progress lines follow the log format: JSON lines for a program reading standard error.
+        Console.progressAsJSON.store(configuration["log.format"]?.stringValue == "json", ordering: .relaxed)
+        return configuration
+    }
+
+    /// The configuration and its problems, without refusing them: for `nimbus config show`, which shows both.
+    func configurationAndProblems() throws -> (NimbusConfiguration, [ConfigurationProblem]) {
+        let configuration = try loadConfiguration()
+        let problems = Self.schema.problems(in: configuration)
+        // Logging starts with what is valid; a bad log setting is among the problems shown.
+        if (try? NimbusLogging.bootstrap(from: configuration)) == nil {
+            NimbusLogging.bootstrap(format: .human, level: .info)
+        }
+        return (configuration, problems)
+    }
+
+    private func loadConfiguration() throws -> NimbusConfiguration {
         var flags: [(key: String, value: String)] = []
         for setting in settings {
             guard let equals = setting.firstIndex(of: "=") else { throw ConfigurationError.badFlag(setting) }
@@ -27,11 +56,7 @@ struct GlobalOptions: ParsableArguments {
         }
         if let logLevel { flags.append(("log.level", logLevel)) }
         if let logFormat { flags.append(("log.format", logFormat)) }
-        let configuration = try NimbusConfiguration.load(flags: flags)
-        try NimbusLogging.bootstrap(from: configuration)
-        // Progress lines follow the log format: JSON lines for a program reading standard error.
-        Console.progressAsJSON.store(configuration["log.format"]?.stringValue == "json", ordering: .relaxed)
-        return configuration
+        return try NimbusConfiguration.load(flags: flags)
     }
 
     /// The configuration and the store it names. The Nimbus home is made private first (0700, files 0600):

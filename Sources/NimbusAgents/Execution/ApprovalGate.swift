@@ -18,8 +18,9 @@ public struct ApprovalQuestion: Sendable, Hashable, Codable {
 
 /// Asks a person before steps that write or delete: one graph interrupt per plan, listing the whole plan.
 ///
-/// The answer is `true`/`false` (or `yes`/`no`), or a list of the step numbers to approve. Anything else is a
-/// no: an unclear answer never approves a change.
+/// The answer is `true`/`false` (or `yes`/`no`), or a list of the step numbers to approve
+/// (``AcceptedAnswers/approval(steps:)``). Any other answer is refused when the run is resumed, and the question
+/// stays pending: an unclear answer is neither a yes nor a no.
 public enum ApprovalGate {
     /// The plan with every step that needed approval approved or declined.
     ///
@@ -37,8 +38,9 @@ public enum ApprovalGate {
             approved = Set(waiting.map(\.number))
             approver = approvedBy
         } else {
-            let answer = try context.interrupt(question(for: plan))
-            approved = Self.approvedSteps(answer, waiting: waiting.map(\.number))
+            let numbers = waiting.map(\.number)
+            let answer = try context.interrupt(question(for: plan), accepts: .approval(steps: numbers))
+            approved = Self.approvedSteps(answer, waiting: numbers)
             approver = "you"
         }
         return plan.map { step in
@@ -65,7 +67,8 @@ public enum ApprovalGate {
             actions: Array(Set(waiting.flatMap(\.actions))).sorted())
     }
 
-    /// Reads an answer: yes/no for all, or the step numbers to approve.
+    /// Reads an answer: yes/no for all, or the step numbers to approve (others are ignored). Anything else approves
+    /// nothing, though the graph refuses such answers before a node sees them (``AcceptedAnswers/approval(steps:)``).
     public static func approvedSteps(_ answer: JSONValue, waiting: [Int]) -> Set<Int> {
         switch answer {
         case .bool(true): return Set(waiting)

@@ -32,6 +32,8 @@ public struct NimbusConfiguration: Sendable {
     public private(set) var values: JSONValue
     /// For each leaf, as a dotted path, the layer that set it.
     public private(set) var sources: [String: ConfigurationSource]
+    /// For each setting and section in the configuration file, as a dotted path, the line of its key.
+    public private(set) var fileLines: [String: Int] = [:]
 
     /// Environment variables with a name of their own; any other `NIMBUS_A__B` sets `a.b`.
     public static let environmentAliases: [String: String] = [
@@ -87,8 +89,9 @@ public struct NimbusConfiguration: Sendable {
             } catch {
                 throw ConfigurationError.malformedFile(fileURL.path, detail: "it cannot be read as UTF-8 text")
             }
-            let fileValues = try parseYAML(text, path: fileURL.path)
+            let (fileValues, lines) = try parseYAMLKeepingLines(text, path: fileURL.path)
             configuration.file = fileURL
+            configuration.fileLines = lines
             configuration.apply(fileValues, source: .file(fileURL.path))
         }
 
@@ -194,6 +197,11 @@ public struct NimbusConfiguration: Sendable {
 
     /// Parses YAML into a JSON tree, with errors that name the file, line and column.
     public static func parseYAML(_ text: String, path: String) throws -> JSONValue {
+        try parseYAMLKeepingLines(text, path: path).value
+    }
+
+    /// Parses YAML into a JSON tree and the line of each mapping key, by dotted path (`log.level` → 3).
+    static func parseYAMLKeepingLines(_ text: String, path: String) throws -> (value: JSONValue, lines: [String: Int]) {
         let node: Node?
         do {
             node = try Yams.compose(yaml: text)
@@ -202,17 +210,26 @@ public struct NimbusConfiguration: Sendable {
         } catch {
             throw ConfigurationError.malformedFile(path, detail: String(describing: error))
         }
-        guard let node else { return .object([:]) }
-        let value = try jsonValue(node, path: path)
+        guard let node else { return (.object([:]), [:]) }
+        var lines: [String: Int] = [:]
+        let value = try jsonValue(node, path: path, keyPath: "", lines: &lines)
         guard case .object = value else {
             throw ConfigurationError.malformedFile(
                 path, detail: "the top level must be a mapping of settings, found \(value.typeName)")
         }
-        return value
+        return (value, lines)
     }
 
     /// Converts a YAML node with YAML 1.2 core-schema scalars (`true`, `8`, `1.5`, `null`).
     static func jsonValue(_ node: Node, path: String) throws -> JSONValue {
+        var lines: [String: Int] = [:]
+        return try jsonValue(node, path: path, keyPath: "", lines: &lines)
+    }
+
+    /// Converts a YAML node, noting in `lines` the line of each mapping key below `keyPath`.
+    private static func jsonValue(
+        _ node: Node, path: String, keyPath: String, lines: inout [String: Int]
+    ) throws -> JSONValue {
         switch node {
         case .scalar(let scalar):
             if scalar.style != .plain { return .string(scalar.string) }
@@ -230,11 +247,17 @@ public struct NimbusConfiguration: Sendable {
                     throw ConfigurationError.malformedFile(
                         path, detail: "line \(key.mark?.line ?? 0): mapping keys must be strings")
                 }
-                members[name] = try jsonValue(value, path: path)
+                let child = keyPath.isEmpty ? name : keyPath + "." + name
+                if let line = key.mark?.line { lines[child] = line }
+                members[name] = try jsonValue(value, path: path, keyPath: child, lines: &lines)
             }
             return .object(members)
         case .sequence(let sequence):
-            return .array(try sequence.map { try jsonValue($0, path: path) })
+            var elements: [JSONValue] = []
+            for (index, element) in sequence.enumerated() {
+                elements.append(try jsonValue(element, path: path, keyPath: keyPath + ".\(index)", lines: &lines))
+            }
+            return .array(elements)
         case .alias:
             throw ConfigurationError.malformedFile(path, detail: "YAML aliases are not supported")
         }
@@ -256,7 +279,7 @@ public struct NimbusConfiguration: Sendable {
 
 /// A problem with Nimbus configuration.
 public struct ConfigurationError: NimbusError {
-    private enum Code: Sendable { case malformedFile, missingFile, badFlag, invalidSection }
+    private enum Code: Sendable { case malformedFile, missingFile, badFlag, invalidSection, invalidSettings }
     private let code: Code
     public let message: String
     public let suggestion: String?
@@ -275,6 +298,16 @@ public struct ConfigurationError: NimbusError {
     public static func badFlag(_ text: String) -> ConfigurationError {
         ConfigurationError(
             code: .badFlag, message: "'\(text)' is not a setting", suggestion: "use --config section.key=value")
+    }
+
+    /// Settings that no module knows or whose values they do not take, each with where it was set.
+    public static func invalidSettings(_ problems: [ConfigurationProblem]) -> ConfigurationError {
+        let count =
+            problems.count == 1 ? "a setting that is not valid" : "\(problems.count) settings that are not valid"
+        return ConfigurationError(
+            code: .invalidSettings,
+            message: "the configuration has \(count):\n" + problems.map { "  \($0)" }.joined(separator: "\n"),
+            suggestion: "fix them where they are set; `nimbus config show` lists every setting and its source")
     }
 
     public static func invalidSection(_ path: String, detail: String, sources: [String]) -> ConfigurationError {

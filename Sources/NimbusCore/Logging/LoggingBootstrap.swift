@@ -38,6 +38,14 @@ public enum NimbusLogging {
 
 /// The `log` section of the configuration.
 public struct LogSettings: Sendable, Codable {
+    /// The settings of the `log` section, for checking a configuration before it is read.
+    public static let configurationSchema = ConfigurationSchema(
+        section: "log",
+        [
+            "level": .oneOf(Logger.Level.allCases.map(\.rawValue), noun: "log level"),
+            "format": .oneOf(LogFormat.allCases.map(\.rawValue), noun: "log format"),
+        ])
+
     public var level: Logger.Level
     public var format: LogFormat
 

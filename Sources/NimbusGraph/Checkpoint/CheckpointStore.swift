@@ -174,18 +174,24 @@ public struct Interrupt: Sendable, Codable, Hashable {
     public var namespace: [String]
     /// What the node asked (a question, a plan to approve, …).
     public var value: JSONValue
+    /// The answers it takes; `nil` takes any answer. Resuming with another answer is refused and nothing is stored.
+    public var accepts: AcceptedAnswers?
 
     enum CodingKeys: String, CodingKey {
-        case id, kind, node, taskID = "task_id", namespace, value
+        case id, kind, node, taskID = "task_id", namespace, value, accepts
     }
 
-    public init(id: String, kind: Kind, node: String, taskID: String, namespace: [String], value: JSONValue) {
+    public init(
+        id: String, kind: Kind, node: String, taskID: String, namespace: [String], value: JSONValue,
+        accepts: AcceptedAnswers? = nil
+    ) {
         self.id = id
         self.kind = kind
         self.node = node
         self.taskID = taskID
         self.namespace = namespace
         self.value = value
+        self.accepts = accepts
     }
 }
 

@@ -133,6 +133,11 @@ struct Engine<State: GraphState>: Sendable {
         for id in answers.keys.sorted() where !pendingIDs.contains(id) {
             throw GraphError.unknownInterrupt(id, pending: pendingIDs)
         }
+        // An answer the question does not take is refused before anything is stored: the question stays pending.
+        // A subgraph's answers come from its parent, which checked them (a stale one asks its question again).
+        for interrupt in record.interrupts where environment.namespace.isEmpty {
+            if let answer = answers[interrupt.id], let refusal = interrupt.refusal(of: answer) { throw refusal }
+        }
         guard let checkpoint = try await store.latestCheckpoint(threadID: threadID) else {
             throw GraphError.corruptCheckpoint(threadID: threadID, detail: "the thread has no checkpoint")
         }

@@ -56,15 +56,31 @@ public struct NodeContext: Sendable {
     /// node are matched to answers by their order. Do not catch the error this throws.
     @discardableResult
     public func interrupt(_ value: some Encodable & Sendable) throws -> JSONValue {
+        try ask(value, accepts: nil)
+    }
+
+    /// Pauses the run to ask a question that takes only `accepts`; returns the answer in its canonical form
+    /// (``AcceptedAnswers/reading(_:)``: the choice, a boolean, or step numbers).
+    ///
+    /// A resume with any other answer is refused before anything is stored, so the node never sees one; an answer
+    /// stored some other way that is not accepted asks the question again.
+    public func interrupt(_ value: some Encodable & Sendable, accepts: AcceptedAnswers) throws -> JSONValue {
+        try ask(value, accepts: accepts)
+    }
+
+    private func ask(_ value: some Encodable & Sendable, accepts: AcceptedAnswers?) throws -> JSONValue {
         let index = recorder.nextInterruptIndex()
         let id = recorder.interruptID(index)
-        if let answer = recorder.answer(for: id) { return answer }
+        if let answer = recorder.answer(for: id) {
+            guard let accepts else { return answer }
+            if let reading = accepts.reading(answer) { return reading }
+        }
         guard recorder.environment.store != nil else {
             throw GraphError.checkpointStoreRequired("interrupt() in node '\(node)'")
         }
         let interrupt = Interrupt(
             id: id, kind: .node, node: node, taskID: taskID, namespace: namespace,
-            value: SecretRedactor.redact(try JSONValue(encoding: value)))
+            value: SecretRedactor.redact(try JSONValue(encoding: value)), accepts: accepts)
         recorder.raise([interrupt])
         throw NodeInterruptSignal()
     }

@@ -82,6 +82,34 @@ public struct LLMSettings: Sendable, Hashable, Codable {
         agents = try container.decodeIfPresent([String: AgentModelSettings].self, forKey: .agents) ?? [:]
     }
 
+    /// The settings of the `llm` section, for checking a configuration before it is read.
+    public static let configurationSchema: ConfigurationSchema = {
+        let endpoint = SettingType.section([
+            "api_key": .string, "base_url": .string, "host": .string, "endpoint": .string, "organization": .string,
+            "api_version": .string, "region": .string,
+            "structured_output": .oneOf(
+                StructuredOutputStrategy.allCases.map(\.rawValue), noun: "structured-output strategy"),
+        ])
+        let seconds = SettingType.number(minimum: 0)
+        let model: [String: SettingType] = [
+            "model": .string, "fallback": .string, "temperature": .number(minimum: 0),
+            "max_tokens": .integer(minimum: 1), "cache_ttl_seconds": seconds,
+        ]
+        return ConfigurationSchema(
+            section: "llm",
+            model.merging([
+                "timeout_seconds": seconds, "connect_timeout_seconds": seconds, "idle_timeout_seconds": seconds,
+                "max_attempts": .integer(minimum: 1),
+                "providers": .section(
+                    Dictionary(
+                        uniqueKeysWithValues: ProviderSettings.CodingKeys.allCases.map { ($0.rawValue, endpoint) })
+                ),
+                "prices": .map(
+                    .section(["input_per_million": .number(minimum: 0), "output_per_million": .number(minimum: 0)])),
+                "agents": .map(.section(model)),
+            ]) { mine, _ in mine })
+    }()
+
     /// Reads the `llm` section of the configuration (empty settings when there is none).
     public init(configuration: NimbusConfiguration) throws {
         self = try configuration.decode(LLMSettings.self, at: "llm") ?? LLMSettings()
@@ -186,7 +214,7 @@ public struct ProviderSettings: Sendable, Hashable, Codable {
         self.bedrock = bedrock
     }
 
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case openAI = "openai"
         case azure
         case openAICompatible = "openai-compatible"

@@ -94,9 +94,11 @@ public enum SampleReportWorkflow {
         }
         graph.addNode("approve") { state, context in
             let path = URL(fileURLWithPath: state.outputDirectory).appendingPathComponent("report.md").path
-            let answer = try context.interrupt(
-                ["question": .string("Write the report to \(path)?"), "summary": .string(state.summary)] as JSONValue,
-                answer: Bool.self)
+            let answer =
+                try context.interrupt(
+                    ["question": .string("Write the report to \(path)?"), "summary": .string(state.summary)]
+                        as JSONValue,
+                    accepts: .yesOrNo) == true
             return Update {
                 $0.write(\.approved, answer)
                 $0.append(\.log, answer ? "report approved" : "report declined")

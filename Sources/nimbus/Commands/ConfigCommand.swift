@@ -8,7 +8,8 @@ struct ConfigCommand: AsyncParsableCommand {
         discussion: """
             Precedence, lowest first: built-in defaults, $NIMBUS_HOME/config.yaml (default ~/.nimbus/config.yaml,
             or the file NIMBUS_CONFIG names), NIMBUS_* environment variables (NIMBUS_LOG_LEVEL, NIMBUS_LLM,
-            NIMBUS_SECTION__KEY for any other), then -c section.key=value flags.
+            NIMBUS_SECTION__KEY for any other), then -c section.key=value flags. Unknown settings and values of
+            the wrong type are refused by every command; `config show` shows them with the rest and exits 1.
             """,
         subcommands: [Show.self], defaultSubcommand: Show.self)
 
@@ -21,7 +22,7 @@ struct ConfigCommand: AsyncParsableCommand {
         var output: OutputFormat = .text
 
         func run() async throws {
-            let configuration = try global.configuration()
+            let (configuration, problems) = try global.configurationAndProblems()
             let redacted = SecretRedactor.redact(configuration.values)
             switch output {
             case .json:
@@ -31,6 +32,13 @@ struct ConfigCommand: AsyncParsableCommand {
                         "home": .string(configuration.home.path),
                         "file": configuration.file.map { .string($0.path) } ?? .null,
                         "values": redacted, "sources": sources,
+                        "problems": .array(
+                            problems.map {
+                                [
+                                    "setting": .string($0.path), "where": .string($0.location),
+                                    "message": .string($0.message),
+                                ]
+                            }),
                     ]).prettyJSONText)
             case .text:
                 Console.out("home  \(configuration.home.path)")
@@ -40,6 +48,10 @@ struct ConfigCommand: AsyncParsableCommand {
                     return [path, value.stringValue ?? value.jsonText, configuration.sources[path]!.description]
                 }
                 Console.table(["SETTING", "VALUE", "FROM"], rows)
+            }
+            if !problems.isEmpty {
+                Console.progress("error: \(ConfigurationError.invalidSettings(problems))")
+                throw ExitCode(1)
             }
         }
     }

@@ -12,6 +12,7 @@ struct DemoCommand: AsyncParsableCommand {
             Needs no cloud account and no model. It surveys three regions in parallel, asks you to approve the
             report, and writes findings and report.md into --out. Stop it at the question (or press Ctrl-C) and
             continue later with `nimbus runs resume THREAD`.
+            Exit status: 0 done, 1 failed, 2 waiting for an answer.
             """)
 
     @OptionGroup var global: GlobalOptions
@@ -58,13 +59,17 @@ func answerUntilDone(
         guard let record = try await environment.store.thread(outcome.threadID),
             let workflow = WorkflowCatalog.workflow(named: record.graph)
         else { break }
-        guard let given = try answers.answers(for: outcome.interrupts, interactive: interactive) else { break }
+        guard
+            let given = try answers.answers(
+                for: outcome.interrupts, threadID: outcome.threadID, interactive: interactive)
+        else { break }
         outcome = try await workflow.resume(threadID: outcome.threadID, answers: given, environment: environment)
     }
     return outcome
 }
 
-/// Prints a run's outcome: a short human summary, or the whole outcome as JSON.
+/// Prints a run's outcome: a short human summary, or the whole outcome as JSON. A run that waits for an answer
+/// exits with status 2, as every command's does.
 func report(_ outcome: WorkflowOutcome, output: OutputFormat) throws {
     switch output {
     case .json:
@@ -89,4 +94,5 @@ func report(_ outcome: WorkflowOutcome, output: OutputFormat) throws {
             Console.out("Run \(outcome.threadID) is \(outcome.status.rawValue).")
         }
     }
+    if outcome.status == .interrupted { throw ExitCode(2) }
 }

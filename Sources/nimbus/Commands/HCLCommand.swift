@@ -84,43 +84,69 @@ struct HCLCommand: AsyncParsableCommand {
 
     struct Validate: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Check a Terraform module directory: syntax, references, types, descriptions, versions.tf.",
+            abstract: "Check a Terraform module directory, or one file of it: syntax, references, types, descriptions.",
             discussion: """
                 Loads every .tf and .tf.json file of DIR as one module and reports undefined references, unused
                 variables, duplicate names, invalid type constraints and defaults, variables and outputs without
-                descriptions or types, and a missing versions.tf. Errors make the exit code 1; warnings do not.
+                descriptions or types, and a missing versions.tf. Given a FILE, checks it as part of the module in
+                its directory (as Terraform reads it, so references to the other files resolve) and reports only
+                the FILE's problems. Errors make the exit code 1; warnings do not.
                 """)
 
         @Option(help: "Print as text or JSON.")
         var output: OutputFormat = .text
 
-        @Argument(help: "The module directory.")
+        @Argument(help: "The module directory, or one .tf or .tf.json file.")
         var directory: String = "."
 
         func run() async throws {
+            var isDirectory: ObjCBool = false
+            let exists = FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory)
+            // A file is checked within its module; only its own problems are reported.
+            let file: String? = exists && !isDirectory.boolValue ? directory : nil
+            if let file, !file.hasSuffix(".tf"), !file.hasSuffix(".tf.json") {
+                Console.progress(
+                    "error: \(file) is not a Terraform file (.tf or .tf.json); `nimbus hcl fmt --check` checks the "
+                        + "syntax of other HCL files")
+                throw ExitCode(1)
+            }
+            if !exists {
+                Console.progress("error: \(directory): no such file or directory")
+                throw ExitCode(1)
+            }
+            let folder = file.map { ($0 as NSString).deletingLastPathComponent } ?? directory
             let module: Module
             do {
-                module = try Module.load(directory: directory)
+                module = try Module.load(directory: folder.isEmpty ? "." : folder)
             } catch {
                 Console.progress("error: \(error)")
                 throw ExitCode(1)
             }
-            let diagnostics = module.check()
+            var diagnostics = module.check()
+            if let file {
+                let path = URL(fileURLWithPath: file).standardizedFileURL.path
+                diagnostics = diagnostics.filter { URL(fileURLWithPath: $0.filename).standardizedFileURL.path == path }
+            }
             switch output {
             case .json:
                 Console.out(
                     JSONValue.object([
-                        "directory": .string(directory), "valid": .bool(!diagnostics.hasErrors),
-                        "files": .array(module.files.map { .string($0) }),
+                        (file == nil ? "directory" : "file"): .string(directory),
+                        "valid": .bool(!diagnostics.hasErrors),
+                        "files": .array((file.map { [$0] } ?? module.files).map { .string($0) }),
                         "diagnostics": .array(diagnostics.map(\.jsonValue)),
                     ]).prettyJSONText)
             case .text:
                 for diagnostic in diagnostics { Console.out(diagnostic.description) }
                 let errors = diagnostics.filter { $0.severity == .error }.count
                 let warnings = diagnostics.count - errors
+                let scope =
+                    file == nil
+                    ? "\(module.files.count) files, \(module.summary)"
+                    : "checked with the \(module.files.count) files of its module"
                 Console.out(
                     diagnostics.isEmpty
-                        ? "\(directory): valid (\(module.files.count) files, \(module.summary))"
+                        ? "\(directory): valid (\(scope))"
                         : "\(directory): \(errors) error\(errors == 1 ? "" : "s"), \(warnings) warning\(warnings == 1 ? "" : "s")"
                 )
             }

@@ -29,7 +29,10 @@ struct ModuleCommand: AsyncParsableCommand {
             discussion: """
                 A question the request leaves open ("a database module": which engine?) is asked on the terminal,
                 answered with --answer key=value, or later with `nimbus runs resume THREAD --answer key=value`.
+                Words of the request that nimbus does not understand ("with object lock" when the family has no
+                such feature) are asked about: write the module without them (--answer unknown_words=yes), or not.
                 Existing files in --out are backed up to .nimbus-backup/<timestamp>/ after you agree (or --yes).
+                When --out is a symbolic link, the module is written into the directory it points to.
                 Exit status: 0 written, 1 failed or not written, 2 waiting for an answer.
                 """)
 
@@ -80,7 +83,7 @@ struct ModuleCommand: AsyncParsableCommand {
                 onEvent: { printer.handle($0) }, makeModel: makeModel(registry: registry, store: store))
             let options = ModuleWorkflow.Options(
                 backend: BackendChoice(rawValue: backend) ?? .s3, answers: try answers.parsedText(), overwrite: false,
-                model: offline ? nil : (llm ?? registry.modelName(forAgent: "module")))
+                model: offline ? nil : (llm ?? registry.modelName(forAgent: "module")), askAboutUnknownWords: true)
             if let model = options.model, output == .text { Console.progress("using model \(model)") }
             let directory = URL(fileURLWithPath: out).standardizedFileURL.path
             let threadID = thread ?? SortableID().rawValue
@@ -94,10 +97,12 @@ struct ModuleCommand: AsyncParsableCommand {
             } catch {
                 let cause = GraphError.rootCause(of: error)
                 guard output == .json else { throw cause }
+                // A refused answer leaves the run waiting for a better one.
+                let status = (cause as? GraphError)?.kind == .refusedAnswer ? "interrupted" : "failed"
                 // Scripts reading --output json get the failure as JSON too; the message is also on stderr.
                 Console.out(
                     JSONValue.object([
-                        "thread_id": .string(threadID), "status": "failed", "request": .string(request),
+                        "thread_id": .string(threadID), "status": .string(status), "request": .string(request),
                         "output_directory": .string(directory), "error": .string(String(describing: cause)),
                     ]).prettyJSONText)
                 throw cause

@@ -234,14 +234,24 @@ struct RunsCommand: AsyncParsableCommand {
             let interactive = Console.standardInputIsTerminal && output == .text
             var given = try answers.parsed()
             if record.status == .interrupted {
-                guard let collected = try answers.answers(for: record.interrupts, interactive: interactive) else {
+                guard
+                    let collected = try answers.answers(
+                        for: record.interrupts, threadID: thread, interactive: interactive)
+                else {
                     printResumeHint(threadID: thread, interrupts: record.interrupts)
                     throw ExitCode(2)
                 }
                 given = collected
             }
-            var outcome = try await workflow.resume(threadID: thread, answers: given, environment: environment)
-            outcome = try await answerUntilDone(outcome, environment: environment, answers: answers, output: output)
+            let outcome: WorkflowOutcome
+            do {
+                outcome = try await answerUntilDone(
+                    try await workflow.resume(threadID: thread, answers: given, environment: environment),
+                    environment: environment, answers: answers, output: output)
+            } catch {
+                // What a person should read is the node's own error, without the graph's wrapping.
+                throw GraphError.rootCause(of: error)
+            }
             try report(outcome, output: output)
         }
     }

@@ -36,42 +36,77 @@ struct AnswerOptions: ParsableArguments {
 
     /// Answers for `interrupts`: from flags (by interrupt id or the question's `key`), `--yes` for approvals, or by
     /// asking on the terminal. `nil` when some interrupt stays unanswered and there is no terminal to ask on.
-    func answers(for interrupts: [Interrupt], interactive: Bool) throws -> [String: JSONValue]? {
+    ///
+    /// A flag's answer that the question does not take is refused with the question and its accepted answers (on a
+    /// terminal, it is said and the question asked instead); nothing is resumed, so the run still waits.
+    func answers(for interrupts: [Interrupt], threadID: String, interactive: Bool) throws -> [String: JSONValue]? {
         let given = try parsed()
         var result: [String: JSONValue] = [:]
         for interrupt in interrupts {
             if let answer = given[interrupt.id] ?? interrupt.value["key"]?.stringValue.flatMap({ given[$0] }) {
-                result[interrupt.id] = answer
-                continue
+                guard let refusal = interrupt.refusal(of: answer) else {
+                    result[interrupt.id] = answer
+                    continue
+                }
+                guard interactive else {
+                    printResumeHint(threadID: threadID, interrupts: interrupts)
+                    throw refusal
+                }
+                Console.progress(refusal.message)
             }
-            let choices = interrupt.value["choices"]?.arrayValue?.compactMap(\.stringValue) ?? []
+            let choices = choices(of: interrupt)
             if yes && choices.isEmpty {
                 result[interrupt.id] = .bool(true)
                 continue
             }
-            guard interactive else { return nil }
-            let question =
-                interrupt.value["question"]?.stringValue ?? interrupt.value.stringValue
-                ?? interrupt.value.prettyJSONText
-            if let summary = interrupt.value["summary"]?.stringValue { Console.progress(summary) }
-            let where_ =
-                interrupt.namespace.isEmpty
-                ? interrupt.node : interrupt.namespace.joined(separator: "/") + "/" + interrupt.node
-            let hint = choices.isEmpty ? "[y/N]" : "[\(choices.joined(separator: "/"))]"
-            guard let reply = Console.ask("[\(where_)] \(question) \(hint) ") else { return nil }
-            let trimmed = reply.trimmingCharacters(in: .whitespaces)
-            if !choices.isEmpty {
-                result[interrupt.id] = .string(trimmed)
-                continue
-            }
-            switch trimmed.lowercased() {
-            case "y", "yes": result[interrupt.id] = .bool(true)
-            case "", "n", "no": result[interrupt.id] = .bool(false)
-            default: result[interrupt.id] = (try? JSONValue(parsing: trimmed)) ?? .string(trimmed)
-            }
+            guard interactive, let answer = ask(interrupt) else { return nil }
+            result[interrupt.id] = answer
         }
         return result
     }
+
+    /// Asks one interrupt on the terminal until the answer is one it takes; `nil` at the end of input.
+    private func ask(_ interrupt: Interrupt) -> JSONValue? {
+        let question =
+            interrupt.value["question"]?.stringValue ?? interrupt.value.stringValue ?? interrupt.value.prettyJSONText
+        if let summary = interrupt.value["summary"]?.stringValue { Console.progress(summary) }
+        let where_ =
+            interrupt.namespace.isEmpty
+            ? interrupt.node : interrupt.namespace.joined(separator: "/") + "/" + interrupt.node
+        let choices = choices(of: interrupt)
+        let hint = interrupt.accepts?.hint ?? (choices.isEmpty ? "y/N" : choices.joined(separator: "/"))
+        while true {
+            guard let reply = Console.ask("[\(where_)] \(question) [\(hint)] ") else { return nil }
+            switch terminalAnswer(reply, for: interrupt) {
+            case .success(let answer): return answer
+            case .failure(let problem): Console.progress(problem.message)
+            }
+        }
+    }
+
+    /// The choices a question offers: its accepted choices, else the `choices` its value lists.
+    private func choices(of interrupt: Interrupt) -> [String] {
+        if let accepts = interrupt.accepts { return accepts.kind == .choice ? accepts.choices : [] }
+        return interrupt.value["choices"]?.arrayValue?.compactMap(\.stringValue) ?? []
+    }
+}
+
+/// Reads a reply typed at the terminal: an empty reply is a no to a yes-or-no question; a reply the question does not
+/// take is a failure that says what it takes, and the caller asks again.
+func terminalAnswer(_ reply: String, for interrupt: Interrupt) -> Result<JSONValue, GraphError> {
+    let trimmed = reply.trimmingCharacters(in: .whitespaces)
+    guard let accepts = interrupt.accepts else {
+        // A question without declared answers takes anything; its value's choices take their text as it is.
+        if interrupt.value["choices"]?.arrayValue?.isEmpty == false { return .success(.string(trimmed)) }
+        switch trimmed.lowercased() {
+        case "y", "yes": return .success(.bool(true))
+        case "", "n", "no": return .success(.bool(false))
+        default: return .success((try? JSONValue(parsing: trimmed)) ?? .string(trimmed))
+        }
+    }
+    let answer: JSONValue = trimmed.isEmpty && accepts.kind != .choice ? .bool(false) : .string(trimmed)
+    if let refusal = interrupt.refusal(of: answer) { return .failure(refusal) }
+    return .success(answer)
 }
 
 /// Prints how to continue a paused run from another shell.
@@ -80,9 +115,13 @@ func printResumeHint(threadID: String, interrupts: [Interrupt]) {
     var flags: [String] = []
     for interrupt in interrupts {
         let question = interrupt.value["question"]?.stringValue ?? interrupt.value.jsonText
-        let choices = interrupt.value["choices"]?.arrayValue?.compactMap(\.stringValue) ?? []
-        let key = interrupt.value["key"]?.stringValue ?? interrupt.id
-        Console.progress("  \(key): \(question)" + (choices.isEmpty ? "" : " (\(choices.joined(separator: ", ")))"))
+        let choices =
+            interrupt.accepts.map { $0.kind == .choice ? $0.choices : [] }
+            ?? interrupt.value["choices"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        let key = interrupt.questionKey
+        let accepted =
+            interrupt.accepts.map { " (\($0))" } ?? (choices.isEmpty ? "" : " (\(choices.joined(separator: ", ")))")
+        Console.progress("  \(key): \(question)" + accepted)
         flags.append("--answer '\(key)=\(choices.first ?? "true")'")
     }
     Console.progress("Continue it with: nimbus runs resume \(threadID) \(flags.joined(separator: " "))")

@@ -35,7 +35,7 @@ public struct ModuleCatalog: Sendable {
 
 /// A problem with a module request: an unknown family, a missing answer.
 public struct ModuleRequestError: NimbusError {
-    private enum Code: Sendable { case unknownFamily, ambiguousFamily, badAnswer, unknownFeature }
+    private enum Code: Sendable { case unknownFamily, ambiguousFamily, badAnswer, unknownFeature, notUnderstood }
     private let code: Code
     public let message: String
     public let suggestion: String?
@@ -53,6 +53,15 @@ public struct ModuleRequestError: NimbusError {
         ModuleRequestError(
             code: .badAnswer, message: "'\(value)' is not an answer to '\(key)'",
             suggestion: "answer one of: \(choices.joined(separator: ", "))")
+    }
+
+    public static func notUnderstood(_ words: [String], family: ServiceFamily) -> ModuleRequestError {
+        ModuleRequestError(
+            code: .notUnderstood,
+            message: "nothing was written: the request asks for \"\(words.joined(separator: " "))\", which the "
+                + "\(family.id) family does not understand",
+            suggestion: "say it with the family's features (`nimbus module catalog \(family.id)`: "
+                + family.features.map(\.id).joined(separator: ", ") + "), or answer yes to write the module without it")
     }
 
     public static func unknownFeature(_ feature: String, family: ServiceFamily) -> ModuleRequestError {

@@ -29,15 +29,18 @@ public struct FileOperation: Sendable, Hashable, Codable {
 
 /// What the writer did: every operation, and where the previous files went.
 public struct WriteResult: Sendable, Hashable, Codable {
+    /// The directory written: the one asked for, or the directory a symbolic link asked for points to.
     public var directory: String
     public var operations: [FileOperation]
     /// `.nimbus-backup/<timestamp>` inside the directory, when files were there before.
     public var backup: String?
+    /// The path asked for, when it is a symbolic link: the module went into the link's target and the link stays.
+    public var link: String?
 }
 
 /// A problem writing a module.
 public struct ModuleWriteError: NimbusError {
-    private enum Code: Sendable { case invalidSyntax, notADirectory, notAModule, io }
+    private enum Code: Sendable { case invalidSyntax, notADirectory, notAModule, linkLoop, io }
     private let code: Code
     public let message: String
     public let suggestion: String?
@@ -56,6 +59,12 @@ public struct ModuleWriteError: NimbusError {
         ModuleWriteError(code: .notAModule, message: "\(path) has no .tf files", suggestion: nil)
     }
 
+    public static func linkLoop(_ path: String) -> ModuleWriteError {
+        ModuleWriteError(
+            code: .linkLoop, message: "\(path) is a symbolic link that does not lead to a directory (too many links)",
+            suggestion: "point --out at a directory, or fix the link")
+    }
+
     public static func io(_ path: String, detail: String) -> ModuleWriteError {
         ModuleWriteError(
             code: .io, message: "could not write \(path): \(detail)",
@@ -71,6 +80,10 @@ public struct ModuleWriteError: NimbusError {
 /// carried over untouched; then the temporary directory is swapped with the target in
 /// one `renameat2(RENAME_EXCHANGE)`, or moved in when the target does not exist. A failure at any point leaves
 /// the target as it was.
+///
+/// The directory keeps its permissions (a `0700` module stays `0700`), and a file the new module replaces keeps the
+/// previous file's. When the directory asked for is a symbolic link, the module is written into the directory the
+/// link points to and the link stays as it is (``WriteResult/link`` says so).
 public struct ModuleWriter: Sendable {
     /// Called before each file is written; tests use it to fail midway.
     let beforeEachFile: (@Sendable (String) throws -> Void)?
@@ -91,7 +104,9 @@ public struct ModuleWriter: Sendable {
             }
         }
         let fileManager = FileManager.default
-        let target = URL(fileURLWithPath: directory).standardizedFileURL
+        let asked = URL(fileURLWithPath: directory).standardizedFileURL
+        // Renaming over a link would replace the link, not the directory it names: write where it points.
+        let target = try ModuleWriter.followingLinks(asked)
         let parent = target.deletingLastPathComponent()
         do {
             try fileManager.createDirectory(at: parent, withIntermediateDirectories: true)
@@ -102,10 +117,14 @@ public struct ModuleWriter: Sendable {
         var operations: [FileOperation] = []
         var backup: String?
         do {
-            try fileManager.createDirectory(at: staging, withIntermediateDirectories: false)
             var isDirectory: ObjCBool = false
             let existing = fileManager.fileExists(atPath: target.path, isDirectory: &isDirectory)
             if existing && !isDirectory.boolValue { throw ModuleWriteError.notADirectory(target.path) }
+            try fileManager.createDirectory(at: staging, withIntermediateDirectories: false)
+            // The swap must not widen who can read the module: the staging directory takes the target's mode first.
+            if existing, let mode = ModuleWriter.permissions(of: target) {
+                try fileManager.setAttributes([.posixPermissions: mode], ofItemAtPath: staging.path)
+            }
             var previous: Set<String> = []
             if existing {
                 let entries = try fileManager.contentsOfDirectory(atPath: target.path)
@@ -156,10 +175,15 @@ public struct ModuleWriter: Sendable {
                 let folder = url.deletingLastPathComponent()
                 if !fileManager.fileExists(atPath: folder.path) {
                     try fileManager.createDirectory(at: folder, withIntermediateDirectories: true)
-                    operations.append(
-                        FileOperation(.createdDirectory, String(folder.path.dropFirst(staging.path.count + 1))))
+                    let relative = String(folder.path.dropFirst(staging.path.count + 1))
+                    operations.append(FileOperation(.createdDirectory, relative))
+                    let parts = relative.split(separator: "/")
+                    try ModuleWriter.keepPermissions(
+                        of: parts.indices.map { parts[...$0].joined(separator: "/") }, from: target, in: staging,
+                        existing: existing)
                 }
                 try Data(file.contents.utf8).write(to: url)
+                try ModuleWriter.keepPermissions(of: [file.path], from: target, in: staging, existing: existing)
                 operations.append(FileOperation(previous.contains(file.path) ? .replaced : .created, file.path))
             }
             if existing {
@@ -181,7 +205,41 @@ public struct ModuleWriter: Sendable {
             if let error = error as? ModuleWriteError { throw error }
             throw ModuleWriteError.io(directory, detail: error.localizedDescription)
         }
-        return WriteResult(directory: target.path, operations: operations, backup: backup)
+        return WriteResult(
+            directory: target.path, operations: operations, backup: backup,
+            link: target.path == asked.path ? nil : asked.path)
+    }
+
+    /// The directory `url` names once symbolic links at its end are followed (a link's target may itself be a link,
+    /// or not exist yet).
+    static func followingLinks(_ url: URL) throws -> URL {
+        var current = url
+        for _ in 0..<32 {
+            guard let destination = try? FileManager.default.destinationOfSymbolicLink(atPath: current.path) else {
+                return current
+            }
+            current =
+                destination.hasPrefix("/")
+                ? URL(fileURLWithPath: destination)
+                : current.deletingLastPathComponent().appendingPathComponent(destination)
+            current = current.standardizedFileURL
+        }
+        throw ModuleWriteError.linkLoop(url.path)
+    }
+
+    /// The permission bits of a file or directory, if it exists.
+    static func permissions(of url: URL) -> NSNumber? {
+        (try? FileManager.default.attributesOfItem(atPath: url.path))?[.posixPermissions] as? NSNumber
+    }
+
+    /// Gives each of `paths` in `staging` the permissions the same path had in `target`, where it existed.
+    static func keepPermissions(of paths: [String], from target: URL, in staging: URL, existing: Bool) throws {
+        guard existing else { return }
+        for path in paths {
+            guard let mode = permissions(of: target.appendingPathComponent(path)) else { continue }
+            try FileManager.default.setAttributes(
+                [.posixPermissions: mode], ofItemAtPath: staging.appendingPathComponent(path).path)
+        }
     }
 
     /// Whether a top-level entry of a module directory belongs to the module (and is replaced by a new one).

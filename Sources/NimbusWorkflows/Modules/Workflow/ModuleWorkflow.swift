@@ -25,14 +25,34 @@ public enum ModuleWorkflow {
         public var overwrite: Bool
         /// The model to use (`provider:model`); nil for the offline catalog.
         public var model: String?
+        /// Ask before planning a module without words of the request nobody understood (the `unknown_words`
+        /// question); otherwise they are only reported in the outcome.
+        public var askAboutUnknownWords: Bool
 
         public init(
-            backend: BackendChoice = .s3, answers: [String: String] = [:], overwrite: Bool = false, model: String? = nil
+            backend: BackendChoice = .s3, answers: [String: String] = [:], overwrite: Bool = false,
+            model: String? = nil,
+            askAboutUnknownWords: Bool = false
         ) {
             self.backend = backend
             self.answers = answers
             self.overwrite = overwrite
             self.model = model
+            self.askAboutUnknownWords = askAboutUnknownWords
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case backend, answers, overwrite, model, askAboutUnknownWords
+        }
+
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            backend = try container.decode(BackendChoice.self, forKey: .backend)
+            answers = try container.decode([String: String].self, forKey: .answers)
+            overwrite = try container.decode(Bool.self, forKey: .overwrite)
+            model = try container.decodeIfPresent(String.self, forKey: .model)
+            // Runs stored before the question existed never ask it.
+            askAboutUnknownWords = try container.decodeIfPresent(Bool.self, forKey: .askAboutUnknownWords) ?? false
         }
     }
 
@@ -189,8 +209,8 @@ public enum ModuleWorkflow {
                         "question": .string(
                             "\(directory) already has \(existing.count) entries; back them up to .nimbus-backup/ and write the module?"
                         ),
-                    ] as JSONValue, answer: Bool.self)
-                if !approved {
+                    ] as JSONValue, accepts: .yesOrNo)
+                if approved != true {
                     return Update {
                         $0.write(\.declined, true)
                         $0.append(\.timeline, "not written: overwriting was declined")
@@ -288,8 +308,8 @@ public enum ModuleWorkflow {
         lines += state.review.map { "Review: \($0)." }
         if let written = state.written {
             lines.append(
-                "Wrote \(written.operations.filter { $0.kind == .created || $0.kind == .replaced }.count) files to \(written.directory)."
-            )
+                "Wrote \(written.operations.filter { $0.kind == .created || $0.kind == .replaced }.count) files to \(written.directory)"
+                    + (written.link.map { " (through the symbolic link \($0), which stays as it is)." } ?? "."))
             if let backup = written.backup { lines.append("Previous files are in \(written.directory)/\(backup).") }
         } else if state.declined {
             lines.append("Nothing was written: replacing the existing files was declined.")

@@ -72,6 +72,9 @@ enum PlannerGraph {
                     choices: analysis.candidates, synonyms: [:], context: context)
             }
             if let family = services.catalog.family(analysis.family ?? "") {
+                if state.options.askAboutUnknownWords, !analysis.unknownWords.isEmpty {
+                    try confirmWithout(analysis.unknownWords, family: family, options: state.options, context: context)
+                }
                 for question in family.questions {
                     if let given = analysis.answers[question.key] {
                         if let choice = question.choice(for: given) {
@@ -153,21 +156,43 @@ enum PlannerGraph {
         return try graph.compile(name: "terraform-module-planner")
     }
 
-    /// Asks until the answer is one of `choices` (three tries).
+    /// Asks `question`; the graph takes only one of `choices` (or a synonym) as its answer and refuses others, so
+    /// the question stays pending until it is answered well.
     static func ask(
         key: String, question: String, choices: [String], synonyms: [String: String], context: NodeContext
     ) throws -> String {
-        var prompt = question
-        for _ in 0..<3 {
-            let answer = try context.interrupt(
-                ["key": .string(key), "question": .string(prompt), "choices": .array(choices.map(JSONValue.string))]
-                    as JSONValue)
-            let text = (answer.stringValue ?? answer.jsonText).trimmingCharacters(in: .whitespaces).lowercased()
-            if choices.contains(text) { return text }
-            if let mapped = synonyms[text] { return mapped }
-            prompt = "'\(text)' is not one of \(choices.joined(separator: ", ")). \(question)"
+        let answer = try context.interrupt(
+            ["key": .string(key), "question": .string(question), "choices": .array(choices.map(JSONValue.string))]
+                as JSONValue,
+            accepts: .oneOf(choices, synonyms: synonyms))
+        guard let choice = answer.stringValue else {
+            throw ModuleRequestError.badAnswer(key, value: answer.jsonText, choices: choices)
         }
-        throw ModuleRequestError.badAnswer(key, value: "(three answers)", choices: choices)
+        return choice
+    }
+
+    /// The key of the question about words nobody understood; `--answer unknown_words=yes` answers it up front.
+    static let unknownWordsKey = "unknown_words"
+
+    /// Asks whether to go on without the words of the request that neither the grammar nor a model understood
+    /// ("continue without: object lock?"); a no ends the run with an error that names them.
+    static func confirmWithout(
+        _ words: [String], family: ServiceFamily, options: ModuleWorkflow.Options, context: NodeContext
+    ) throws {
+        let phrase = words.joined(separator: " ")
+        let upFront = options.answers[unknownWordsKey].flatMap { AcceptedAnswers.yesOrNo.reading(.string($0)) }
+        let answer =
+            try upFront
+            ?? context.interrupt(
+                [
+                    "key": .string(unknownWordsKey),
+                    "question": .string(
+                        "Nimbus did not understand \"\(phrase)\" in the request. Write the \(family.title) module without it?"
+                    ),
+                    "words": .array(words.map(JSONValue.string)),
+                ] as JSONValue, accepts: .yesOrNo)
+        if answer != true { throw ModuleRequestError.notUnderstood(words, family: family) }
+        context.progress("continuing without \"\(phrase)\"")
     }
 
     static func defaultName(family: ServiceFamily, analysis: RequestAnalysis) -> String {
