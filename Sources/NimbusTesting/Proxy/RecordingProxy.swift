@@ -109,7 +109,9 @@ public final class RecordingProxy: Sendable {
             }
         }
 
-        func respond(_ context: ChannelHandlerContext, status: HTTPResponseStatus, headers: HTTPHeaders, body: ByteBuffer) {
+        func respond(
+            _ context: ChannelHandlerContext, status: HTTPResponseStatus, headers: HTTPHeaders, body: ByteBuffer
+        ) {
             var headers = headers
             headers.remove(name: "Transfer-Encoding")
             headers.replaceOrAdd(name: "Content-Length", value: String(body.readableBytes))

@@ -74,6 +74,20 @@ public struct OpsRouter: Sendable {
         }
     }
 
+    /// Why a request may not change anything, when it negates, questions or conditions a change ("don't delete
+    /// …", "should I delete …?"): the model path then plans with reads only, as the offline router refuses.
+    public static func changesForbidden(by text: String) -> String? {
+        let reading = read(text)
+        guard let finding = RequestScreen.screen(reading.tokens, readNames: reading.readNames) else { return nil }
+        let how: String
+        switch finding.reason {
+        case .negated: how = "says not to"
+        case .questioned: how = "asks a question"
+        case .conditioned: how = "sets a condition"
+        }
+        return "the request \(how) (“\(finding.marker)”) about \(finding.changes.joined(separator: ", "))"
+    }
+
     /// The profile and region a request names, without routing it (the model path uses them too).
     public static func target(of text: String) -> (profile: String?, region: String?) {
         let target = RequestTarget(RequestWords(text).tokens)

@@ -193,6 +193,12 @@ struct OpsNodes: Sendable {
         var strategy = "offline"
         if let model = services.model, !request.offline {
             strategy = model.name
+            if let reason = OpsRouter.changesForbidden(by: request.text) {
+                // A model is not trusted to read "don't delete X" better than the grammar: it gets reads only.
+                var settings = state.settings
+                settings.scope = RequestScope(maxAccess: .read, because: [reason])
+                update.write(\.settings, settings)
+            }
             let agent = try agent(state, model: model)
             let history = request.history.flatMap { [ChatMessage.user($0.request), .assistant($0.answer)] }
             update.write(

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import NimbusAgents
 import NimbusCore
+import NimbusGraph
 import NimbusLLM
 import NimbusStore
 import NimbusWorkflows
@@ -103,17 +104,24 @@ enum OpsTerminal {
         while let pending = outcome.approval {
             guard interactive else { break }
             Console.progress(pending.question.summary)
-            let reply: String?
-            if let readAnswer {
-                Console.prompt("\(pending.question.question) [y/N] ")
-                reply = readAnswer()
-            } else {
-                reply = Console.ask("\(pending.question.question) [y/N] ")
+            let accepts = AcceptedAnswers.approval(steps: pending.question.steps)
+            var answer: JSONValue?
+            // An unclear reply is asked again; an empty one, or the end of input, is a no.
+            while answer == nil {
+                let reply: String?
+                if let readAnswer {
+                    Console.prompt("\(pending.question.question) [y/N] ")
+                    reply = readAnswer()
+                } else {
+                    reply = Console.ask("\(pending.question.question) [y/N] ")
+                }
+                let words = (reply ?? "").trimmingCharacters(in: .whitespaces)
+                if words.isEmpty { answer = .bool(false); break }
+                answer = accepts.reading(.string(words))
+                if answer == nil { Console.progress("'\(words)' is not an answer here: \(accepts.hint)") }
             }
-            let words = (reply ?? "").trimmingCharacters(in: .whitespaces).lowercased()
-            let answer: JSONValue =
-                ["y", "yes"].contains(words) ? .bool(true) : (try? JSONValue(parsing: words)) ?? .bool(false)
-            outcome = try await agent.resume(threadID: outcome.threadID, answers: [pending.interruptID: answer])
+            outcome = try await agent.resume(
+                threadID: outcome.threadID, answers: [pending.interruptID: answer ?? .bool(false)])
         }
         return outcome
     }

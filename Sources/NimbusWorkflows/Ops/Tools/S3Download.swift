@@ -37,8 +37,8 @@ public struct S3Download: OpsTool {
     {
         let path = environment.localPath(input.destination ?? "./")
         let summary = try await Transfers.run(
-            from: try TransferLocation.parse(input.source), to: .local(path), environment: environment,
-            context: context)
+            from: try TransferLocation.parse(input.source), to: .local(path), sync: input.sync == true,
+            environment: environment, context: context)
         return Transfers.result(summary, from: input.source, to: path)
     }
 

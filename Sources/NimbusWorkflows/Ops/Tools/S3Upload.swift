@@ -43,8 +43,8 @@ public struct S3Upload: OpsTool {
             throw AgentError.invalidArguments(tool: name, problems: ["there is no file or directory at \(path)"])
         }
         let summary = try await Transfers.run(
-            from: .local(path), to: try TransferLocation.parse(input.destination), environment: environment,
-            context: context)
+            from: .local(path), to: try TransferLocation.parse(input.destination), sync: input.sync == true,
+            environment: environment, context: context)
         return Transfers.result(summary, from: path, to: input.destination)
     }
 
@@ -54,10 +54,12 @@ public struct S3Upload: OpsTool {
 /// What the three transfer tools share: running with progress, and their results.
 enum Transfers {
     static func run(
-        from source: TransferLocation, to destination: TransferLocation, environment: OpsToolEnvironment,
-        context: ToolRunContext
+        from source: TransferLocation, to destination: TransferLocation, sync: Bool = false,
+        environment: OpsToolEnvironment, context: ToolRunContext
     ) async throws -> TransferSummary {
-        try await environment.aws(context).transfer(from: source, to: destination, logger: context.logger) { update in
+        try await environment.aws(context).transfer(
+            from: source, to: destination, sync: sync, logger: context.logger
+        ) { update in
             guard let item = update.finished else { return }
             let fraction = update.bytesTotal > 0 ? Double(update.bytesDone) / Double(update.bytesTotal) : 1
             context.progress(
@@ -72,7 +74,11 @@ enum Transfers {
             "source": .string(source), "destination": .string(destination), "files": .int(items.count),
             "bytes": .int(summary.bytes), "seconds": .double((summary.seconds * 1000).rounded() / 1000),
             "items": .array(items.prefix(100).map { .string($0.destination.description) }),
-            "resumed_parts": .int(summary.resumedParts),
+            "resumed_parts": .int(summary.resumedParts), "unchanged": .int(summary.plan.unchanged),
+            "skipped": .array(
+                summary.plan.skipped.prefix(100).map {
+                    ["from": .string($0.source.description), "reason": .string($0.reason.description)]
+                }),
         ]
     }
 
@@ -82,6 +88,17 @@ enum Transfers {
         text += " from \(result["source"]?.stringValue ?? "?") to \(result["destination"]?.stringValue ?? "?")."
         let items = result["items"]?.arrayValue?.compactMap(\.stringValue) ?? []
         if files > 1 { text = Report.list(text, items, limit: 20) }
+        if let unchanged = result["unchanged"]?.intValue, unchanged > 0 {
+            text += "\n\(Report.plural(unchanged, "file")) already up to date."
+        }
+        let skipped = (result["skipped"]?.arrayValue ?? []).map {
+            "\($0["from"]?.stringValue ?? "?"): \($0["reason"]?.stringValue ?? "?")"
+        }
+        if !skipped.isEmpty {
+            // Never silently: an object whose key would land outside the destination was not written.
+            text +=
+                "\n" + Report.list("Skipped \(Report.plural(skipped.count, "item")), not written:", skipped, limit: 20)
+        }
         return text
     }
 }
