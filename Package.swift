@@ -180,7 +180,9 @@ let package = Package(
         ),
         .testTarget(
             name: "NimbusAgentsTests",
-            dependencies: ["NimbusAgents", "NimbusTesting", "NimbusLLM", "NimbusGraph", "NimbusCore"],
+            dependencies: [
+                "NimbusAgents", "NimbusTesting", "NimbusLLM", "NimbusGraph", "NimbusCore", "NimbusAWS", "NimbusStore",
+            ],
             swiftSettings: strict
         ),
         .testTarget(
