@@ -404,7 +404,7 @@ extension RequestGrammar {
         }
         guard let service = clause.first(where: { $0.kind == .word && Self.isService($0.word) }),
             clause.isFree(service + 1), clause.tokens[service + 1].kind == .word,
-            clause.tokens[service + 1].text.range(of: "^[A-Za-z][A-Za-z0-9]*$", options: .regularExpression) != nil
+            clause.tokens[service + 1].text.range(of: "^[A-Za-z][A-Za-z0-9_-]*$", options: .regularExpression) != nil
         else {
             throw RouteProblem(
                 message: "say `call SERVICE Operation {…}` with a service such as s3, ec2, iam or dynamodb")
