@@ -50,7 +50,10 @@ struct NimbusCommand: AsyncParsableCommand {
         } catch {
             // Help asked for by running a command group, and argument-parser's own errors, print as it prints
             // them; everything else is a failure of the command's work.
-            if error is CleanExit || String(describing: type(of: error)) == "CommandError" { exit(withError: error) }
+            // (A ValidationError thrown by `run` is about the work — no such request — not about the command line.)
+            let parsers =
+                String(reflecting: type(of: error)).hasPrefix("ArgumentParser.") && !(error is ValidationError)
+            if error is CleanExit || parsers { exit(withError: error) }
             CommandFailure.finish(error, json: (command as? any OutputSelecting)?.output == .json)
         }
     }

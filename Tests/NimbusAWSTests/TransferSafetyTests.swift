@@ -13,7 +13,8 @@ import Glibc
 let unsafeKeys = [
     "..", "../victim.txt", "../../victim.txt", "a/../../x", "ok/../../../x", "./x", "a/./b", "a/..", "x/../y",
     "a/b/../../../c", "/../x", "//..//x", "..//x", "deep/er/../../..", ".", "a/b/.", "dir/\u{0}x",
-    String(repeating: "n", count: 256), "a/" + String(repeating: "é", count: 200), "../" + String(repeating: "a/", count: 40),
+    String(repeating: "n", count: 256), "a/" + String(repeating: "é", count: 200),
+    "../" + String(repeating: "a/", count: 40),
 ]
 
 @Suite("Downloads stay inside their destination")
@@ -91,10 +92,11 @@ struct ConfinedDirectoryTests {
 
         let manager = TransferManager(client: aws)
         let summary = try await manager.transfer(from: .s3(bucket: bucket, key: ""), to: .local(work + "/dl"))
-        let written = Set(summary.plan.items.compactMap { item -> String? in
-            guard case .local(let path) = item.destination else { return nil }
-            return path
-        })
+        let written = Set(
+            summary.plan.items.compactMap { item -> String? in
+                guard case .local(let path) = item.destination else { return nil }
+                return path
+            })
         #expect(written.allSatisfy { $0.hasPrefix(work + "/dl/") }, "\(written)")
         #expect(written.contains(work + "/dl/a/b") && written.contains(work + "/dl/ctl\u{1}key.txt"))
         #expect(summary.plan.skipped.filter(\.reason.isRefusal).count >= hostile.count)
@@ -102,7 +104,9 @@ struct ConfinedDirectoryTests {
         #expect(try String(contentsOfFile: work + "/victim.txt", encoding: .utf8) == "original")
         let after = try listing(temporary.url.path)
         let new = after.subtracting(before)
-        #expect(new.allSatisfy { $0.hasPrefix(work + "/dl") }, "written outside: \(new.filter { !$0.hasPrefix(work + "/dl") })")
+        #expect(
+            new.allSatisfy { $0.hasPrefix(work + "/dl") },
+            "written outside: \(new.filter { !$0.hasPrefix(work + "/dl") })")
         #expect(!after.contains { $0.hasSuffix(".nimbus-partial") })
 
         // A single object named by a key that is not a file name, into a folder: an error, nothing written.
@@ -148,11 +152,15 @@ struct ConfinedDirectoryTests {
 
         let following = TransferManager(client: aws, options: TransferOptions(followSymlinks: true))
         let followed = try await following.plan(from: .local(tree), to: .s3(bucket: bucket, key: "t/"))
-        #expect(Set(followed.items.map(\.destination.description)) == ["s3://\(bucket)/t/one.txt", "s3://\(bucket)/t/linked.txt"])
+        #expect(
+            Set(followed.items.map(\.destination.description)) == [
+                "s3://\(bucket)/t/one.txt", "s3://\(bucket)/t/linked.txt",
+            ])
         #expect(followed.items.first { $0.destination.description.hasSuffix("linked.txt") }?.size == 100)
-        #expect(Set(followed.skipped.map(\.reason.description)) == [
-            TransferSkip.Reason.brokenLink.description, TransferSkip.Reason.linkLoop.description,
-        ])
+        #expect(
+            Set(followed.skipped.map(\.reason.description)) == [
+                TransferSkip.Reason.brokenLink.description, TransferSkip.Reason.linkLoop.description,
+            ])
         let summary = try await following.run(followed)
         #expect(summary.bytes == 103)
     }
@@ -199,7 +207,8 @@ struct OperationSecurityTests {
             ("s3", "put-object", .write), ("s3", "CopyObject", .write), ("s3", "head-object", .read),
             ("ec2", "terminate-instances", .delete), ("ec2", "StopInstances", .write),
             ("ec2", "describe-instances", .read), ("iam", "create-access-key", .write), ("sts", "assume-role", .write),
-            ("sts", "get-caller-identity", .read), ("sts", "get-session-token", .write), ("ssm", "get-parameter", .read),
+            ("sts", "get-caller-identity", .read), ("sts", "get-session-token", .write),
+            ("ssm", "get-parameter", .read),
             ("ssm", "put-parameter", .write), ("dynamodb", "batch-get-item", .read), ("sqs", "purge-queue", .delete),
             ("lambda", "invoke", .write), ("kms", "revoke-grant", .delete), ("iam", "detach-role-policy", .delete),
         ])
@@ -227,7 +236,9 @@ struct OperationSecurityTests {
         #expect(parameters["Value"] == .string(SecretRedactor.placeholder) && parameters["Name"] == "db")
         #expect(secrets == ["hunter2-secure-string"])
         let get = try ModelCatalog.model("ssm").operation("GetParameter")
-        let answer = get.redactingOutput(["Parameter": ["Name": "db", "Value": "decrypted-value-42", "Type": "SecureString"]])
+        let answer = get.redactingOutput([
+            "Parameter": ["Name": "db", "Value": "decrypted-value-42", "Type": "SecureString"]
+        ])
         #expect(answer.secrets == ["decrypted-value-42"])
         let key = try ModelCatalog.model("iam").operation("CreateAccessKey")
         let created = key.redactingOutput([
@@ -265,9 +276,11 @@ struct OperationSecurityTests {
         _ = try await aws.call("s3", "CreateBucket", ["Bucket": .string(bucket)])
         let temporary = try TemporaryDirectory()
         _ = try writeRandomFile(temporary.path("big.bin"), size: 12 << 20)
-        let manager = TransferManager(client: aws, options: TransferOptions(partSize: 5 << 20, multipartThreshold: 5 << 20))
+        let manager = TransferManager(
+            client: aws, options: TransferOptions(partSize: 5 << 20, multipartThreshold: 5 << 20))
         await #expect(throws: (any Error).self) {
-            _ = try await manager.transfer(from: .local(temporary.path("big.bin")), to: .s3(bucket: bucket, key: "big.bin"))
+            _ = try await manager.transfer(
+                from: .local(temporary.path("big.bin")), to: .s3(bucket: bucket, key: "big.bin"))
         }
         let seen = watcher.seen
         #expect(seen.filter { $0 == "s3:UploadPart" }.count == 3)
@@ -299,15 +312,19 @@ struct CredentialsFileSafetyTests {
     func neverWipes() throws {
         let temporary = try TemporaryDirectory()
         let file = NimbusCredentialsFile(home: temporary.url)
-        try file.store(profile: "first", settings: ["aws_access_key_id": "AKIA1", "aws_secret_access_key": "s1-secret-value"])
-        try file.store(profile: "second", settings: ["aws_access_key_id": "AKIA2", "aws_secret_access_key": "s2-secret-value"])
+        try file.store(
+            profile: "first", settings: ["aws_access_key_id": "AKIA1", "aws_secret_access_key": "s1-secret-value"])
+        try file.store(
+            profile: "second", settings: ["aws_access_key_id": "AKIA2", "aws_secret_access_key": "s2-secret-value"])
         #expect(try Set(file.profiles().keys) == ["first", "second"])
         #expect(FileManager.default.fileExists(atPath: file.backupPath.path))
         for path in [file.path.path, file.backupPath.path, file.keyPath.path] {
             let mode = try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int
             #expect(mode == 0o600, "\(path) is \(String(mode ?? 0, radix: 8))")
         }
-        for name in ["multi\nline", "", "has space", "-dash", "[bracket]", "a:b", String(repeating: "x", count: 65), "ünï"] {
+        for name in [
+            "multi\nline", "", "has space", "-dash", "[bracket]", "a:b", String(repeating: "x", count: 65), "ünï",
+        ] {
             #expect(throws: AWSCredentialsError.self) { try file.store(profile: name, settings: [:]) }
         }
         #expect(throws: AWSCredentialsError.self) {
@@ -316,7 +333,8 @@ struct CredentialsFileSafetyTests {
         let broken = try String(contentsOf: file.path, encoding: .utf8) + "  oops: [unclosed\n"
         try Data(broken.utf8).write(to: file.path)
         #expect(throws: AWSCredentialsError.self) {
-            try file.store(profile: "third", settings: ["aws_access_key_id": "AKIA3", "aws_secret_access_key": "s3-secret"])
+            try file.store(
+                profile: "third", settings: ["aws_access_key_id": "AKIA3", "aws_secret_access_key": "s3-secret"])
         }
         #expect(try String(contentsOf: file.path, encoding: .utf8) == broken, "the unreadable file is left as it was")
     }

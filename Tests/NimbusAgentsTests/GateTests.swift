@@ -85,7 +85,8 @@ let gateCases: [GateCase] = [
     GateCase(service: "s3", operation: "DeleteObject", deny: ["*:Delete*"], allow: ["s3:*"], expected: .denied),
     GateCase(service: "s3", operation: "PutObject", deny: ["s3:PutObject"], grant: yes, expected: .denied),
     GateCase(service: "s3", operation: "UploadPart", deny: ["s3:PutObject"], grant: yes, expected: .denied),
-    GateCase(service: "s3", operation: "CompleteMultipartUpload", deny: ["s3:PutObject"], grant: putGrant, expected: .denied),
+    GateCase(
+        service: "s3", operation: "CompleteMultipartUpload", deny: ["s3:PutObject"], grant: putGrant, expected: .denied),
     GateCase(service: "s3", operation: "CopyObject", deny: ["s3:GetObject"], grant: yes, expected: .denied),
     GateCase(service: "s3", operation: "PutObject", allow: ["s3:PutObject"], expected: .send),
     GateCase(service: "s3", operation: "UploadPart", allow: ["s3:PutObject"], expected: .send),
@@ -102,7 +103,8 @@ let gateCases: [GateCase] = [
         service: "s3", operation: "DeleteObjects",
         grant: AccessGrant(access: .write, actions: ["s3:DeleteObjects"], approvedBy: "you"), expected: .ask),
     GateCase(service: "ec2", operation: "TerminateInstances", grant: putGrant, expected: .ask),
-    GateCase(service: "lambda", operation: "Invoke",
+    GateCase(
+        service: "lambda", operation: "Invoke",
         grant: AccessGrant(access: .write, actions: ["lambda:InvokeFunction"], approvedBy: "you"), expected: .send),
     // Read-only refuses every change, whatever was granted or allowed.
     GateCase(service: "s3", operation: "PutObject", readOnly: true, grant: yes, expected: .readOnly),
@@ -137,7 +139,9 @@ struct GateTests {
         let list = try call("s3", "ListBuckets")
         try await gate.willSend(list)
         await gate.didFinish(list, .succeeded(requestID: "aws-1", sensitiveValues: [], duration: .milliseconds(3)))
-        await #expect(throws: AWSGateError.self) { try await gate.willSend(try call("s3", "DeleteBucket", ["Bucket": "b"])) }
+        await #expect(throws: AWSGateError.self) {
+            try await gate.willSend(try call("s3", "DeleteBucket", ["Bucket": "b"]))
+        }
         #expect(approver.count == 0, "a denied call is never put to a person")
         do {
             try await gate.willSend(try call("s3", "DeleteObject", ["Bucket": "b", "Key": "k"]))
@@ -159,13 +163,16 @@ struct GateTests {
         let audit = MemoryAudit()
         let scope = "run-\(UUID().uuidString)"
         let gate = AWSGate(policy: .standard, audit: audit, requestID: scope, grant: yes)
-        let put = try call("ssm", "PutParameter", ["Name": "db", "Value": "s3cr3t-secure-value", "Type": "SecureString"])
+        let put = try call(
+            "ssm", "PutParameter", ["Name": "db", "Value": "s3cr3t-secure-value", "Type": "SecureString"])
         try await gate.willSend(put)
         await gate.didFinish(
             put, .succeeded(requestID: nil, sensitiveValues: ["returned-secret-99"], duration: .zero))
         #expect(audit.all.first?.parameters["Value"] == .string(SecretRedactor.placeholder))
         #expect(!audit.all.first!.parameters.jsonText.contains("s3cr3t"))
-        #expect(SecretRedactor.redact("log: s3cr3t-secure-value and returned-secret-99") == "log: [REDACTED] and [REDACTED]")
+        #expect(
+            SecretRedactor.redact("log: s3cr3t-secure-value and returned-secret-99") == "log: [REDACTED] and [REDACTED]"
+        )
         SecretRedactor.release(scope: scope)
         #expect(SecretRedactor.redact("s3cr3t-secure-value") == "s3cr3t-secure-value")
     }

@@ -27,7 +27,8 @@ extension ApprovalPolicy {
         do {
             text = try String(contentsOf: url, encoding: .utf8)
         } catch {
-            throw AgentError.badPolicy(file: path, line: nil, detail: "cannot be read: \(error.localizedDescription)")
+            throw AgentError.badPolicy(
+                file: path, line: nil, detail: "cannot be read: \(FileErrorText.describe(error))")
         }
         return try parse(text, file: path)
     }

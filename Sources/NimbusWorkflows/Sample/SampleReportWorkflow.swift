@@ -207,7 +207,7 @@ public enum SampleReportWorkflow {
         do {
             try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
         } catch {
-            throw WorkflowError.badOutput(path, detail: error.localizedDescription)
+            throw WorkflowError.badOutput(path, detail: FileErrorText.describe(error))
         }
     }
 }

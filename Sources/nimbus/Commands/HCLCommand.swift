@@ -105,23 +105,13 @@ struct HCLCommand: AsyncParsableCommand {
             // A file is checked within its module; only its own problems are reported.
             let file: String? = exists && !isDirectory.boolValue ? directory : nil
             if let file, !file.hasSuffix(".tf"), !file.hasSuffix(".tf.json") {
-                Console.progress(
-                    "error: \(file) is not a Terraform file (.tf or .tf.json); `nimbus hcl fmt --check` checks the "
-                        + "syntax of other HCL files")
-                throw ExitCode(1)
+                throw CommandProblem.invalidInput(
+                    "\(file) is not a Terraform file (.tf or .tf.json)",
+                    hint: "`nimbus hcl fmt --check` checks the syntax of other HCL files")
             }
-            if !exists {
-                Console.progress("error: \(directory): no such file or directory")
-                throw ExitCode(1)
-            }
+            if !exists { throw CommandProblem.notFound("\(directory): no such file or directory") }
             let folder = file.map { ($0 as NSString).deletingLastPathComponent } ?? directory
-            let module: Module
-            do {
-                module = try Module.load(directory: folder.isEmpty ? "." : folder)
-            } catch {
-                Console.progress("error: \(error)")
-                throw ExitCode(1)
-            }
+            let module = try Module.load(directory: folder.isEmpty ? "." : folder)
             var diagnostics = module.check()
             if let file {
                 let path = URL(fileURLWithPath: file).standardizedFileURL.path
@@ -162,21 +152,27 @@ struct HCLCommand: AsyncParsableCommand {
         @Argument(help: "The file to convert.")
         var file: String
 
+        @Option(
+            help: "text prints the converted file as it is; json wraps it, with the diagnostics, in one JSON document.")
+        var output: OutputFormat = .text
+
         func run() async throws {
-            let parsed: ConfigFile
-            let diagnostics: [Diagnostic]
-            do {
-                (parsed, diagnostics) = try SourceFiles.parse(path: file)
-            } catch {
-                Console.progress("error: \(error)")
-                throw ExitCode(1)
-            }
-            for diagnostic in diagnostics { Console.progress(diagnostic.description) }
-            if diagnostics.hasErrors { throw ExitCode(1) }
-            if file.hasSuffix(".json") {
-                FileHandle.standardOutput.write(Data(Printer.print(parsed.body).utf8))
-            } else {
-                Console.out(TerraformJSON.document(from: parsed.body).text())
+            let (parsed, diagnostics) = try SourceFiles.parse(path: file)
+            let converted =
+                file.hasSuffix(".json")
+                ? Printer.print(parsed.body) : TerraformJSON.document(from: parsed.body).text() + "\n"
+            switch output {
+            case .text:
+                for diagnostic in diagnostics { Console.progress(diagnostic.description) }
+                if diagnostics.hasErrors { throw ExitCode(1) }
+                Console.outVerbatim(converted)
+            case .json:
+                Console.json([
+                    "file": .string(file), "status": diagnostics.hasErrors ? "failed" : "converted",
+                    "diagnostics": .array(diagnostics.map { .string($0.description) }),
+                    "converted": diagnostics.hasErrors ? .null : .string(converted),
+                ])
+                if diagnostics.hasErrors { throw ExitCode(1) }
             }
         }
     }

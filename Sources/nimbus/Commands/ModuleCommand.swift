@@ -267,7 +267,7 @@ private func writeSARIF(_ report: ValidationReport, to path: String) throws {
     do {
         try Data((report.sarif.prettyJSONText + "\n").utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
     } catch {
-        throw WorkflowError.badOutput(path, detail: "\(error)")
+        throw WorkflowError.badOutput(path, detail: FileErrorText.describe(error))
     }
 }
 

@@ -4,6 +4,22 @@ import NimbusAgents
 import NimbusCore
 import NimbusGraph
 
+/// A problem a command finds itself (a path that is not there, a file of the wrong kind).
+struct CommandProblem: NimbusError {
+    enum Code: String { case invalidInput = "invalid_input", notFound = "not_found" }
+    let code: Code
+    let message: String
+    let suggestion: String?
+
+    static func invalidInput(_ message: String, hint: String? = nil) -> CommandProblem {
+        CommandProblem(code: .invalidInput, message: message, suggestion: hint)
+    }
+
+    static func notFound(_ message: String, hint: String? = nil) -> CommandProblem {
+        CommandProblem(code: .notFound, message: message, suggestion: hint)
+    }
+}
+
 /// A command that prints as text or JSON: with `--output json`, its failures are JSON on standard output too.
 protocol OutputSelecting {
     var output: OutputFormat { get }
@@ -22,8 +38,9 @@ enum CommandFailure {
         let (message, hint) = describe(cause)
         Console.progress("error: \(message)" + (hint.map { "\n  hint: \($0)" } ?? ""))
         if json {
+            let code = cause is ValidationError ? "command.invalid_input" : ErrorCode.of(cause)
             var body: [String: JSONValue] = [
-                "code": .string(ErrorCode.of(cause)), "message": .string(SecretRedactor.redact(message)),
+                "code": .string(code), "message": .string(SecretRedactor.redact(message)),
             ]
             if let hint { body["hint"] = .string(hint) }
             Console.json(["status": "failed", "error": .object(body)])
@@ -69,6 +86,7 @@ extension ModuleCommand.Catalog: OutputSelecting {}
 extension ModuleCommand.Check: OutputSelecting {}
 extension HCLCommand.Format: OutputSelecting {}
 extension HCLCommand.Validate: OutputSelecting {}
+extension HCLCommand.ToJSON: OutputSelecting {}
 extension LLMCommand.Ask: OutputSelecting {}
 extension LLMCommand.Models: OutputSelecting {}
 extension ConfigCommand.Show: OutputSelecting {}

@@ -111,7 +111,7 @@ public struct ModuleWriter: Sendable {
         do {
             try fileManager.createDirectory(at: parent, withIntermediateDirectories: true)
         } catch {
-            throw ModuleWriteError.io(parent.path, detail: error.localizedDescription)
+            throw ModuleWriteError.io(parent.path, detail: FileErrorText.describe(error))
         }
         let staging = parent.appendingPathComponent(".\(target.lastPathComponent).nimbus-\(SortableID().rawValue)")
         var operations: [FileOperation] = []
@@ -203,7 +203,7 @@ public struct ModuleWriter: Sendable {
         } catch {
             try? fileManager.removeItem(at: staging)
             if let error = error as? ModuleWriteError { throw error }
-            throw ModuleWriteError.io(directory, detail: error.localizedDescription)
+            throw ModuleWriteError.io(directory, detail: FileErrorText.describe(error))
         }
         return WriteResult(
             directory: target.path, operations: operations, backup: backup,
