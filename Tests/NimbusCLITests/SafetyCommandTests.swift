@@ -192,6 +192,7 @@ struct SafetyCommandTests {
             outcomes.contains("s3:DeleteObject refused") && outcomes.contains("s3:DeleteBucket declined"), "\(outcomes)"
         )
         #expect(outcomes.contains("s3:PutObject refused"))
+        #expect(outcomes.contains("s3:PutObject declined"), "a transfer nobody approved is in the audit log too")
     }
 
     @Test("A reader that leaves early does not kill a transfer: it finishes, exit 0")

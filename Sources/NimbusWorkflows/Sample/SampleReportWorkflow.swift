@@ -132,10 +132,12 @@ public enum SampleReportWorkflow {
     public static func run(
         outputDirectory: String, threadID: String? = nil, environment: WorkflowEnvironment
     ) async throws -> WorkflowOutcome {
+        if let threadID { try GraphError.validateThreadID(threadID) }
         try FileManager.default.createDirectory(atPath: outputDirectory, withIntermediateDirectories: true)
         let compiled = try graph(store: environment.store, eventLog: environment.store)
         let result = try await compiled.invoke(
-            State(outputDirectory: outputDirectory), configuration: RunConfiguration(threadID: threadID),
+            State(outputDirectory: outputDirectory),
+            configuration: RunConfiguration(threadID: threadID, requireNewThread: threadID != nil),
             modes: environment.modes, onEvent: environment.onEvent)
         return try WorkflowOutcome(result)
     }

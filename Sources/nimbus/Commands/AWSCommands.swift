@@ -313,7 +313,19 @@ struct TransferCommand: AsyncParsableCommand {
             // that approval (and the policy) by the gate.
             var approved = client
             if destination.isS3, !plan.items.isEmpty {
-                let grant = try approval(for: plan, to: destination)
+                let grant: AccessGrant
+                do {
+                    grant = try approval(for: plan, to: destination)
+                } catch let error as TransferApproval {
+                    // Nothing was sent, and the audit log says what was not done, as for every other refusal.
+                    await gate.gate.recordUnsent(
+                        service: "s3", operation: plan.items.first?.kind == .copy ? "CopyObject" : "PutObject",
+                        parameters: [
+                            "destination": .string(destination.description), "files": .int(plan.items.count),
+                        ], outcome: .declined, reason: error.message, profile: client.profileName,
+                        region: client.region)
+                    throw error
+                }
                 approved = client.guarded(by: gate.gate.scoped(tool: "nimbus transfer", grant: grant))
             }
             let manager = TransferManager(client: approved, options: options, logger: Logger(label: "nimbus.transfer"))

@@ -245,13 +245,15 @@ public enum ModuleWorkflow {
         request: String, outputDirectory: String, options: Options = Options(), threadID: String? = nil,
         environment: WorkflowEnvironment, writer: ModuleWriter = ModuleWriter()
     ) async throws -> WorkflowOutcome {
+        if let threadID { try GraphError.validateThreadID(threadID) }
         let threadID = threadID ?? SortableID().rawValue
         let compiled = try graph(
             services: try services(options, threadID: threadID, environment: environment, writer: writer),
             store: environment.store, eventLog: environment.store)
         let result = try await compiled.invoke(
             State(request: request, outputDirectory: outputDirectory, options: options),
-            configuration: RunConfiguration(threadID: threadID), modes: environment.modes,
+            // A new module run never continues another run's thread.
+            configuration: RunConfiguration(threadID: threadID, requireNewThread: true), modes: environment.modes,
             onEvent: environment.onEvent)
         return try WorkflowOutcome(result)
     }
