@@ -78,8 +78,8 @@ rounds=3
 ((quick)) && rounds=1
 results=()
 for round in $(seq "$rounds"); do
-    nimbus_dir=$(seconds "$nimbus" transfer "$work/dir" "s3://$bucket/nimbus$round/dir/" --concurrency 10)
-    nimbus_large=$(seconds "$nimbus" transfer "$work/large.bin" "s3://$bucket/nimbus$round/large.bin" --concurrency 10)
+    nimbus_dir=$(seconds "$nimbus" transfer "$work/dir" "s3://$bucket/nimbus$round/dir/" --concurrency 10 --yes)
+    nimbus_large=$(seconds "$nimbus" transfer "$work/large.bin" "s3://$bucket/nimbus$round/large.bin" --concurrency 10 --yes)
     cli_dir=$(seconds aws s3 cp --recursive --only-show-errors "$work/dir" "s3://$bucket/cli$round/dir/")
     cli_large=$(seconds aws s3 cp --only-show-errors "$work/large.bin" "s3://$bucket/cli$round/large.bin")
     # boto3 twice: as a command (Python start-up, import and client included, as for the other two), and inside

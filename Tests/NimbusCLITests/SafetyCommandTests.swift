@@ -152,6 +152,25 @@ struct SafetyCommandTests {
         #expect(missing.isEmpty, "add an invocation for each new command to this test: \(missing)")
     }
 
+    @Test("No product code makes an AWS client that skips the gate")
+    func noUncheckedClients() throws {
+        let sources = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Sources")
+        let enumerator = FileManager.default.enumerator(atPath: sources.path)
+        var offenders: [String] = []
+        var scanned = 0
+        while let path = enumerator?.nextObject() as? String {
+            guard path.hasSuffix(".swift"), !path.hasPrefix("NimbusTesting/"),
+                path != "NimbusAWS/Client/AWSCallGuard.swift"
+            else { continue }
+            scanned += 1
+            let text = try String(contentsOf: sources.appendingPathComponent(path), encoding: .utf8)
+            if text.contains("UncheckedAWSCalls()") { offenders.append(path) }
+        }
+        #expect(scanned > 100)
+        #expect(offenders.isEmpty, "product code bypasses the gate: \(offenders)")
+    }
+
     @Test("aws and transfer: the policy wins over --yes, no terminal and no --yes changes nothing (exit 2)")
     func approvals() async throws {
         let cli = try CLI()
