@@ -1,16 +1,7 @@
 public import NimbusCore
 
-/// What an operation does to an account: a read leaves it as it was, a write changes it, a delete removes
-/// something. Ordered: a delete is more than a write, which is more than a read.
-public enum AWSAccess: String, Sendable, Hashable, Codable, CaseIterable, Comparable, CustomStringConvertible {
-    case read, write, delete
-
-    public static func < (lhs: AWSAccess, rhs: AWSAccess) -> Bool {
-        allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
-    }
-
-    public var description: String { rawValue }
-}
+/// What an operation does to an account (``AccessLevel``).
+public typealias AWSAccess = AccessLevel
 
 /// One call an ``AWSClient`` is about to make, as its ``AWSCallGuard`` sees it: the operation by its model
 /// name, what it does, the actions a policy can name it by, and its parameters with secrets masked.

@@ -43,18 +43,10 @@ struct LocalTree {
     private mutating func walk(
         directory: String, relative: String, followLinks: Bool, visited: inout Set<FileIdentity>
     ) throws(AWSTransferError) {
-        guard let handle = opendir(directory) else {
+        guard let names = DirectoryListing.names(directory) else {
             throw AWSTransferError.io(directory, detail: "cannot be read (\(FileErrorText.posix(errno)))")
         }
-        var names: [String] = []
-        while let entry = readdir(handle) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { bytes in
-                String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self)
-            }
-            if name != ".", name != ".." { names.append(name) }
-        }
-        closedir(handle)
-        for name in names.sorted() {
+        for name in names {
             let path = directory + (directory.hasSuffix("/") ? "" : "/") + name
             let childRelative = relative.isEmpty ? name : relative + "/" + name
             var info = stat()

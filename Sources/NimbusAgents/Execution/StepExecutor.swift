@@ -144,7 +144,7 @@ public struct StepExecutor<Environment: Sendable>: Sendable {
 
     /// What the step's approval lets its tool do beyond reads.
     static func grant(for step: PlannedStep) -> AccessGrant {
-        let access = AWSAccess(rawValue: step.access.rawValue) ?? .delete
+        let access = step.access
         switch step.decision {
         case .approved(let by): return AccessGrant(access: access, actions: step.actions, approvedBy: by)
         case .run(let rule?): return AccessGrant(access: access, actions: step.actions, approvedBy: rule)

@@ -88,7 +88,7 @@ public struct AWSGate: AWSCallGuard {
 
     /// What the gate decides about `call`, without asking anyone or recording anything.
     public func decide(_ call: AWSOperationCall) -> GateDecision {
-        let access = ToolAccess(rawValue: call.access.rawValue) ?? .delete
+        let access = call.access
         switch policy.decision(forCall: call.action, iamActions: call.iamActions, access: access) {
         case .deny(let rule, let action):
             return .refuse(

@@ -1,17 +1,9 @@
 public import Logging
 public import NimbusCore
 
-/// What a tool may do to the systems it reaches. Reads run freely; writes and deletes need approval unless a
-/// policy allows them. Ordered: a delete is more than a write, which is more than a read.
-public enum ToolAccess: String, Sendable, Hashable, Codable, CaseIterable, Comparable, CustomStringConvertible {
-    case read, write, delete
-
-    public static func < (lhs: ToolAccess, rhs: ToolAccess) -> Bool {
-        allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
-    }
-
-    public var description: String { rawValue }
-}
+/// What a tool may do to the systems it reaches (``AccessLevel``). Reads run freely; writes and deletes need
+/// approval unless a policy allows them.
+public typealias ToolAccess = AccessLevel
 
 /// A tool's typed input: decoded from the JSON a model wrote, after that JSON was checked against ``schema``, the
 /// same schema models are shown. The offline router builds inputs as values and encodes them

@@ -29,15 +29,7 @@ public enum PrivateFiles {
         try directory(home)
         var tightened: [String] = []
         func walk(_ path: String, depth: Int) {
-            guard depth < 8, let handle = opendir(path) else { return }
-            var names: [String] = []
-            while let entry = readdir(handle) {
-                let name = withUnsafeBytes(of: entry.pointee.d_name) { bytes in
-                    String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self)
-                }
-                if name != ".", name != ".." { names.append(name) }
-            }
-            closedir(handle)
+            guard depth < 8, let names = DirectoryListing.names(path) else { return }
             for name in names {
                 let child = path + "/" + name
                 var info = stat()

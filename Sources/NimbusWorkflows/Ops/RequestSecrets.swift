@@ -12,7 +12,7 @@ enum RequestSecrets {
     static func seal(_ text: String, seal: SecretSeal, scope: String) throws -> String {
         var output = ""
         var rest = Substring(text)
-        while let (range, object) = firstObject(in: rest) {
+        while let (range, object) = JSONInText.firstObject(in: rest) {
             let before = String(rest[..<range.lowerBound])
             output += before
             let operation = Self.operation(before: output)
@@ -61,7 +61,10 @@ enum RequestSecrets {
         default: return value
         }
     }
+}
 
+/// JSON objects written inside a request's words (`call s3 ListObjectsV2 {"Bucket": "logs"}`).
+enum JSONInText {
     /// The first balanced `{…}` in `text` that parses as JSON.
     static func firstObject(in text: Substring) -> (Range<Substring.Index>, JSONValue)? {
         var searchFrom = text.startIndex

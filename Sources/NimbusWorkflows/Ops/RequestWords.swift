@@ -116,7 +116,7 @@ struct RequestWords: Sendable {
         // The first balanced `{…}` that parses is a JSON payload, taken whole wherever it stands.
         var after: Substring = ""
         var payload: (String, JSONValue)?
-        if let (range, value) = firstJSONObject(in: request) {
+        if let (range, value) = JSONInText.firstObject(in: Substring(request)) {
             text = request[..<range.lowerBound]
             after = request[range.upperBound...]
             payload = (String(request[range]), value)
@@ -288,37 +288,4 @@ struct RequestWords: Sendable {
         return .string(text)
     }
 
-    /// The first balanced `{…}` that parses as JSON, and where it is.
-    private static func firstJSONObject(in text: String) -> (Range<String.Index>, JSONValue)? {
-        guard let start = text.firstIndex(of: "{") else { return nil }
-        var depth = 0
-        var inString = false
-        var escaped = false
-        var index = start
-        while index < text.endIndex {
-            let character = text[index]
-            if inString {
-                if escaped {
-                    escaped = false
-                } else if character == "\\" {
-                    escaped = true
-                } else if character == "\"" {
-                    inString = false
-                }
-            } else if character == "\"" {
-                inString = true
-            } else if character == "{" {
-                depth += 1
-            } else if character == "}" {
-                depth -= 1
-                if depth == 0 {
-                    let range = start..<text.index(after: index)
-                    guard let value = try? JSONValue(parsing: String(text[range])) else { return nil }
-                    return (range, value)
-                }
-            }
-            index = text.index(after: index)
-        }
-        return nil
-    }
 }

@@ -34,7 +34,7 @@ public struct AWSCall: OpsTool {
 
     public func access(for input: Input) -> ToolAccess {
         guard let operation = try? ModelCatalog.model(input.service).operation(input.operation) else { return .delete }
-        return ToolAccess(rawValue: operation.access.rawValue) ?? .delete
+        return operation.access
     }
 
     public func actions(for input: Input) -> [String] {
