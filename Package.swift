@@ -15,7 +15,11 @@ let package = Package(
         .library(name: "NimbusCore", targets: ["NimbusCore"]),
         .library(name: "NimbusGraph", targets: ["NimbusGraph"]),
         .library(name: "NimbusStore", targets: ["NimbusStore"]),
-        .library(name: "NimbusWorkflows", targets: ["NimbusWorkflows"]),
+        .library(name: "NimbusProducts", targets: ["NimbusProducts"]),
+        .library(name: "NimbusModules", targets: ["NimbusModules"]),
+        .library(name: "NimbusOps", targets: ["NimbusOps"]),
+        .library(name: "NimbusSample", targets: ["NimbusSample"]),
+        .library(name: "NimbusHost", targets: ["NimbusHost"]),
         .library(name: "NimbusAWS", targets: ["NimbusAWS"]),
         .library(name: "NimbusLLM", targets: ["NimbusLLM"]),
         .library(name: "NimbusTesting", targets: ["NimbusTesting"]),
@@ -74,19 +78,44 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // What every product shares: the product interface and catalog, the environment a run gets, outcomes.
         .target(
-            name: "NimbusWorkflows",
+            name: "NimbusProducts",
             dependencies: [
-                "NimbusCore",
-                "NimbusGraph",
-                "NimbusStore",
-                "NimbusHCL",
-                "NimbusAgents",
-                "NimbusAWS",
-                "NimbusLLM",
-                "CNimbusSystem",
+                "NimbusCore", "NimbusGraph", "NimbusStore", "NimbusAgents", "NimbusLLM",
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
+        // The products, one target each, over NimbusAgents and NimbusProducts.
+        .target(
+            name: "NimbusModules",
+            dependencies: [
+                "NimbusCore", "NimbusGraph", "NimbusStore", "NimbusHCL", "NimbusAgents", "NimbusLLM", "NimbusProducts",
+                "CNimbusSystem", .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "NimbusOps",
+            dependencies: [
+                "NimbusCore", "NimbusGraph", "NimbusStore", "NimbusAgents", "NimbusAWS", "NimbusLLM", "NimbusProducts",
+                .product(name: "Logging", package: "swift-log"), .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "NimbusSample",
+            dependencies: ["NimbusCore", "NimbusGraph", "NimbusStore", "NimbusProducts"],
+            swiftSettings: strict
+        ),
+        // The composition root: from a configuration, the store, models, AWS access and the product catalog, once,
+        // for the command line, the server, MCP and workers alike.
+        .target(
+            name: "NimbusHost",
+            dependencies: [
+                "NimbusCore", "NimbusGraph", "NimbusStore", "NimbusAgents", "NimbusAWS", "NimbusLLM", "NimbusProducts",
+                "NimbusModules", "NimbusOps", "NimbusSample", .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),
@@ -146,7 +175,11 @@ let package = Package(
                 "NimbusCore",
                 "NimbusGraph",
                 "NimbusStore",
-                "NimbusWorkflows",
+                "NimbusProducts",
+                "NimbusModules",
+                "NimbusOps",
+                "NimbusSample",
+                "NimbusHost",
                 "NimbusAWS",
                 "NimbusLLM",
                 "NimbusHCL",
@@ -171,9 +204,18 @@ let package = Package(
         ),
         .testTarget(name: "NimbusHCLTests", dependencies: ["NimbusHCL", "NimbusCore"], swiftSettings: strict),
         .testTarget(
-            name: "NimbusWorkflowsTests",
+            name: "NimbusModulesTests",
             dependencies: [
-                "NimbusWorkflows", "NimbusHCL", "NimbusCore", "NimbusAgents", "NimbusAWS", "NimbusLLM", "NimbusGraph",
+                "NimbusModules", "NimbusProducts", "NimbusHCL", "NimbusCore", "NimbusAgents", "NimbusLLM",
+                "NimbusGraph",
+                "NimbusStore", "NimbusTesting",
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "NimbusOpsTests",
+            dependencies: [
+                "NimbusOps", "NimbusProducts", "NimbusCore", "NimbusAgents", "NimbusAWS", "NimbusLLM", "NimbusGraph",
                 "NimbusStore", "NimbusTesting",
             ],
             swiftSettings: strict

@@ -4,9 +4,13 @@ import Logging
 import NimbusAgents
 import NimbusCore
 import NimbusGraph
+import NimbusHost
 import NimbusLLM
+import NimbusModules
+import NimbusOps
+import NimbusProducts
+import NimbusSample
 import NimbusStore
-import NimbusWorkflows
 
 struct AskCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

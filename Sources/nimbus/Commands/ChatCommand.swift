@@ -1,7 +1,11 @@
 import ArgumentParser
 import Foundation
 import NimbusCore
-import NimbusWorkflows
+import NimbusHost
+import NimbusModules
+import NimbusOps
+import NimbusProducts
+import NimbusSample
 
 struct ChatCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -2,7 +2,11 @@ import ArgumentParser
 import Foundation
 import NimbusCore
 import NimbusGraph
-import NimbusWorkflows
+import NimbusHost
+import NimbusModules
+import NimbusOps
+import NimbusProducts
+import NimbusSample
 
 struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -57,7 +61,7 @@ func answerUntilDone(
     let interactive = Console.standardInputIsTerminal && output == .text
     while outcome.status == .interrupted {
         guard let record = try await environment.store.thread(outcome.threadID),
-            let workflow = WorkflowCatalog.workflow(named: record.graph)
+            let workflow = NimbusHost.standardCatalog().workflow(named: record.graph)
         else { break }
         guard
             let given = try answers.answers(

@@ -2,9 +2,13 @@ import ArgumentParser
 import Foundation
 import NimbusCore
 import NimbusGraph
+import NimbusHost
 import NimbusLLM
+import NimbusModules
+import NimbusOps
+import NimbusProducts
+import NimbusSample
 import NimbusStore
-import NimbusWorkflows
 import Synchronization
 
 struct ModuleCommand: AsyncParsableCommand {

@@ -2,9 +2,13 @@ import ArgumentParser
 import Foundation
 import NimbusCore
 import NimbusGraph
+import NimbusHost
 import NimbusLLM
+import NimbusModules
+import NimbusOps
+import NimbusProducts
+import NimbusSample
 import NimbusStore
-import NimbusWorkflows
 
 #if canImport(Glibc)
 import Glibc
@@ -218,9 +222,7 @@ struct RunsCommand: AsyncParsableCommand {
         func run() async throws {
             let (configuration, store) = try global.openStore()
             let record = try await requireThread(thread, store: store)
-            guard let workflow = WorkflowCatalog.workflow(named: record.graph) else {
-                throw WorkflowError.unknownWorkflow(record.graph, thread: thread)
-            }
+            let workflow = try NimbusHost.standardCatalog().workflow(named: record.graph, thread: thread)
             if record.status == .running, !force, let owner = record.owner, ownerIsAlive(owner) {
                 throw ValidationError(
                     "thread \(thread) is being run by process \(owner); wait for it, or pass --force if it is stuck")

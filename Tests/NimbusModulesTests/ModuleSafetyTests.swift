@@ -4,7 +4,7 @@ import NimbusGraph
 import NimbusStore
 import Testing
 
-@testable import NimbusWorkflows
+@testable import NimbusModules
 
 /// Module runs that get a wrong answer, a directory with its own permissions or behind a link, or a request that is
 /// partly not understood.

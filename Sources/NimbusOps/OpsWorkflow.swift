@@ -5,6 +5,7 @@ public import NimbusAgents
 import NimbusCore
 public import NimbusGraph
 import NimbusLLM
+public import NimbusProducts
 public import NimbusStore
 
 /// A request in plain words, and how to run it.
@@ -155,7 +156,7 @@ public enum OpsWorkflow {
             name: name, checkpointer: store, stepLimit: 6 + maxTurns * 3, retention: .keepLast(50), eventLog: store)
     }
 
-    static let registration = RegisteredWorkflow(
+    public static let registration = RegisteredWorkflow(
         name: name,
         summary: "AWS operations in plain words: route, plan, approve, execute, respond",
         diagram: { try diagram() },

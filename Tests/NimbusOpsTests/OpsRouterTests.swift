@@ -3,7 +3,7 @@ import NimbusAgents
 import Testing
 
 @testable import NimbusCore
-@testable import NimbusWorkflows
+@testable import NimbusOps
 
 /// The offline router as the pure function it is: tables of phrasings in, typed steps or a refusal out. No
 /// emulator, no model.

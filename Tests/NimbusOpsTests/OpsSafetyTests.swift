@@ -7,7 +7,7 @@ import NimbusStore
 import NimbusTesting
 import Testing
 
-@testable import NimbusWorkflows
+@testable import NimbusOps
 
 extension OpsHarness {
     /// Whether `secret` is anywhere in what the run stored: the database and its write-ahead log, byte for byte

@@ -3,6 +3,7 @@ import NimbusCore
 public import NimbusGraph
 import NimbusHCL
 public import NimbusLLM
+public import NimbusProducts
 
 /// `nimbus module`: the multi-agent Terraform module generator as a graph.
 ///
@@ -267,7 +268,7 @@ public enum ModuleWorkflow {
         Services(model: try options.model.map { try environment.makeModel($0, "module", threadID) }, writer: writer)
     }
 
-    static let registration = RegisteredWorkflow(
+    public static let registration = RegisteredWorkflow(
         name: name,
         summary: "Terraform module generator: planner, generator swarm, validator with repairs, atomic writer",
         diagram: { try graph(store: nil).mermaid() },

@@ -3,11 +3,12 @@ import NimbusCore
 import NimbusGraph
 import NimbusHCL
 import NimbusLLM
+import NimbusProducts
 import NimbusStore
 import NimbusTesting
 import Testing
 
-@testable import NimbusWorkflows
+@testable import NimbusModules
 
 /// A scratch directory with its own store, removed afterwards.
 final class ModuleScratch: Sendable {
@@ -46,7 +47,7 @@ final class ModuleScratch: Sendable {
         -> WorkflowOutcome
     {
         let record = try #require(try await store.thread(outcome.threadID))
-        let workflow = try #require(WorkflowCatalog.workflow(named: record.graph))
+        let workflow = try #require(WorkflowCatalog([ModuleWorkflow.registration]).workflow(named: record.graph))
         return try await workflow.resume(
             threadID: outcome.threadID, answers: answers, environment: environment(model: model))
     }

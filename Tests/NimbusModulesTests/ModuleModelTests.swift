@@ -5,7 +5,7 @@ import NimbusLLM
 import NimbusTesting
 import Testing
 
-@testable import NimbusWorkflows
+@testable import NimbusModules
 
 /// The module workflow with a model: a scripted one, so the agents' logic is checked deterministically (which
 /// calls are made, what is done with invalid answers). The wire protocols are tested in NimbusLLMTests.

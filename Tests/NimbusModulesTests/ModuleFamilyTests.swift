@@ -2,7 +2,7 @@ import Foundation
 import NimbusHCL
 import Testing
 
-@testable import NimbusWorkflows
+@testable import NimbusModules
 
 @Suite("Module families")
 struct ModuleFamilyTests {

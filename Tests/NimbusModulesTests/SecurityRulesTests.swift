@@ -2,7 +2,7 @@ import Foundation
 import NimbusHCL
 import Testing
 
-@testable import NimbusWorkflows
+@testable import NimbusModules
 
 /// Builds a module from HCL text, as `nimbus module check` reads a directory.
 func module(_ files: [String: String]) -> Module {

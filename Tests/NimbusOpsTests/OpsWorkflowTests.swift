@@ -7,7 +7,7 @@ import NimbusStore
 import NimbusTesting
 import Testing
 
-@testable import NimbusWorkflows
+@testable import NimbusOps
 
 /// An ops agent on the shared moto server, with its own store and Nimbus home, and the account seeded by the test:
 /// a bucket with objects and tags, instances in two states (one tagged with a prompt injection), a table with an

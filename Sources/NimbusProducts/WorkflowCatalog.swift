@@ -87,16 +87,32 @@ public struct RegisteredWorkflow: Sendable {
     }
 }
 
-/// The workflows this build of Nimbus knows, by graph name.
-public enum WorkflowCatalog {
-    /// Every registered workflow.
-    public static let all: [RegisteredWorkflow] = [
-        SampleReportWorkflow.registration, ModuleWorkflow.registration, OpsWorkflow.registration,
-    ]
+/// The workflows a host knows, by graph name: the ones it is built with, and any registered at run time (the
+/// agents.yaml issue adds user-defined workflows here). A value, made by the host; no process-wide list.
+public struct WorkflowCatalog: Sendable {
+    public private(set) var all: [RegisteredWorkflow]
 
-    /// The workflow that runs graph `name`, if this build knows it.
-    public static func workflow(named name: String) -> RegisteredWorkflow? {
+    public init(_ workflows: [RegisteredWorkflow] = []) {
+        all = workflows
+    }
+
+    /// Adds a workflow, or replaces the one with its name.
+    public mutating func register(_ workflow: RegisteredWorkflow) {
+        all.removeAll { $0.name == workflow.name }
+        all.append(workflow)
+    }
+
+    /// The workflow that runs graph `name`, if this catalog knows it.
+    public func workflow(named name: String) -> RegisteredWorkflow? {
         all.first { $0.name == name }
+    }
+
+    /// The workflow that runs graph `name`, or an error naming the thread and the graphs this catalog knows.
+    public func workflow(named name: String, thread: String) throws -> RegisteredWorkflow {
+        guard let workflow = workflow(named: name) else {
+            throw WorkflowError.unknownWorkflow(name, thread: thread, known: all.map(\.name))
+        }
+        return workflow
     }
 }
 
@@ -107,9 +123,8 @@ public struct WorkflowError: NimbusError {
     public let message: String
     public let suggestion: String?
 
-    public static func unknownWorkflow(_ name: String, thread: String) -> WorkflowError {
-        let known = WorkflowCatalog.all.map(\.name)
-        return WorkflowError(
+    public static func unknownWorkflow(_ name: String, thread: String, known: [String]) -> WorkflowError {
+        WorkflowError(
             code: .unknownWorkflow,
             message: "thread '\(thread)' runs graph '\(name)', which this nimbus does not know",
             suggestion: "known graphs: \(known.joined(separator: ", "))")

@@ -1,6 +1,6 @@
 import Testing
 
-@testable import NimbusWorkflows
+@testable import NimbusModules
 
 /// A request in people's words and what the grammar must read from it.
 struct CatalogRequest: Sendable, CustomTestStringConvertible {

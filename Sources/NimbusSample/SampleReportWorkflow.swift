@@ -1,6 +1,7 @@
 import Foundation
 import NimbusCore
 public import NimbusGraph
+public import NimbusProducts
 import NimbusStore
 
 /// The built-in sample workflow: a security review of an embedded example account.
@@ -142,7 +143,7 @@ public enum SampleReportWorkflow {
         return try WorkflowOutcome(result)
     }
 
-    static let registration = RegisteredWorkflow(
+    public static let registration = RegisteredWorkflow(
         name: name,
         summary: "security review of an embedded sample account: parallel surveys, approval, report",
         diagram: { try graph(store: nil).mermaid() },

@@ -3,7 +3,7 @@ import NimbusCore
 import NimbusHCL
 import Testing
 
-@testable import NimbusWorkflows
+@testable import NimbusModules
 
 /// One module the catalog can generate: a family with its default features, every feature, or another answer.
 struct CatalogVariant: Sendable, CustomTestStringConvertible {
