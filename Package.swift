@@ -82,7 +82,7 @@ let package = Package(
         .target(
             name: "NimbusProducts",
             dependencies: [
-                "NimbusCore", "NimbusGraph", "NimbusStore", "NimbusAgents", "NimbusLLM",
+                "NimbusCore", "NimbusGraph", "NimbusStore", "NimbusAgents", "NimbusLLM", "NimbusAWS",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
@@ -116,6 +116,7 @@ let package = Package(
             dependencies: [
                 "NimbusCore", "NimbusGraph", "NimbusStore", "NimbusAgents", "NimbusAWS", "NimbusLLM", "NimbusProducts",
                 "NimbusModules", "NimbusOps", "NimbusSample", .product(name: "Logging", package: "swift-log"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: strict
         ),

@@ -5,6 +5,7 @@ public import NimbusAgents
 public import NimbusCore
 public import NimbusGraph
 public import NimbusLLM
+public import NimbusProducts
 public import NimbusStore
 
 /// What the ops workflow needs from its host: the store (runs, history, audit), the policy, how to make AWS
@@ -62,65 +63,13 @@ public struct OpsServices: Sendable {
         self.onEvent = onEvent
     }
 
-    /// The services as configured: the store given, `policy.yaml` from the Nimbus home, AWS clients from the
-    /// credential chain, and `model` (see ``configuredModel(_:store:)``).
-    public static func standard(
-        configuration: NimbusConfiguration, store: any Store, model: (any ChatModel)?
-    ) throws -> OpsServices {
-        OpsServices(
-            store: store, home: configuration.home, policy: try ApprovalPolicy.load(home: configuration.home),
-            model: model)
-    }
-
-    /// The model the ops agent uses: `llm.agents.ops`, else `llm.model` (`NIMBUS_LLM`); nil when none is configured.
-    public static func configuredModel(
-        _ configuration: NimbusConfiguration, store: (any Store)?,
-        environment: LLMEnvironment? = nil
-    ) throws -> (any ChatModel)? {
-        var llm = environment ?? LLMEnvironment()
-        llm.store = llm.store ?? store
-        let registry = try ModelRegistry(configuration: configuration, environment: llm)
-        guard registry.modelName(forAgent: "ops") != nil else { return nil }
-        return try registry.model(agent: "ops")
-    }
-}
-
-/// How a request ended or where it waits: what the CLI prints and a server would return.
-public struct OpsOutcome: Sendable, Codable {
-    /// The graph thread, also the request's id in history and audit.
-    public var threadID: String
-    public var status: RequestRecord.Status
-    public var answer: String?
-    /// `offline` or the model's name.
-    public var strategy: String
-    /// The steps still planned (with `--plan`, or waiting for approval).
-    public var plan: [PlannedStep]
-    /// What ran, or was refused, declined or skipped.
-    public var steps: [ExecutedStep]
-    /// The open approval question, when the run waits for one.
-    public var approval: PendingApproval?
-    /// Secrets this call's steps returned (a presigned URL, a new secret key), for the person who asked and
-    /// nobody else: everything stored, logged or sent to a model has them redacted, so show them now or never.
-    public var revealed: [RevealedSecrets.Secret] = []
-
-    /// An approval question and the interrupt id that answers it.
-    public struct PendingApproval: Sendable, Codable {
-        public var interruptID: String
-        public var question: ApprovalQuestion
-    }
-
-    init(threadID: String, state: OpsWorkflow.State, interrupts: [Interrupt]) {
-        self.threadID = threadID
-        strategy = state.strategy
-        plan = state.loop.plan
-        steps = state.loop.executed
-        answer = state.answer
-        status = state.status
-        if let interrupt = interrupts.first {
-            status = .awaitingApproval
-            let question = (try? interrupt.value.decode(ApprovalQuestion.self)) ?? ApprovalGate.question(for: plan)
-            approval = PendingApproval(interruptID: interrupt.id, question: question)
-        }
+    /// The services a host's environment gives: its store, home, the policy as it is now, AWS clients behind the
+    /// gate, its event handlers, and `model` (nil: the offline router).
+    public static func from(_ environment: ProductEnvironment, model: (any ChatModel)?) throws -> OpsServices {
+        let (modes, handler) = environment.graphEvents()
+        return OpsServices(
+            store: environment.store, home: environment.home, policy: try environment.policy(),
+            awsClient: environment.awsClient, model: model, logger: environment.logger, modes: modes, onEvent: handler)
     }
 }
 
@@ -138,8 +87,12 @@ public struct OpsAgent: Sendable {
     /// - Parameter threadID: a thread of the caller's choosing; it must be a valid id that holds no run yet (a
     ///   finished request's thread is never reused). A new id by default.
     public func ask(_ request: OpsRequest, threadID: String? = nil) async throws -> OpsOutcome {
-        if let threadID { try GraphError.validateThreadID(threadID) }
-        let thread = threadID ?? SortableID().rawValue
+        try await ask(request, threadID: threadID ?? SortableID().rawValue, chosen: threadID != nil)
+    }
+
+    /// `chosen`: the caller named the thread, so it must be valid and new.
+    func ask(_ request: OpsRequest, threadID thread: String, chosen: Bool) async throws -> OpsOutcome {
+        if chosen { try GraphError.validateThreadID(thread) }
         defer { SecretRedactor.release(scope: thread) }
         var request = request
         // Before anything is stored: the first checkpoint holds the request.
@@ -149,7 +102,7 @@ public struct OpsAgent: Sendable {
         services.revealed = revealed
         let result = try await OpsWorkflow.graph(services: services).invoke(
             OpsWorkflow.State(request: request),
-            configuration: RunConfiguration(threadID: thread, requireNewThread: threadID != nil),
+            configuration: RunConfiguration(threadID: thread, requireNewThread: chosen),
             modes: services.modes, onEvent: services.onEvent)
         var outcome = OpsOutcome(threadID: result.threadID, state: result.state, interrupts: result.interrupts)
         outcome.revealed = revealed.all
@@ -212,5 +165,64 @@ public struct OpsError: NimbusError {
 
     public static func nothingToApprove(_ id: String) -> OpsError {
         OpsError(code: .nothingToApprove, message: "request '\(id)' is not waiting for an approval", suggestion: nil)
+    }
+}
+
+/// AWS operations in plain words as a product: an ``OpsRequest`` in, an ``OpsOutcome`` out. The model a run
+/// plans with is chosen when it starts (the request's, else the one configured for `ops`; none offline) and
+/// kept: a resumed run asks the host for the model it started with, by name.
+public struct OpsProduct: Product {
+    public static let name = "ops"
+    public static let graph = OpsWorkflow.name
+    public static let summary = "AWS operations in plain words: route, plan, approve, execute, respond"
+    public static func diagram() throws -> String { try OpsWorkflow.diagram() }
+
+    public init() {}
+
+    /// The agent for one call: the environment's services and the model chosen for the request.
+    public func agent(for request: OpsRequest, threadID: String, environment: ProductEnvironment) throws -> OpsAgent {
+        var model: (any ChatModel)?
+        if !request.offline, let name = request.model ?? environment.modelName("ops") {
+            model = try environment.makeModel(name, "ops", threadID)
+        }
+        return OpsAgent(services: try OpsServices.from(environment, model: model))
+    }
+
+    /// The agent that continues a stored run: with the model the run started with.
+    public func agent(resuming threadID: String, environment: ProductEnvironment) async throws -> OpsAgent {
+        guard let record = try await environment.store.thread(threadID) else {
+            throw OpsError.unknownRequest(threadID)
+        }
+        guard record.graph == OpsWorkflow.name else {
+            throw ProductError.notItsRun(threadID, graph: record.graph, product: Self.name)
+        }
+        let state = try await OpsWorkflow.graph(services: OpsServices.from(environment, model: nil))
+            .result(threadID: threadID).state
+        let model = try state.strategy == "offline" ? nil : environment.makeModel(state.strategy, "ops", threadID)
+        return OpsAgent(services: try OpsServices.from(environment, model: model))
+    }
+
+    public func start(
+        _ request: OpsRequest, threadID: String?, environment: ProductEnvironment
+    ) async throws
+        -> OpsOutcome
+    {
+        let thread = threadID ?? SortableID().rawValue
+        return try await agent(for: request, threadID: thread, environment: environment).ask(
+            request, threadID: thread, chosen: threadID != nil)
+    }
+
+    public func resume(
+        threadID: String, answers: [String: JSONValue], environment: ProductEnvironment
+    ) async throws
+        -> OpsOutcome
+    {
+        try await agent(resuming: threadID, environment: environment).resume(threadID: threadID, answers: answers)
+    }
+
+    public func outcome(threadID: String, environment: ProductEnvironment) async throws -> OpsOutcome {
+        let result = try await OpsWorkflow.graph(services: OpsServices.from(environment, model: nil))
+            .result(threadID: threadID)
+        return OpsOutcome(threadID: threadID, state: result.state, interrupts: result.interrupts)
     }
 }

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 public import NimbusAgents
 import NimbusCore
 
@@ -36,11 +36,7 @@ public enum RouteOutcome: Sendable, Hashable {
 /// as they are built.
 public struct OpsRouter: Sendable {
     /// Where relative paths in requests point.
-    public var workingDirectory: URL
-
-    public init(workingDirectory: URL) {
-        self.workingDirectory = workingDirectory
-    }
+    public init() {}
 
     /// Requests the router understands, one per form: shown when a request is not understood.
     public static let examples = [

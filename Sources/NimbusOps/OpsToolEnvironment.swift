@@ -12,10 +12,11 @@ public struct OpsToolEnvironment: Sendable {
     let transferDirectory: URL?
     let transferConcurrency: Int
     /// Where `./data` in a request points: the directory the request was made in.
-    public let workingDirectory: URL
+    /// Nil: the request may not name local files (a server's own disk is never the request's to use).
+    public let workingDirectory: URL?
 
     init(
-        client: AWSClient, gate: AWSGate, transferDirectory: URL?, transferConcurrency: Int, workingDirectory: URL
+        client: AWSClient, gate: AWSGate, transferDirectory: URL?, transferConcurrency: Int, workingDirectory: URL?
     ) {
         self.client = client
         self.gate = gate
@@ -32,9 +33,15 @@ public struct OpsToolEnvironment: Sendable {
             transferDirectory: transferDirectory, transferConcurrency: transferConcurrency)
     }
 
-    /// A local path from a request, made absolute against the working directory (`~` expanded).
-    public func localPath(_ path: String) -> String {
-        OpsToolEnvironment.absolute(path, in: workingDirectory)
+    /// A local path from a request, made absolute against the working directory (`~` expanded); an error when
+    /// the request has no working directory.
+    public func localPath(_ path: String, tool: String) throws -> String {
+        guard let workingDirectory else {
+            throw AgentError.invalidArguments(
+                tool: tool,
+                problems: ["this request has no working directory, so it cannot name local files ('\(path)')"])
+        }
+        return OpsToolEnvironment.absolute(path, in: workingDirectory)
     }
 
     static func absolute(_ path: String, in directory: URL) -> String {

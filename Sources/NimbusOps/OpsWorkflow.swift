@@ -5,10 +5,11 @@ public import NimbusAgents
 import NimbusCore
 public import NimbusGraph
 import NimbusLLM
-public import NimbusProducts
+import NimbusProducts
 public import NimbusStore
 
-/// A request in plain words, and how to run it.
+/// A request in plain words, and how to run it: the ops product's typed request (JSON with snake_case keys, see
+/// docs/outcomes.md).
 public struct OpsRequest: Sendable, Hashable, Codable {
     /// "list all S3 buckets", "upload ./data to s3://reports/2026/".
     public var text: String
@@ -22,15 +23,18 @@ public struct OpsRequest: Sendable, Hashable, Codable {
     public var approveAll: Bool
     /// Use the offline router even when a model is configured.
     public var offline: Bool
-    /// Where relative paths in the request point.
-    public var workingDirectory: String
+    /// The model to plan with (`provider:model`); nil for the one configured for `ops`.
+    public var model: String?
+    /// Where relative local paths in the request point. Nil: the request may not touch local files at all (a
+    /// server's requests never read or write its own disk because they said so).
+    public var workingDirectory: String?
     /// Earlier turns of a chat, for a model's context.
     public var history: [OpsTurn]
 
     public init(
         _ text: String, profile: String? = nil, region: String? = nil, readOnly: Bool = false, planOnly: Bool = false,
-        approveAll: Bool = false, offline: Bool = false,
-        workingDirectory: String = FileManager.default.currentDirectoryPath, history: [OpsTurn] = []
+        approveAll: Bool = false, offline: Bool = false, model: String? = nil, workingDirectory: String? = nil,
+        history: [OpsTurn] = []
     ) {
         self.text = text
         self.profile = profile
@@ -39,8 +43,43 @@ public struct OpsRequest: Sendable, Hashable, Codable {
         self.planOnly = planOnly
         self.approveAll = approveAll
         self.offline = offline
+        self.model = model
         self.workingDirectory = workingDirectory
         self.history = history
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case text, profile, region, offline, model, history
+        case readOnly = "read_only"
+        case planOnly = "plan_only"
+        case approveAll = "approve_all"
+        case workingDirectory = "working_directory"
+    }
+
+    /// The names runs stored before the keys were snake_case used.
+    enum StoredKeys: String, CodingKey {
+        case readOnly, planOnly, approveAll, workingDirectory
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let stored = try decoder.container(keyedBy: StoredKeys.self)
+        func flag(_ key: CodingKeys, _ old: StoredKeys) throws -> Bool {
+            try container.decodeIfPresent(Bool.self, forKey: key) ?? stored.decodeIfPresent(Bool.self, forKey: old)
+                ?? false
+        }
+        text = try container.decode(String.self, forKey: .text)
+        profile = try container.decodeIfPresent(String.self, forKey: .profile)
+        region = try container.decodeIfPresent(String.self, forKey: .region)
+        readOnly = try flag(.readOnly, .readOnly)
+        planOnly = try flag(.planOnly, .planOnly)
+        approveAll = try flag(.approveAll, .approveAll)
+        offline = try container.decodeIfPresent(Bool.self, forKey: .offline) ?? false
+        model = try container.decodeIfPresent(String.self, forKey: .model)
+        workingDirectory =
+            try container.decodeIfPresent(String.self, forKey: .workingDirectory)
+            ?? stored.decodeIfPresent(String.self, forKey: .workingDirectory)
+        history = try container.decodeIfPresent([OpsTurn].self, forKey: .history) ?? []
     }
 }
 
@@ -155,26 +194,6 @@ public enum OpsWorkflow {
         return try graph.compile(
             name: name, checkpointer: store, stepLimit: 6 + maxTurns * 3, retention: .keepLast(50), eventLog: store)
     }
-
-    public static let registration = RegisteredWorkflow(
-        name: name,
-        summary: "AWS operations in plain words: route, plan, approve, execute, respond",
-        diagram: { try diagram() },
-        resume: { threadID, answers, environment in
-            var services = try OpsServices.standard(
-                configuration: environment.configuration, store: environment.store,
-                model: OpsServices.configuredModel(environment.configuration, store: environment.store))
-            services.modes = environment.modes
-            services.onEvent = environment.onEvent
-            let revealed = RevealedSecrets()
-            services.revealed = revealed
-            defer { SecretRedactor.release(scope: threadID) }
-            let result = try await graph(services: services).resume(
-                threadID: threadID, answers: answers, modes: environment.modes, onEvent: environment.onEvent)
-            var outcome = try WorkflowOutcome(result)
-            outcome.revealed = revealed.all
-            return outcome
-        })
 }
 
 /// The nodes of ``OpsWorkflow``.
@@ -212,7 +231,7 @@ struct OpsNodes: Sendable {
             // Offline plans come from the person's own words alone, so they set no narrower scope.
             settings.scope = RequestScope(maxAccess: .delete, because: ["the request's own words"])
             update.write(\.settings, settings)
-            switch OpsRouter(workingDirectory: URL(fileURLWithPath: request.workingDirectory)).route(request.text) {
+            switch OpsRouter().route(request.text) {
             case .unsupported(let help):
                 update.write(\.answer, help)
                 update.write(\.status, .refused)
@@ -417,7 +436,7 @@ struct OpsNodes: Sendable {
             client: try services.awsClient(state.profile, state.region, gate), gate: gate,
             transferDirectory: services.home.appendingPathComponent("transfers"),
             transferConcurrency: services.transferConcurrency,
-            workingDirectory: URL(fileURLWithPath: state.request.workingDirectory))
+            workingDirectory: state.request.workingDirectory.map { URL(fileURLWithPath: $0) })
     }
 
     func executor(_ state: OpsWorkflow.State) -> StepExecutor<OpsToolEnvironment> {

@@ -1,5 +1,5 @@
 import Foundation
-import NimbusCore
+public import NimbusCore
 public import NimbusGraph
 public import NimbusProducts
 import NimbusStore
@@ -129,31 +129,6 @@ public enum SampleReportWorkflow {
         return try graph.compile(name: name, checkpointer: store, retention: .keepLast(50), eventLog: eventLog)
     }
 
-    /// Starts a run writing into `outputDirectory`.
-    public static func run(
-        outputDirectory: String, threadID: String? = nil, environment: WorkflowEnvironment
-    ) async throws -> WorkflowOutcome {
-        if let threadID { try GraphError.validateThreadID(threadID) }
-        try FileManager.default.createDirectory(atPath: outputDirectory, withIntermediateDirectories: true)
-        let compiled = try graph(store: environment.store, eventLog: environment.store)
-        let result = try await compiled.invoke(
-            State(outputDirectory: outputDirectory),
-            configuration: RunConfiguration(threadID: threadID, requireNewThread: threadID != nil),
-            modes: environment.modes, onEvent: environment.onEvent)
-        return try WorkflowOutcome(result)
-    }
-
-    public static let registration = RegisteredWorkflow(
-        name: name,
-        summary: "security review of an embedded sample account: parallel surveys, approval, report",
-        diagram: { try graph(store: nil).mermaid() },
-        resume: { threadID, answers, environment in
-            let compiled = try graph(store: environment.store, eventLog: environment.store)
-            let result = try await compiled.resume(
-                threadID: threadID, answers: answers, modes: environment.modes, onEvent: environment.onEvent)
-            return try WorkflowOutcome(result)
-        })
-
     // MARK: - The review itself
 
     static func review(_ region: SampleAccount.Region) -> [Finding] {
@@ -257,4 +232,96 @@ enum SampleAccount {
             buckets: [Bucket(name: "acme-apac-assets", encrypted: false, publicRead: false, versioning: true)],
             instances: []),
     ]
+}
+
+/// The sample review as a product: a request names the folder the findings and report go to; the outcome says
+/// what was found and where the report is.
+public struct SampleProduct: Product {
+    public static let name = "sample"
+    public static let graph = SampleReportWorkflow.name
+    public static let summary = "security review of an embedded sample account: parallel surveys, approval, report"
+    public static func diagram() throws -> String { try SampleReportWorkflow.graph(store: nil).mermaid() }
+
+    public init() {}
+
+    /// Where the findings and the report go.
+    public struct Request: Codable, Sendable, Hashable {
+        public var outputDirectory: String
+
+        public init(outputDirectory: String) {
+            self.outputDirectory = outputDirectory
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case outputDirectory = "output_directory"
+        }
+    }
+
+    /// How a review ended or where it waits.
+    public struct Outcome: ProductOutcome, Hashable {
+        public var threadID: String
+        public var status: RunStatus
+        public var steps: Int
+        public var summary: String
+        /// What each step did, in order.
+        public var log: [String]
+        public var findings: [String: [SampleReportWorkflow.Finding]]
+        public var reportPath: String?
+        /// The person's answer to writing the report, once given.
+        public var approved: Bool?
+        public var questions: [Interrupt]
+
+        public var state: ProductState {
+            switch status {
+            case .completed: .done
+            case .interrupted, .paused: .waiting
+            case .failed, .cancelled, .running: .failed
+            }
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case status, steps, summary, log, findings, questions, approved
+            case threadID = "thread_id"
+            case reportPath = "report_path"
+        }
+
+        init(_ result: RunResult<SampleReportWorkflow.State>) {
+            threadID = result.threadID
+            status = result.status
+            steps = result.steps
+            summary = result.state.summary
+            log = result.state.log
+            findings = result.state.findings
+            reportPath = result.state.reportPath
+            approved = result.state.approved
+            questions = result.interrupts
+        }
+    }
+
+    public func start(_ request: Request, threadID: String?, environment: ProductEnvironment) async throws -> Outcome {
+        if let threadID { try GraphError.validateThreadID(threadID) }
+        try FileManager.default.createDirectory(atPath: request.outputDirectory, withIntermediateDirectories: true)
+        let (modes, handler) = environment.graphEvents()
+        let result = try await SampleReportWorkflow.graph(store: environment.store, eventLog: environment.store).invoke(
+            SampleReportWorkflow.State(outputDirectory: request.outputDirectory),
+            configuration: RunConfiguration(threadID: threadID, requireNewThread: threadID != nil), modes: modes,
+            onEvent: handler)
+        return Outcome(result)
+    }
+
+    public func resume(
+        threadID: String, answers: [String: JSONValue], environment: ProductEnvironment
+    ) async throws
+        -> Outcome
+    {
+        let (modes, handler) = environment.graphEvents()
+        let result = try await SampleReportWorkflow.graph(store: environment.store, eventLog: environment.store)
+            .resume(threadID: threadID, answers: answers, modes: modes, onEvent: handler)
+        return Outcome(result)
+    }
+
+    public func outcome(threadID: String, environment: ProductEnvironment) async throws -> Outcome {
+        let graph = try SampleReportWorkflow.graph(store: environment.store, eventLog: environment.store)
+        return Outcome(try await graph.result(threadID: threadID))
+    }
 }

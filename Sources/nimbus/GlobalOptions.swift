@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import NimbusCore
 import NimbusGraph
+import NimbusHost
 import NimbusLLM
 import NimbusStore
 
@@ -59,13 +60,9 @@ struct GlobalOptions: ParsableArguments {
         return try NimbusConfiguration.load(flags: flags)
     }
 
-    /// The configuration and the store it names. The Nimbus home is made private first (0700, files 0600):
-    /// it holds runs, the audit log, credentials and keys.
-    func openStore() throws -> (NimbusConfiguration, SQLiteStore) {
-        let configuration = try configuration()
-        try PrivateFiles.secureHome(configuration.home)
-        let store = try SQLiteStore(configuration: configuration, logger: Logger(label: "nimbus.store"))
-        return (configuration, store)
+    /// The host for this process: the configuration, and everything it names (store, models, AWS, products).
+    func host() throws -> NimbusHost {
+        try NimbusHost(configuration: configuration())
     }
 }
 

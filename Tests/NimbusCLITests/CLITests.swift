@@ -126,7 +126,7 @@ struct CLITests {
         _ = try await cli.run(["demo", "--out", out.path, "--thread", "no"])
         let result = try await cli.json(["runs", "resume", "no", "--answer", "4.approve#0=false"])
         #expect(result["status"] == "completed")
-        #expect(result["state"]?["approved"] == false)
+        #expect(result["approved"] == false)
         #expect(!FileManager.default.fileExists(atPath: out.appendingPathComponent("report.md").path))
     }
 

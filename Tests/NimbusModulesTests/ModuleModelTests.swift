@@ -68,17 +68,17 @@ struct ModuleModelTests {
                 "family": "s3", "name": "Nightly Exports", "features": ["versioning", "made-up"], "environment": "prod",
             ])
         ])
-        let outcome = try await ModuleWorkflow.run(
+        let outcome = try await runModule(
             request: "somewhere durable to keep the nightly exports, keeping old copies",
             outputDirectory: scratch.path("m"), options: ModuleWorkflow.Options(model: model.name),
             environment: scratch.environment(model: model))
         #expect(outcome.status == .completed)
-        let requirements = try #require(try outcome.state["requirements"]?.decode(ModuleRequirements.self))
+        let requirements = try #require(outcome.requirements)
         #expect(requirements.family == "s3")
         #expect(requirements.name == "nightly-exports")
         #expect(requirements.has("versioning"))
         #expect(!requirements.has("made-up"), "features the family does not have are dropped")
-        #expect(outcome.state["llmCalls"]?.intValue == 1)
+        #expect(outcome.llmCalls == 1)
         #expect(model.requests.count == 1)
         #expect(model.requests[0].messages.first?.content.contains("never follow instructions") == true)
         #expect(try ModuleValidator.validate(directory: scratch.path("m")).passed)
@@ -88,7 +88,7 @@ struct ModuleModelTests {
     func grammarFirst() async throws {
         let scratch = try ModuleScratch()
         let model = ScriptedChatModel([])
-        let outcome = try await ModuleWorkflow.run(
+        let outcome = try await runModule(
             request: "s3 bucket with versioning", outputDirectory: scratch.path("m"),
             options: ModuleWorkflow.Options(model: model.name), environment: scratch.environment(model: model))
         #expect(outcome.status == .completed)
@@ -107,11 +107,11 @@ struct ModuleModelTests {
             .json(broken),
             .json(fixedPlan),
         ])
-        let outcome = try await ModuleWorkflow.run(
+        let outcome = try await runModule(
             request: "a jump box firewall", outputDirectory: scratch.path("m"),
             options: ModuleWorkflow.Options(model: model.name), environment: scratch.environment(model: model))
         #expect(outcome.status == .completed)
-        #expect(outcome.state["llmCalls"]?.intValue == 3)
+        #expect(outcome.llmCalls == 3)
         #expect(model.requests[2].messages.last?.content.contains("does not parse") == true)
         let main = try scratch.read("m/main.tf")
         #expect(main.contains("cidr_blocks = var.admin_cidrs"))
@@ -127,7 +127,7 @@ struct ModuleModelTests {
         broken["resources"] = "resource \"aws_security_group\" {{{"
         let model = ScriptedChatModel([.json(["family": "custom"]), .json(broken), .json(broken)])
         let error = await #expect(throws: (any Error).self) {
-            try await ModuleWorkflow.run(
+            try await runModule(
                 request: "a jump box firewall", outputDirectory: scratch.path("m"),
                 options: ModuleWorkflow.Options(model: model.name), environment: scratch.environment(model: model))
         }
@@ -144,12 +144,12 @@ struct ModuleModelTests {
             .json(Self.bastionPlan),
             .text("```hcl\n" + Self.fixedBastion + "\n```"),
         ])
-        let outcome = try await ModuleWorkflow.run(
+        let outcome = try await runModule(
             request: "a jump box firewall", outputDirectory: scratch.path("m"),
             options: ModuleWorkflow.Options(model: model.name), environment: scratch.environment(model: model))
         #expect(outcome.status == .completed)
-        #expect(outcome.state["repairRounds"]?.intValue == 1, "\(outcome.state["timeline"]?.jsonText ?? "")")
-        #expect(outcome.state["llmCalls"]?.intValue == 3)
+        #expect(outcome.repairRounds == 1, "\(outcome.summary)")
+        #expect(outcome.llmCalls == 3)
         let repairRequest = try #require(model.requests.last?.messages.last?.content)
         #expect(repairRequest.contains("NIM-SG-001") || repairRequest.contains("SSH"))
         #expect(try scratch.read("m/main.tf").contains("cidr_blocks = var.admin_cidrs"))
@@ -165,13 +165,13 @@ struct ModuleModelTests {
             .text("resource {{{"),
             .text("still not HCL {"),
         ])
-        let outcome = try await ModuleWorkflow.run(
+        let outcome = try await runModule(
             request: "a jump box firewall", outputDirectory: scratch.path("m"),
             options: ModuleWorkflow.Options(model: model.name), environment: scratch.environment(model: model))
         #expect(outcome.status == .completed)
-        #expect(outcome.state["repairRounds"]?.intValue == 2)
-        #expect(outcome.state["written"] == nil || outcome.state["written"] == .null)
-        #expect(outcome.state["summary"]?.stringValue?.contains("Nothing was written") == true)
+        #expect(outcome.repairRounds == 2)
+        #expect(outcome.written == nil)
+        #expect(outcome.summary.contains("Nothing was written") == true)
         #expect(!scratch.exists("m"))
         #expect(model.requests.count <= 10)
     }

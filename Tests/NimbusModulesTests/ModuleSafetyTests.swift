@@ -15,7 +15,7 @@ struct ModuleSafetyTests {
     @Test("a wrong engine is refused, the question stays pending and a later good answer writes the module")
     func wrongAnswerKeepsTheQuestion() async throws {
         let scratch = try ModuleScratch()
-        let paused = try await ModuleWorkflow.run(
+        let paused = try await runModule(
             request: "a database module", outputDirectory: scratch.path("db"), environment: scratch.environment())
         #expect(paused.status == .interrupted)
         let engine = try interrupt("engine", in: paused)
@@ -47,14 +47,14 @@ struct ModuleSafetyTests {
         let directory = scratch.path("m")
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         try "# mine\n".write(toFile: directory + "/main.tf", atomically: true, encoding: .utf8)
-        let paused = try await ModuleWorkflow.run(
+        let paused = try await runModule(
             request: "s3 bucket", outputDirectory: directory, environment: scratch.environment())
         let overwrite = try interrupt("overwrite", in: paused)
         await #expect(throws: GraphError.self) { try await scratch.resume(paused, answers: [overwrite.id: "maybe"]) }
         #expect(try await scratch.store.thread(paused.threadID)?.status == .interrupted)
         #expect(try scratch.read("m/main.tf") == "# mine\n")
         let done = try await scratch.resume(paused, answers: [overwrite.id: "yes"])
-        #expect(done.state["written"] != .null && done.state["written"] != nil)
+        #expect(done.written != nil)
     }
 
     // MARK: permissions and links
@@ -121,10 +121,10 @@ struct ModuleSafetyTests {
         let scratch = try ModuleScratch()
         try FileManager.default.createDirectory(atPath: scratch.path("target"), withIntermediateDirectories: true)
         try FileManager.default.createSymbolicLink(atPath: scratch.path("out"), withDestinationPath: "target")
-        let done = try await ModuleWorkflow.run(
+        let done = try await runModule(
             request: "s3 bucket", outputDirectory: scratch.path("out"), environment: scratch.environment())
         #expect(done.status == .completed)
-        #expect(done.state["summary"]?.stringValue?.contains("through the symbolic link") == true)
+        #expect(done.summary.contains("through the symbolic link") == true)
         #expect(scratch.exists("target/main.tf"))
     }
 
@@ -134,7 +134,7 @@ struct ModuleSafetyTests {
     func unknownWordsAsked() async throws {
         let scratch = try ModuleScratch()
         let options = ModuleWorkflow.Options(askAboutUnknownWords: true)
-        let paused = try await ModuleWorkflow.run(
+        let paused = try await runModule(
             request: "s3 bucket with quantum sharding", outputDirectory: scratch.path("m"), options: options,
             environment: scratch.environment())
         #expect(paused.status == .interrupted)
@@ -155,14 +155,14 @@ struct ModuleSafetyTests {
     @Test("yes writes the module without them; an answer up front does not ask")
     func unknownWordsAccepted() async throws {
         let scratch = try ModuleScratch()
-        let paused = try await ModuleWorkflow.run(
+        let paused = try await runModule(
             request: "s3 bucket with quantum sharding", outputDirectory: scratch.path("m"),
             options: ModuleWorkflow.Options(askAboutUnknownWords: true), environment: scratch.environment())
         let done = try await scratch.resume(paused, answers: [try interrupt("unknown_words", in: paused).id: "yes"])
         #expect(done.status == .completed)
         #expect(scratch.exists("m/main.tf"))
 
-        let upFront = try await ModuleWorkflow.run(
+        let upFront = try await runModule(
             request: "s3 bucket with quantum sharding", outputDirectory: scratch.path("n"),
             options: ModuleWorkflow.Options(answers: ["unknown_words": "yes"], askAboutUnknownWords: true),
             environment: scratch.environment())
@@ -174,9 +174,9 @@ struct ModuleSafetyTests {
     func understoodRequestsUnchanged() async throws {
         let scratch = try ModuleScratch()
         let request = "enterprise S3 bucket with versioning, KMS encryption and access logging"
-        let plain = try await ModuleWorkflow.run(
+        let plain = try await runModule(
             request: request, outputDirectory: scratch.path("a"), environment: scratch.environment())
-        let asking = try await ModuleWorkflow.run(
+        let asking = try await runModule(
             request: request, outputDirectory: scratch.path("b"),
             options: ModuleWorkflow.Options(askAboutUnknownWords: true), environment: scratch.environment())
         #expect(plain.status == .completed && asking.status == .completed)

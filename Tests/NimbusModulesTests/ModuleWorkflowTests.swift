@@ -25,11 +25,11 @@ final class ModuleScratch: Sendable {
 
     func path(_ relative: String) -> String { root.appendingPathComponent(relative).path }
 
-    func environment(model: (any ChatModel)? = nil) -> WorkflowEnvironment {
-        WorkflowEnvironment(
+    func environment(model: (any ChatModel)? = nil) -> ProductEnvironment {
+        ProductEnvironment(
             store: store, configuration: NimbusConfiguration(home: root),
             makeModel: { name, _, _ in
-                guard let model else { throw WorkflowError.noModel(name) }
+                guard let model else { throw ProductError.noModel(name) }
                 return model
             })
     }
@@ -40,24 +40,36 @@ final class ModuleScratch: Sendable {
 
     func exists(_ relative: String) -> Bool { FileManager.default.fileExists(atPath: path(relative)) }
 
-    /// Continues a paused run the way `nimbus runs resume` does: through the workflow registry.
+    /// Continues a paused run the way `nimbus runs resume` does: through the product catalog, by graph.
     func resume(
-        _ outcome: WorkflowOutcome, answers: [String: JSONValue], model: (any ChatModel)? = nil
+        _ outcome: ModulesProduct.Outcome, answers: [String: JSONValue], model: (any ChatModel)? = nil
     ) async throws
-        -> WorkflowOutcome
+        -> ModulesProduct.Outcome
     {
         let record = try #require(try await store.thread(outcome.threadID))
-        let workflow = try #require(WorkflowCatalog([ModuleWorkflow.registration]).workflow(named: record.graph))
-        return try await workflow.resume(
-            threadID: outcome.threadID, answers: answers, environment: environment(model: model))
+        let product = try ProductCatalog([RegisteredProduct(ModulesProduct())]).product(
+            graph: record.graph, thread: outcome.threadID)
+        return try await product.resume(
+            threadID: outcome.threadID, answers: answers, environment: environment(model: model)
+        ).decode(ModulesProduct.Outcome.self)
     }
 }
 
+/// Starts a module run through the product, as `nimbus module` does.
+func runModule(
+    request: String, outputDirectory: String, options: ModuleWorkflow.Options = .init(), threadID: String? = nil,
+    environment: ProductEnvironment, writer: ModuleWriter = ModuleWriter()
+) async throws -> ModulesProduct.Outcome {
+    try await ModulesProduct(writer: writer).start(
+        ModulesProduct.Request(request, outputDirectory: outputDirectory, options: options), threadID: threadID,
+        environment: environment)
+}
+
 /// The interrupt asking `key`, from a paused outcome.
-func interrupt(_ key: String, in outcome: WorkflowOutcome) throws -> Interrupt {
+func interrupt(_ key: String, in outcome: ModulesProduct.Outcome) throws -> Interrupt {
     try #require(
-        outcome.interrupts.first { $0.value["key"]?.stringValue == key },
-        "no question '\(key)' among \(outcome.interrupts.map(\.value.jsonText))")
+        outcome.questions.first { $0.value["key"]?.stringValue == key },
+        "no question '\(key)' among \(outcome.questions.map(\.value.jsonText))")
 }
 
 @Suite("nimbus module workflow")
@@ -65,7 +77,7 @@ struct ModuleWorkflowTests {
     @Test("the README's request writes a complete S3 module that passes validation, offline")
     func readmeRequest() async throws {
         let scratch = try ModuleScratch()
-        let outcome = try await ModuleWorkflow.run(
+        let outcome = try await runModule(
             request: "enterprise S3 bucket with versioning, KMS encryption and access logging",
             outputDirectory: scratch.path("s3-module"), environment: scratch.environment())
         #expect(outcome.status == .completed)
@@ -84,14 +96,14 @@ struct ModuleWorkflowTests {
         // What was written is what `nimbus module check` accepts.
         let report = try ModuleValidator.validate(directory: scratch.path("s3-module"))
         #expect(report.passed, "\(report.errors)")
-        #expect(outcome.state["llmCalls"]?.intValue == 0)
-        #expect(outcome.state["summary"]?.stringValue?.contains("Wrote 10 files") == true)
+        #expect(outcome.llmCalls == 0)
+        #expect(outcome.summary.contains("Wrote 10 files") == true)
     }
 
     @Test("--backend local writes a local backend")
     func localBackend() async throws {
         let scratch = try ModuleScratch()
-        let outcome = try await ModuleWorkflow.run(
+        let outcome = try await runModule(
             request: "s3 bucket", outputDirectory: scratch.path("m"), options: ModuleWorkflow.Options(backend: .local),
             environment: scratch.environment())
         #expect(outcome.status == .completed)
@@ -101,19 +113,19 @@ struct ModuleWorkflowTests {
     @Test("words the grammar does not know are reported in the result")
     func unknownWords() async throws {
         let scratch = try ModuleScratch()
-        let outcome = try await ModuleWorkflow.run(
+        let outcome = try await runModule(
             request: "s3 bucket with versioning and purple unicorns", outputDirectory: scratch.path("m"),
             environment: scratch.environment())
         #expect(outcome.status == .completed)
-        #expect(outcome.state["unknownWords"] == ["purple", "unicorns"])
-        #expect(outcome.state["summary"]?.stringValue?.contains("Words not understood: purple, unicorns") == true)
+        #expect(outcome.unknownWords == ["purple", "unicorns"])
+        #expect(outcome.summary.contains("Words not understood: purple, unicorns") == true)
     }
 
     @Test("an unknown service fails with a message that lists the supported families")
     func unknownService() async throws {
         let scratch = try ModuleScratch()
         let error = await #expect(throws: (any Error).self) {
-            try await ModuleWorkflow.run(
+            try await runModule(
                 request: "a redis cluster for sessions", outputDirectory: scratch.path("m"),
                 environment: scratch.environment())
         }
@@ -135,7 +147,7 @@ struct ModuleWorkflowTests {
         try "variable \"stale\" {}\n".write(toFile: directory + "/stale.tf", atomically: true, encoding: .utf8)
         try "keep me\n".write(toFile: directory + "/NOTES.txt", atomically: true, encoding: .utf8)
 
-        let paused = try await ModuleWorkflow.run(
+        let paused = try await runModule(
             request: "s3 bucket", outputDirectory: directory, environment: scratch.environment())
         #expect(paused.status == .interrupted)
         let approval = try interrupt("overwrite", in: paused)
@@ -144,7 +156,7 @@ struct ModuleWorkflowTests {
 
         let done = try await scratch.resume(paused, answers: [approval.id: true])
         #expect(done.status == .completed)
-        let written = try #require(try done.state["written"]?.decode(WriteResult.self))
+        let written = try #require(done.written)
         let backup = try #require(written.backup)
         #expect(try scratch.read("m/\(backup)/main.tf") == "# hand-written\n")
         #expect(try scratch.read("m/\(backup)/stale.tf") == "variable \"stale\" {}\n")
@@ -161,7 +173,7 @@ struct ModuleWorkflowTests {
         #expect(try ModuleValidator.validate(directory: directory).passed)
 
         // A second run keeps the first backup and adds its own.
-        let again = try await ModuleWorkflow.run(
+        let again = try await runModule(
             request: "s3 bucket", outputDirectory: directory, options: ModuleWorkflow.Options(overwrite: true),
             environment: scratch.environment())
         #expect(again.status == .completed)
@@ -176,11 +188,11 @@ struct ModuleWorkflowTests {
         let directory = scratch.path("m")
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         try "# mine\n".write(toFile: directory + "/main.tf", atomically: true, encoding: .utf8)
-        let paused = try await ModuleWorkflow.run(
+        let paused = try await runModule(
             request: "s3 bucket", outputDirectory: directory, environment: scratch.environment())
         let done = try await scratch.resume(paused, answers: [try interrupt("overwrite", in: paused).id: false])
         #expect(done.status == .completed)
-        #expect(done.state["declined"] == true)
+        #expect(done.declined == true)
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory) == ["main.tf"])
         #expect(try scratch.read("m/main.tf") == "# mine\n")
     }
@@ -192,7 +204,7 @@ struct ModuleWorkflowTests {
         let failing = ModuleWriter(beforeEachFile: { path in if path == "outputs.tf" { throw DiskFull() } })
 
         await #expect(throws: (any Error).self) {
-            try await ModuleWorkflow.run(
+            try await runModule(
                 request: "s3 bucket", outputDirectory: scratch.path("new"), environment: scratch.environment(),
                 writer: failing)
         }
@@ -202,7 +214,7 @@ struct ModuleWorkflowTests {
         try FileManager.default.createDirectory(atPath: existing, withIntermediateDirectories: true)
         try "# mine\n".write(toFile: existing + "/main.tf", atomically: true, encoding: .utf8)
         await #expect(throws: (any Error).self) {
-            try await ModuleWorkflow.run(
+            try await runModule(
                 request: "s3 bucket", outputDirectory: existing, options: ModuleWorkflow.Options(overwrite: true),
                 environment: scratch.environment(), writer: failing)
         }
@@ -288,7 +300,7 @@ struct ModuleClarificationTests {
     @Test("a database module asks for the engine; the answer through the registry writes a valid postgres module")
     func engineQuestion() async throws {
         let scratch = try ModuleScratch()
-        let paused = try await ModuleWorkflow.run(
+        let paused = try await runModule(
             request: "a database module", outputDirectory: scratch.path("db"), environment: scratch.environment())
         #expect(paused.status == .interrupted)
         let question = try interrupt("engine", in: paused)
@@ -297,7 +309,7 @@ struct ModuleClarificationTests {
 
         // A synonym is accepted, as the user would type it.
         let done = try await scratch.resume(paused, answers: [question.id: "postgresql"])
-        #expect(done.status == .completed, "\(done.state["summary"]?.stringValue ?? "")")
+        #expect(done.status == .completed, "\(done.summary)")
         let main = try scratch.read("db/main.tf")
         #expect(main.contains("engine ") && main.contains("\"postgres\""))
         #expect(main.contains("rds.force_ssl"))
@@ -307,13 +319,13 @@ struct ModuleClarificationTests {
     @Test("an answer given up front is not asked again; a wrong one is asked again")
     func answersUpFront() async throws {
         let scratch = try ModuleScratch()
-        let given = try await ModuleWorkflow.run(
+        let given = try await runModule(
             request: "a database module", outputDirectory: scratch.path("db"),
             options: ModuleWorkflow.Options(answers: ["engine": "mysql"]), environment: scratch.environment())
         #expect(given.status == .completed)
         #expect(try scratch.read("db/main.tf").contains("require_secure_transport"))
 
-        let wrong = try await ModuleWorkflow.run(
+        let wrong = try await runModule(
             request: "a database module", outputDirectory: scratch.path("db2"),
             options: ModuleWorkflow.Options(answers: ["engine": "oracle"]), environment: scratch.environment())
         #expect(wrong.status == .interrupted)
@@ -327,7 +339,7 @@ struct ModuleClarificationTests {
         #expect(Set(analysis.candidates) == ["sqs", "sns"])
 
         let scratch = try ModuleScratch()
-        let paused = try await ModuleWorkflow.run(
+        let paused = try await runModule(
             request: "a queue or a topic", outputDirectory: scratch.path("m"), environment: scratch.environment())
         let question = try interrupt("family", in: paused)
         let done = try await scratch.resume(paused, answers: [question.id: "sqs"])
@@ -346,11 +358,11 @@ struct ModuleEveryFamilyTests {
         let scratch = try ModuleScratch()
         var answers: [String: String] = [:]
         for question in family.questions { answers[question.key] = question.choices.first }
-        let outcome = try await ModuleWorkflow.run(
+        let outcome = try await runModule(
             request: family.keywords[0], outputDirectory: scratch.path(id),
             options: ModuleWorkflow.Options(answers: answers), environment: scratch.environment())
-        #expect(outcome.status == .completed, "\(outcome.state["summary"]?.stringValue ?? "")")
-        #expect(outcome.state["llmCalls"]?.intValue == 0)
+        #expect(outcome.status == .completed, "\(outcome.summary)")
+        #expect(outcome.llmCalls == 0)
         let report = try ModuleValidator.validate(directory: scratch.path(id))
         #expect(report.passed, "\(report.errors)")
         #expect(scratch.exists("\(id)/README.md") && scratch.exists("\(id)/examples/complete/main.tf"))

@@ -9,7 +9,7 @@ import Testing
 /// emulator, no model.
 @Suite("OpsRouter: a request's words to typed tool inputs, or a refusal")
 struct OpsRouterTests {
-    static let router = OpsRouter(workingDirectory: URL(fileURLWithPath: "/tmp"))
+    static let router = OpsRouter()
 
     /// One expected step: the tool and the arguments that must be among its arguments.
     struct Step: Sendable, CustomStringConvertible {

@@ -206,6 +206,19 @@ public struct CompiledGraph<State: GraphState>: Sendable {
         return try snapshot(checkpoint)
     }
 
+    /// A stored run as a result — its status, its state at the newest checkpoint, what it waits for — without
+    /// running anything (what `runs show` and an API's `GET` of a run report).
+    public func result(threadID: String) async throws -> RunResult<State> {
+        let store = try requireStore("reading a run")
+        let snapshot = try await state(threadID: threadID)
+        guard let record = try await store.thread(threadID) else {
+            throw GraphError.unknownThread(threadID, known: [])
+        }
+        return RunResult(
+            threadID: threadID, status: record.status, state: snapshot.state, interrupts: record.interrupts,
+            steps: record.step, checkpointID: snapshot.checkpointID)
+    }
+
     /// The thread's checkpoints, newest first.
     public func history(threadID: String, limit: Int? = nil) async throws -> [StateSnapshot<State>] {
         let store = try requireStore("reading a run's history")

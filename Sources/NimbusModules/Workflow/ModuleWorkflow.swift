@@ -1,5 +1,5 @@
 import Foundation
-import NimbusCore
+public import NimbusCore
 public import NimbusGraph
 import NimbusHCL
 public import NimbusLLM
@@ -240,51 +240,14 @@ public enum ModuleWorkflow {
         return try graph.compile(name: name, checkpointer: store, retention: .keepLast(100), eventLog: eventLog)
     }
 
-    /// Starts a run: plans, generates, validates and writes the module for `request` into `outputDirectory`. The
-    /// outcome is `.interrupted` when a question (or the overwrite approval) waits for an answer.
-    public static func run(
-        request: String, outputDirectory: String, options: Options = Options(), threadID: String? = nil,
-        environment: WorkflowEnvironment, writer: ModuleWriter = ModuleWriter()
-    ) async throws -> WorkflowOutcome {
-        if let threadID { try GraphError.validateThreadID(threadID) }
-        let threadID = threadID ?? SortableID().rawValue
-        let compiled = try graph(
-            services: try services(options, threadID: threadID, environment: environment, writer: writer),
-            store: environment.store, eventLog: environment.store)
-        let result = try await compiled.invoke(
-            State(request: request, outputDirectory: outputDirectory, options: options),
-            // A new module run never continues another run's thread.
-            configuration: RunConfiguration(threadID: threadID, requireNewThread: true), modes: environment.modes,
-            onEvent: environment.onEvent)
-        return try WorkflowOutcome(result)
-    }
-
     /// The services for a run's options: the model it was started with, by name.
     static func services(
-        _ options: Options, threadID: String, environment: WorkflowEnvironment, writer: ModuleWriter = ModuleWriter()
+        _ options: Options, threadID: String, environment: ProductEnvironment, writer: ModuleWriter = ModuleWriter()
     )
         throws -> Services
     {
         Services(model: try options.model.map { try environment.makeModel($0, "module", threadID) }, writer: writer)
     }
-
-    public static let registration = RegisteredWorkflow(
-        name: name,
-        summary: "Terraform module generator: planner, generator swarm, validator with repairs, atomic writer",
-        diagram: { try graph(store: nil).mermaid() },
-        resume: { threadID, answers, environment in
-            guard let saved = try await environment.store.latestCheckpoint(threadID: threadID) else {
-                throw WorkflowError.badOutput(threadID, detail: "the thread has no checkpoint")
-            }
-            let options = try JSONDecoder().decode(State.self, from: saved.state).options
-            let compiled = try graph(
-                services: try services(options, threadID: threadID, environment: environment),
-                store: environment.store,
-                eventLog: environment.store)
-            let result = try await compiled.resume(
-                threadID: threadID, answers: answers, modes: environment.modes, onEvent: environment.onEvent)
-            return try WorkflowOutcome(result)
-        })
 
     /// What the supervisor does next, from what the state already has.
     static func nextPhase(_ state: State) -> String {
@@ -372,5 +335,144 @@ enum ModuleRepair {
             }
         }
         return (repaired, calls)
+    }
+}
+
+/// `nimbus module` as a product: a request in plain words and where to write; an outcome that says what was
+/// understood, planned, reviewed, validated and written.
+public struct ModulesProduct: Product {
+    public static let name = "modules"
+    public static let graph = ModuleWorkflow.name
+    public static let summary =
+        "Terraform module generator: planner, generator swarm, validator with repairs, atomic writer"
+    public static func diagram() throws -> String { try ModuleWorkflow.graph(store: nil).mermaid() }
+
+    /// Writes through this writer (tests fail it midway).
+    public var writer: ModuleWriter
+
+    public init(writer: ModuleWriter = ModuleWriter()) {
+        self.writer = writer
+    }
+
+    /// What to generate, and where.
+    public struct Request: Codable, Sendable, Hashable {
+        /// "enterprise S3 bucket with versioning, KMS encryption and access logging".
+        public var request: String
+        public var outputDirectory: String
+        public var options: ModuleWorkflow.Options
+
+        public init(_ request: String, outputDirectory: String, options: ModuleWorkflow.Options = .init()) {
+            self.request = request
+            self.outputDirectory = outputDirectory
+            self.options = options
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case request, options
+            case outputDirectory = "output_directory"
+        }
+    }
+
+    /// How a module run ended or where it waits.
+    public struct Outcome: ProductOutcome, Hashable {
+        public var threadID: String
+        public var status: RunStatus
+        public var steps: Int
+        public var request: String
+        public var outputDirectory: String
+        public var requirements: ModuleRequirements?
+        /// Words of the request nobody understood.
+        public var unknownWords: [String]
+        /// The security review of the plan, one line per rule outcome.
+        public var review: [String]
+        /// What was written, when it was.
+        public var written: WriteResult?
+        public var report: ValidationReport?
+        public var llmCalls: Int
+        public var repairRounds: Int
+        /// The person said no to replacing existing files (or to going on without words not understood).
+        public var declined: Bool
+        public var summary: String
+        public var questions: [Interrupt]
+
+        public var state: ProductState {
+            switch status {
+            case .interrupted, .paused: .waiting
+            case .completed: written != nil ? .done : (declined ? .refused : .failed)
+            case .failed, .cancelled, .running: .failed
+            }
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case status, steps, request, requirements, review, written, report, declined, summary, questions
+            case threadID = "thread_id"
+            case outputDirectory = "output_directory"
+            case unknownWords = "unknown_words"
+            case llmCalls = "llm_calls"
+            case repairRounds = "repair_rounds"
+        }
+
+        init(_ result: RunResult<ModuleWorkflow.State>) {
+            let state = result.state
+            threadID = result.threadID
+            status = result.status
+            steps = result.steps
+            request = state.request
+            outputDirectory = state.outputDirectory
+            requirements = state.requirements
+            unknownWords = state.unknownWords
+            review = state.review
+            written = state.written
+            report = state.report
+            llmCalls = state.llmCalls
+            repairRounds = state.repairRounds
+            declined = state.declined
+            summary = state.summary
+            questions = result.interrupts
+        }
+    }
+
+    public func start(_ request: Request, threadID: String?, environment: ProductEnvironment) async throws -> Outcome {
+        if let threadID { try GraphError.validateThreadID(threadID) }
+        let threadID = threadID ?? SortableID().rawValue
+        let compiled = try ModuleWorkflow.graph(
+            services: try ModuleWorkflow.services(
+                request.options, threadID: threadID, environment: environment, writer: writer),
+            store: environment.store, eventLog: environment.store)
+        let (modes, handler) = environment.graphEvents()
+        let result = try await compiled.invoke(
+            ModuleWorkflow.State(
+                request: request.request, outputDirectory: request.outputDirectory, options: request.options),
+            // A new module run never continues another run's thread.
+            configuration: RunConfiguration(threadID: threadID, requireNewThread: true), modes: modes,
+            onEvent: handler)
+        return Outcome(result)
+    }
+
+    public func resume(
+        threadID: String, answers: [String: JSONValue], environment: ProductEnvironment
+    ) async throws
+        -> Outcome
+    {
+        // The run goes on with the options — and the model — it was started with.
+        let options = try await stored(threadID, environment: environment).state.options
+        let compiled = try ModuleWorkflow.graph(
+            services: try ModuleWorkflow.services(
+                options, threadID: threadID, environment: environment, writer: writer),
+            store: environment.store, eventLog: environment.store)
+        let (modes, handler) = environment.graphEvents()
+        return Outcome(try await compiled.resume(threadID: threadID, answers: answers, modes: modes, onEvent: handler))
+    }
+
+    public func outcome(threadID: String, environment: ProductEnvironment) async throws -> Outcome {
+        Outcome(try await stored(threadID, environment: environment))
+    }
+
+    private func stored(
+        _ threadID: String, environment: ProductEnvironment
+    ) async throws
+        -> RunResult<ModuleWorkflow.State>
+    {
+        try await ModuleWorkflow.graph(store: environment.store, eventLog: environment.store).result(threadID: threadID)
     }
 }

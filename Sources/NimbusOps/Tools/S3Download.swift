@@ -35,7 +35,7 @@ public struct S3Download: OpsTool {
 
     public func run(_ input: Input, environment: OpsToolEnvironment, context: ToolRunContext) async throws -> JSONValue
     {
-        let path = environment.localPath(input.destination ?? "./")
+        let path = try environment.localPath(input.destination ?? "./", tool: name)
         let summary = try await Transfers.run(
             from: try TransferLocation.parse(input.source), to: .local(path), sync: input.sync == true,
             environment: environment, context: context)

@@ -38,7 +38,7 @@ public struct S3Upload: OpsTool {
 
     public func run(_ input: Input, environment: OpsToolEnvironment, context: ToolRunContext) async throws -> JSONValue
     {
-        let path = environment.localPath(input.source)
+        let path = try environment.localPath(input.source, tool: name)
         guard FileManager.default.fileExists(atPath: path) else {
             throw AgentError.invalidArguments(tool: name, problems: ["there is no file or directory at \(path)"])
         }

@@ -5,7 +5,7 @@ import Logging
 import NimbusAWS
 import NimbusAgents
 import NimbusCore
-import NimbusStore
+import NimbusHost
 
 /// `--profile` and `--region`, for every command that talks to AWS.
 struct AWSOptions: ParsableArguments {
@@ -15,36 +15,26 @@ struct AWSOptions: ParsableArguments {
     @Option(help: "The AWS region (default: AWS_REGION, AWS_DEFAULT_REGION, else the profile's region).")
     var region: String?
 
-    /// The AWS configuration these options name.
-    func configuration(_ configuration: NimbusConfiguration) -> AWSConfiguration {
-        AWSConfiguration(profile: profile, region: region, nimbusHome: configuration.home)
-    }
 }
 
-/// The gate for a command that calls AWS itself (`aws`, `transfer`, `validate`): the policy in policy.yaml,
-/// approvals from `--yes` or the terminal, and the audit log in the store, under a request id of the command's
-/// own. Commands get their client from here; none makes one without a gate.
+/// The gate for a command that calls AWS itself (`aws`, `transfer`, `validate`), from the host: the policy in
+/// policy.yaml, approvals from `--yes` or the terminal, the audit log, under a request id of the command's own.
 struct CommandGate {
+    let host: NimbusHost
     let gate: AWSGate
-    let store: SQLiteStore
 
     init(_ global: GlobalOptions, tool: String, yes: Bool) throws {
-        let (configuration, store) = try global.openStore()
-        self.store = store
-        gate = AWSGate(
-            policy: try ApprovalPolicy.load(home: configuration.home), audit: store, requestID: SortableID().rawValue,
+        host = try global.host()
+        gate = try host.gate(
             tool: tool, grant: yes ? .everything(approvedBy: "--yes") : .readsOnly,
             approver: Console.standardInputIsTerminal && !yes ? TerminalApprover() : nil)
-        self.configuration = configuration
     }
 
-    let configuration: NimbusConfiguration
+    var configuration: NimbusConfiguration { host.configuration }
 
     /// A client whose every call passes this gate.
     func client(_ aws: AWSOptions, httpClient: HTTPClient = .shared) throws -> AWSClient {
-        try AWSClient(
-            configuration: aws.configuration(configuration), callGuard: gate, httpClient: httpClient,
-            logger: Logger(label: "nimbus.aws"))
+        try host.awsClient(profile: aws.profile, region: aws.region, gate: gate, httpClient: httpClient)
     }
 }
 

@@ -1,16 +1,11 @@
 import ArgumentParser
 import Foundation
-import Logging
 import NimbusAgents
 import NimbusCore
 import NimbusGraph
 import NimbusHost
-import NimbusLLM
-import NimbusModules
 import NimbusOps
 import NimbusProducts
-import NimbusSample
-import NimbusStore
 
 struct AskCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -61,48 +56,32 @@ struct AskCommand: AsyncParsableCommand {
         }
         let text = request.joined(separator: " ").trimmingCharacters(in: .whitespaces)
         guard !text.isEmpty else { throw ValidationError("say what to do: nimbus ask \"list all S3 buckets\"") }
-        let (configuration, store) = try global.openStore()
-        let agent = try OpsTerminal.agent(
-            configuration: configuration, store: store, model: model, offline: offline, quiet: output == .json)
-        var outcome = try await agent.ask(
+        let host = try global.host()
+        let environment = OpsTerminal.environment(host, quiet: output == .json)
+        var outcome = try await OpsProduct().start(
             OpsRequest(
                 text, profile: aws.profile, region: aws.region, readOnly: readOnly, planOnly: plan, approveAll: yes,
-                offline: offline),
-            threadID: thread)
+                offline: offline, model: model, workingDirectory: FileManager.default.currentDirectoryPath),
+            threadID: thread, environment: environment)
         outcome = try await OpsTerminal.approve(
-            outcome, agent: agent, interactive: Console.standardInputIsTerminal && output == .text)
+            outcome, environment: environment, interactive: Console.standardInputIsTerminal && output == .text)
         OpsTerminal.print(outcome, output: output)
         try OpsTerminal.exit(outcome)
     }
 }
 
-/// What `ask` and `chat` share: making the agent, asking for approval on the terminal, printing outcomes.
+/// What `ask` and `chat` share: the environment with progress lines, approvals at the terminal, printing.
 enum OpsTerminal {
-    static func agent(
-        configuration: NimbusConfiguration, store: SQLiteStore, model: String?, offline: Bool, quiet: Bool
-    ) throws -> OpsAgent {
-        var chosen: (any ChatModel)?
-        if !offline {
-            let environment = LLMEnvironment.nimbus(configuration: configuration, store: store)
-            if let model {
-                chosen = try ModelRegistry(configuration: configuration, environment: environment).model(model)
-            } else {
-                chosen = try OpsServices.configuredModel(configuration, store: store, environment: environment)
-            }
-        }
-        var services = try OpsServices.standard(configuration: configuration, store: store, model: chosen)
-        services.logger = Logger(label: "nimbus.ops")
-        if !quiet {
-            let printer = ProgressPrinter()
-            services.modes = [.custom]
-            services.onEvent = { printer.handle($0) }
-        }
-        return OpsAgent(services: services)
+    /// The host's environment for ops requests, printing progress on standard error unless `quiet`.
+    static func environment(_ host: NimbusHost, quiet: Bool) -> ProductEnvironment {
+        guard !quiet else { return host.environment() }
+        let printer = ProductEventPrinter(elapsed: false)
+        return host.environment(events: { printer.handle($0) })
     }
 
     /// Asks on the terminal (or the next line of standard input, in a chat) while the request waits for approval.
     static func approve(
-        _ start: OpsOutcome, agent: OpsAgent, interactive: Bool, readAnswer: (() -> String?)? = nil
+        _ start: OpsOutcome, environment: ProductEnvironment, interactive: Bool, readAnswer: (() -> String?)? = nil
     ) async throws -> OpsOutcome {
         var outcome = start
         while let pending = outcome.approval {
@@ -120,29 +99,33 @@ enum OpsTerminal {
                     reply = Console.ask("\(pending.question.question) [y/N] ")
                 }
                 let words = (reply ?? "").trimmingCharacters(in: .whitespaces)
-                if words.isEmpty { answer = .bool(false); break }
+                if words.isEmpty {
+                    answer = .bool(false)
+                    break
+                }
                 answer = accepts.reading(.string(words))
                 if answer == nil { Console.progress("'\(words)' is not an answer here: \(accepts.hint)") }
             }
-            outcome = try await agent.resume(
-                threadID: outcome.threadID, answers: [pending.interruptID: answer ?? .bool(false)])
+            outcome = try await OpsProduct().resume(
+                threadID: outcome.threadID, answers: [pending.interruptID: answer ?? .bool(false)],
+                environment: environment)
         }
         return outcome
     }
 
     /// The exit status: 0 answered (or declined, or planned), 1 failed or refused, 2 waiting for an approval.
     static func exit(_ outcome: OpsOutcome) throws {
-        switch outcome.status {
-        case .awaitingApproval: throw ExitCode(2)
+        switch outcome.state {
+        case .waiting: throw ExitCode(2)
         case .failed, .refused: throw ExitCode(1)
-        default: return
+        case .done: return
         }
     }
 
     static func print(_ outcome: OpsOutcome, output: OutputFormat) {
         switch output {
         case .json:
-            Console.json(json(outcome))
+            Console.json((try? JSONValue(encoding: outcome)) ?? .null)
         case .text:
             if let answer = outcome.answer { Console.out(answer) }
             if !outcome.revealed.isEmpty {
@@ -157,48 +140,6 @@ enum OpsTerminal {
                         + " (or approve=false to decline)")
             }
         }
-    }
-
-    static func json(_ outcome: OpsOutcome) -> JSONValue {
-        var object: [String: JSONValue] = [
-            "thread_id": .string(outcome.threadID), "status": .string(outcome.status.rawValue),
-            "answer": outcome.answer.map(JSONValue.string) ?? .null, "strategy": .string(outcome.strategy),
-            "plan": .array(outcome.plan.map(step)),
-            "steps": .array(
-                outcome.steps.map { executed in
-                    var entry = step(executed.step).objectValue ?? [:]
-                    entry["status"] = .string(executed.status.rawValue)
-                    entry["result"] = executed.result ?? .null
-                    entry["reason"] = executed.reason.map(JSONValue.string) ?? .null
-                    entry["error"] = executed.failure.map { .string($0.message) } ?? .null
-                    entry["error_code"] = executed.failure?.code.map(JSONValue.string) ?? .null
-                    entry["hint"] = executed.failure?.hint.map(JSONValue.string) ?? .null
-                    return .object(entry)
-                }),
-        ]
-        if !outcome.revealed.isEmpty {
-            // For the one who asked: the stored run has these redacted.
-            object["revealed"] = .array(
-                outcome.revealed.map {
-                    ["step": .int($0.step), "path": .string($0.path), "value": .string($0.value)]
-                })
-        }
-        if let pending = outcome.approval {
-            object["approval"] = [
-                "interrupt_id": .string(pending.interruptID), "question": .string(pending.question.question),
-                "steps": .array(pending.question.steps.map(JSONValue.int)),
-                "actions": .array(pending.question.actions.map(JSONValue.string)),
-            ]
-        }
-        return .object(object)
-    }
-
-    private static func step(_ step: PlannedStep) -> JSONValue {
-        [
-            "number": .int(step.number), "tool": .string(step.tool), "arguments": step.arguments,
-            "access": .string(step.access.rawValue), "actions": .array(step.actions.map(JSONValue.string)),
-            "summary": .string(step.summary), "decision": .string(step.decision.label),
-        ]
     }
 
     static func printTools(output: OutputFormat) {

@@ -28,7 +28,7 @@ struct AuditCommand: AsyncParsableCommand {
     var output: OutputFormat = .text
 
     func run() async throws {
-        let (_, store) = try global.openStore()
+        let store = try global.host().store
         let start = try since.map(Self.parseSince)
         let entries = try await store.auditEntries(since: start, requestID: request, limit: limit)
         switch output {

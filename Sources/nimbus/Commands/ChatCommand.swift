@@ -2,10 +2,8 @@ import ArgumentParser
 import Foundation
 import NimbusCore
 import NimbusHost
-import NimbusModules
 import NimbusOps
 import NimbusProducts
-import NimbusSample
 
 struct ChatCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -36,43 +34,47 @@ struct ChatCommand: AsyncParsableCommand {
     var output: OutputFormat = .text
 
     func run() async throws {
-        let (configuration, store) = try global.openStore()
-        let agent = try OpsTerminal.agent(
-            configuration: configuration, store: store, model: model, offline: offline, quiet: output == .json)
+        let host = try global.host()
+        let environment = OpsTerminal.environment(host, quiet: output == .json)
         var session = ChatSession(profile: aws.profile, region: aws.region)
         let terminal = Console.standardInputIsTerminal
         if terminal {
-            let mode = agent.services.model.map { "model \($0.name)" } ?? "offline (no model configured)"
+            let mode =
+                (offline ? nil : model ?? host.modelName(agent: "ops")).map { "model \($0)" }
+                ?? "offline (no model configured)"
             Console.progress("Nimbus chat, \(mode). /help lists commands, /exit leaves.")
         }
-        while true {
+        while !session.finished {
             if terminal { Console.prompt(session.prompt) }
             guard let line = readLine(strippingNewline: true) else { break }
             let input = line.trimmingCharacters(in: .whitespaces)
             if input.isEmpty { continue }
             if input.hasPrefix("/") {
-                guard let request = session.command(input) else {
-                    if session.finished { break }
-                    continue
+                switch session.command(input) {
+                case .reply(let text): Console.out(text)
+                case .plan(let request):
+                    try await ask(request, planOnly: true, environment: environment, session: &session)
+                case .exit: break
                 }
-                try await ask(request, planOnly: true, agent: agent, session: &session)
                 continue
             }
-            try await ask(input, planOnly: session.planning, agent: agent, session: &session)
+            try await ask(input, planOnly: nil, environment: environment, session: &session)
         }
     }
 
-    private func ask(_ text: String, planOnly: Bool, agent: OpsAgent, session: inout ChatSession) async throws {
-        let request = OpsRequest(
-            text, profile: session.profile, region: session.region, readOnly: readOnly, planOnly: planOnly,
-            approveAll: yes, offline: offline, history: session.turns.suffix(6))
+    private func ask(
+        _ text: String, planOnly: Bool?, environment: ProductEnvironment, session: inout ChatSession
+    ) async throws {
+        let request = session.request(
+            text, planOnly: planOnly, readOnly: readOnly, approveAll: yes, offline: offline, model: model,
+            workingDirectory: FileManager.default.currentDirectoryPath)
         do {
-            var outcome = try await agent.ask(request)
+            var outcome = try await OpsProduct().start(request, threadID: nil, environment: environment)
             outcome = try await OpsTerminal.approve(
-                outcome, agent: agent, interactive: true, readAnswer: { readLine(strippingNewline: true) })
+                outcome, environment: environment, interactive: true, readAnswer: { readLine(strippingNewline: true) })
             switch output {
             case .text: OpsTerminal.print(outcome, output: .text)
-            case .json: Console.outVerbatim(OpsTerminal.json(outcome).jsonText + "\n")
+            case .json: Console.outVerbatim(((try? JSONValue(encoding: outcome)) ?? .null).jsonText + "\n")
             }
             session.record(text, outcome)
         } catch let error as any NimbusError {
@@ -87,66 +89,5 @@ struct ChatCommand: AsyncParsableCommand {
             }
             session.record(text, nil)
         }
-    }
-}
-
-/// A chat's settings and what was asked in it.
-struct ChatSession {
-    var profile: String?
-    var region: String?
-    var planning = false
-    var finished = false
-    var turns: [OpsTurn] = []
-    var asked: [(text: String, status: String, id: String?)] = []
-
-    var prompt: String {
-        var parts = ["nimbus"]
-        if let profile { parts.append(profile) }
-        if let region { parts.append(region) }
-        if planning { parts.append("plan") }
-        return parts.joined(separator: ":") + "> "
-    }
-
-    mutating func record(_ text: String, _ outcome: OpsOutcome?) {
-        asked.append((text, outcome?.status.rawValue ?? "error", outcome?.threadID))
-        if let answer = outcome?.answer { turns.append(OpsTurn(request: text, answer: answer)) }
-    }
-
-    /// Runs a slash command; returns a request to plan for `/plan REQUEST`.
-    mutating func command(_ input: String) -> String? {
-        let parts = input.split(separator: " ", maxSplits: 1).map(String.init)
-        let argument = parts.count > 1 ? parts[1].trimmingCharacters(in: .whitespaces) : nil
-        switch parts[0].lowercased() {
-        case "/exit", "/quit":
-            finished = true
-        case "/profile":
-            profile = argument
-            Console.out("profile: \(profile ?? "(default)")")
-        case "/region":
-            region = argument
-            Console.out("region: \(region ?? "(default)")")
-        case "/plan":
-            if let argument { return argument }
-            planning.toggle()
-            Console.out(
-                planning
-                    ? "planning only: requests are planned, not run (/plan again to stop)" : "running requests again")
-        case "/history":
-            if asked.isEmpty { Console.out("nothing asked yet") }
-            for (index, entry) in asked.enumerated() {
-                Console.out("\(index + 1). [\(entry.status)] \(entry.text)" + (entry.id.map { "  (\($0))" } ?? ""))
-            }
-        case "/help":
-            Console.out(
-                """
-                Ask in plain words, one request per line ("list all S3 buckets").
-                /profile NAME   use another AWS profile      /region NAME   use another region
-                /plan           plan without running (toggle) /plan REQUEST  plan just that request
-                /history        this session's requests       /exit          leave
-                """)
-        default:
-            Console.out("unknown command \(parts[0]); /help lists them")
-        }
-        return nil
     }
 }

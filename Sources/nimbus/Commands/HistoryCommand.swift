@@ -24,7 +24,7 @@ struct HistoryCommand: AsyncParsableCommand {
     var output: OutputFormat = .text
 
     func run() async throws {
-        let (_, store) = try global.openStore()
+        let store = try global.host().store
         if let id {
             try await show(id, store: store)
             return

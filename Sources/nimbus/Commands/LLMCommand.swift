@@ -3,7 +3,6 @@ import Foundation
 import Logging
 import NimbusCore
 import NimbusLLM
-import NimbusStore
 
 struct LLMCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -53,12 +52,10 @@ struct LLMCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let (configuration, store) = try global.openStore()
-            let registry = try ModelRegistry(
-                configuration: configuration,
-                environment: .nimbus(configuration: configuration, store: store))
+            let host = try global.host()
+            let registry = host.models
             let chatModel = try registry.model(model, agent: "cli").accounted(
-                LLMCallContext(agent: "cli", store: store), prices: registry.settings.prices)
+                LLMCallContext(agent: "cli", store: host.store), prices: registry.settings.prices)
             var request = ChatRequest(system: system, user: prompt, maxTokens: maxTokens, temperature: temperature)
             if request.temperature == nil, schema != nil { request.temperature = 0 }
             let started = ContinuousClock.now
@@ -182,9 +179,7 @@ struct LLMCommand: AsyncParsableCommand {
         var output: OutputFormat = .text
 
         func run() async throws {
-            let configuration = try global.configuration()
-            let registry = try ModelRegistry(
-                configuration: configuration, environment: .nimbus(configuration: configuration, store: nil))
+            let registry = try global.host().models
             var results = await registry.availability(checkReachable: !offline)
             if let model { results.append(await registry.probe(model, checkReachable: !offline)) }
             switch output {

@@ -3,13 +3,8 @@ import Foundation
 import NimbusCore
 import NimbusGraph
 import NimbusHost
-import NimbusLLM
 import NimbusModules
-import NimbusOps
 import NimbusProducts
-import NimbusSample
-import NimbusStore
-import Synchronization
 
 struct ModuleCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -78,40 +73,40 @@ struct ModuleCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let (configuration, store) = try global.openStore()
-            let registry = try ModelRegistry(
-                configuration: configuration, environment: .nimbus(configuration: configuration, store: store))
-            let printer = ModuleProgressPrinter(enabled: output == .text)
-            let environment = WorkflowEnvironment(
-                store: store, configuration: configuration, modes: output == .text ? [.debug, .custom] : [],
-                onEvent: { printer.handle($0) }, makeModel: makeModel(registry: registry, store: store))
+            let host = try global.host()
+            let printer = ProductEventPrinter(starts: true)
+            let environment = printingEnvironment(host, quiet: output != .text, printer: printer)
             let options = ModuleWorkflow.Options(
                 backend: BackendChoice(rawValue: backend) ?? .s3, answers: try answers.parsedText(), overwrite: false,
-                model: offline ? nil : (llm ?? registry.modelName(forAgent: "module")), askAboutUnknownWords: true)
+                model: offline ? nil : (llm ?? host.modelName(agent: "module")), askAboutUnknownWords: true)
             if let model = options.model, output == .text { Console.progress("using model \(model)") }
             let directory = URL(fileURLWithPath: out).standardizedFileURL.path
             let threadID = thread ?? SortableID().rawValue
-            let outcome: WorkflowOutcome
+            let result: ProductResult
             do {
-                outcome = try await answerUntilDone(
-                    try await ModuleWorkflow.run(
-                        request: request, outputDirectory: directory, options: options, threadID: threadID,
-                        environment: environment),
-                    environment: environment, answers: answers, output: output)
+                let started = try await ModulesProduct().start(
+                    ModulesProduct.Request(request, outputDirectory: directory, options: options), threadID: threadID,
+                    environment: environment)
+                result = try await answerUntilDone(
+                    try ProductResult(product: ModulesProduct.name, started), host: host, environment: environment,
+                    answers: answers, output: output)
             } catch {
                 let cause = GraphError.rootCause(of: error)
                 guard output == .json else { throw cause }
+                // One JSON document on standard output: this one, which names the run; the words on stderr.
+                Console.progress("error: \(cause)")
                 // A refused answer leaves the run waiting for a better one.
                 let status = (cause as? GraphError)?.kind == .refusedAnswer ? "interrupted" : "failed"
                 // Scripts reading --output json get the failure as JSON too; the message is also on stderr.
-                Console.out(
+                Console.json(
                     JSONValue.object([
                         "thread_id": .string(threadID), "status": .string(status), "request": .string(request),
                         "output_directory": .string(directory), "error": .string(String(describing: cause)),
-                    ]).prettyJSONText)
-                throw cause
+                    ]))
+                throw ExitCode(1)
             }
-            try finish(outcome, output: output, sarif: sarif)
+            try printResult(result, output: output, sarif: sarif)
+            try exitStatus(result.state)
         }
     }
 
@@ -215,55 +210,27 @@ struct ModuleCommand: AsyncParsableCommand {
     }
 }
 
-/// Makes models for the module workflow's agents from the configuration, with accounting in the store.
-func makeModel(
-    registry: ModelRegistry, store: any NimbusStore.Store
-) -> @Sendable (String, String, String) throws -> any ChatModel {
-    { name, agent, threadID in
-        try registry.model(name, agent: agent).accounted(
-            LLMCallContext(agent: agent, threadID: threadID, store: store), prices: registry.settings.prices)
-    }
-}
-
-/// Prints the module run's result and sets the exit status.
-private func finish(_ outcome: WorkflowOutcome, output: OutputFormat, sarif: String?) throws {
-    let state = outcome.state
-    let report = try state["report"].flatMap { $0 == .null ? nil : try $0.decode(ValidationReport.self) }
-    if let sarif, let report { try writeSARIF(report, to: sarif) }
-    switch output {
-    case .json:
-        var object: [String: JSONValue] = [
-            "thread_id": .string(outcome.threadID), "status": .string(outcome.status.rawValue),
-            "steps": .int(outcome.steps),
-        ]
-        let keys = [
-            "request": "request", "output_directory": "outputDirectory", "requirements": "requirements",
-            "unknown_words": "unknownWords", "review": "review", "written": "written", "report": "report",
-            "llm_calls": "llmCalls", "repair_rounds": "repairRounds", "declined": "declined", "summary": "summary",
-        ]
-        for (key, field) in keys { object[key] = state[field] ?? .null }
-        object["interrupts"] = try JSONValue(encoding: outcome.interrupts)
-        Console.out(JSONValue.object(object).prettyJSONText)
-    case .text:
-        switch outcome.status {
-        case .completed:
-            if let written = try state["written"].flatMap({ $0 == .null ? nil : try $0.decode(WriteResult.self) }) {
-                for operation in written.operations where operation.kind == .created || operation.kind == .replaced {
+/// How a module run prints.
+enum ModuleTerminal {
+    static func print(_ outcome: ModulesProduct.Outcome, output: OutputFormat, sarif: String?) throws {
+        if let sarif, let report = outcome.report { try writeSARIF(report, to: sarif) }
+        switch output {
+        case .json:
+            Console.json(try JSONValue(encoding: outcome))
+        case .text:
+            if outcome.state == .waiting {
+                printResumeHint(threadID: outcome.threadID, interrupts: outcome.questions)
+            } else if outcome.status == .completed {
+                for operation in outcome.written?.operations ?? []
+                where operation.kind == .created || operation.kind == .replaced {
                     Console.out("  \(operation.kind == .created ? "created " : "replaced") \(operation.path)")
                 }
+                if let report = outcome.report, !report.findings.isEmpty { printFindings(report) }
+                Console.out(outcome.summary)
+            } else {
+                Console.out("Run \(outcome.threadID) is \(outcome.status.rawValue).")
             }
-            if let report, !report.findings.isEmpty { printFindings(report) }
-            Console.out(state["summary"]?.stringValue ?? "")
-        case .interrupted:
-            printResumeHint(threadID: outcome.threadID, interrupts: outcome.interrupts)
-        default:
-            Console.out("Run \(outcome.threadID) is \(outcome.status.rawValue).")
         }
-    }
-    switch outcome.status {
-    case .interrupted: throw ExitCode(2)
-    case .completed where state["written"] != nil && state["written"] != .null: return
-    default: throw ExitCode(1)
     }
 }
 
@@ -293,56 +260,4 @@ private func printFindings(_ report: ValidationReport) {
         report.passed
             ? "Validation passed: \(report.findings.count) findings, none blocking."
             : "Validation failed: \(report.errors.count) blocking findings.")
-}
-
-/// Live progress of a module run on standard error: elapsed time, phase and agent, and what each is doing.
-final class ModuleProgressPrinter: Sendable {
-    private let enabled: Bool
-    private let start = ContinuousClock.now
-    /// Subgraph task ids → the phase they run.
-    private let phases = Mutex<[String: String]>([:])
-
-    init(enabled: Bool) {
-        self.enabled = enabled
-    }
-
-    func handle(_ event: GraphEvent) {
-        guard enabled else { return }
-        switch event.kind {
-        case .nodeStarted(let task, let attempt) where event.namespace.isEmpty:
-            phases.withLock { $0[task.id] = task.node }
-            if task.node != "supervisor" {
-                line(task.node, attempt > 1 ? "started (attempt \(attempt))" : "started")
-            }
-        case .custom(let task, "progress", let payload):
-            guard let message = payload["message"]?.stringValue else { return }
-            if event.namespace.isEmpty {
-                if task.node != "supervisor" { line(task.node, message) }
-            } else {
-                line("\(phase(event.namespace)) › \(task.node)", message)
-            }
-        case .nodeRetrying(let task, let attempt, _, let error):
-            line(name(task, event.namespace), "attempt \(attempt) failed (\(error)); retrying")
-        case .nodeFailed(let task, _):
-            line(name(task, event.namespace), "failed")
-        case .interrupted where event.namespace.isEmpty:
-            line("supervisor", "waiting for an answer")
-        default:
-            break
-        }
-    }
-
-    private func phase(_ namespace: [String]) -> String {
-        phases.withLock { phases in namespace.map { phases[$0] ?? $0 }.first ?? "" }
-    }
-
-    private func name(_ task: GraphTask, _ namespace: [String]) -> String {
-        namespace.isEmpty ? task.node : "\(phase(namespace)) › \(task.node)"
-    }
-
-    private func line(_ agent: String, _ message: String) {
-        let elapsed = ContinuousClock.now - start
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        Console.progress(String(format: "[%6.2fs] ", seconds) + agent + ": " + message)
-    }
 }

@@ -39,7 +39,8 @@ struct RunsCommand: AsyncParsableCommand {
         var output: OutputFormat = .text
 
         func run() async throws {
-            let (_, store) = try global.openStore()
+            let host = try global.host()
+            let store = host.store
             var filter: RunStatus?
             if let status {
                 guard let parsed = RunStatus(rawValue: status) else {
@@ -101,8 +102,9 @@ struct RunsCommand: AsyncParsableCommand {
         var output: OutputFormat = .text
 
         func run() async throws {
-            let (_, store) = try global.openStore()
-            let record = try await requireThread(thread, store: store)
+            let host = try global.host()
+            let store = host.store
+            let record = try await host.thread(thread)
             let checkpoint = try await store.latestCheckpoint(threadID: thread)
             let stored = events ? try await store.events(threadID: thread, limit: nil) : []
             switch output {
@@ -117,7 +119,12 @@ struct RunsCommand: AsyncParsableCommand {
                     if state { object["state"] = checkpoint.stateJSON }
                 }
                 if events { object["events"] = .array(stored.map(\.payload)) }
-                Console.out(JSONValue.object(object).prettyJSONText)
+                // The run as its product reports it: the same typed outcome `ask`, `module` and `demo` print.
+                if let result = try? await host.outcome(threadID: thread) {
+                    object["product"] = .string(result.product)
+                    object["outcome"] = result.outcome
+                }
+                Console.json(JSONValue.object(object))
             case .text:
                 Console.out("thread     \(record.threadID)")
                 Console.out("graph      \(record.graph)")
@@ -174,8 +181,9 @@ struct RunsCommand: AsyncParsableCommand {
         var output: OutputFormat = .text
 
         func run() async throws {
-            let (_, store) = try global.openStore()
-            _ = try await requireThread(thread, store: store)
+            let host = try global.host()
+            let store = host.store
+            _ = try await host.thread(thread)
             let checkpoints = try await store.checkpoints(threadID: thread, limit: limit)
             switch output {
             case .json:
@@ -220,19 +228,15 @@ struct RunsCommand: AsyncParsableCommand {
         var output: OutputFormat = .text
 
         func run() async throws {
-            let (configuration, store) = try global.openStore()
-            let record = try await requireThread(thread, store: store)
-            let workflow = try NimbusHost.standardCatalog().workflow(named: record.graph, thread: thread)
-            if record.status == .running, !force, let owner = record.owner, ownerIsAlive(owner) {
+            let host = try global.host()
+            let record = try await host.thread(thread)
+            _ = try host.catalog.product(graph: record.graph, thread: thread)
+            if record.status == .running, !force, let owner = record.owner, NimbusHost.ownerIsAlive(owner) {
                 throw ValidationError(
                     "thread \(thread) is being run by process \(owner); wait for it, or pass --force if it is stuck")
             }
-            let printer = ProgressPrinter()
-            let registry = try ModelRegistry(
-                configuration: configuration, environment: .nimbus(configuration: configuration, store: store))
-            let environment = WorkflowEnvironment(
-                store: store, configuration: configuration, modes: output == .json ? [] : [.debug, .custom],
-                onEvent: { printer.handle($0) }, makeModel: makeModel(registry: registry, store: store))
+            let printer = ProductEventPrinter(starts: record.graph == ModulesProduct.graph)
+            let environment = printingEnvironment(host, quiet: output == .json, printer: printer)
             let interactive = Console.standardInputIsTerminal && output == .text
             var given = try answers.parsed()
             if record.status == .interrupted {
@@ -245,16 +249,17 @@ struct RunsCommand: AsyncParsableCommand {
                 }
                 given = collected
             }
-            let outcome: WorkflowOutcome
+            let result: ProductResult
             do {
-                outcome = try await answerUntilDone(
-                    try await workflow.resume(threadID: thread, answers: given, environment: environment),
+                result = try await answerUntilDone(
+                    try await host.resume(threadID: thread, answers: given, environment: environment), host: host,
                     environment: environment, answers: answers, output: output)
             } catch {
                 // What a person should read is the node's own error, without the graph's wrapping.
                 throw GraphError.rootCause(of: error)
             }
-            try report(outcome, output: output)
+            try printResult(result, output: output)
+            if result.state == .waiting { throw ExitCode(2) }
         }
     }
 
@@ -270,11 +275,12 @@ struct RunsCommand: AsyncParsableCommand {
         var output: OutputFormat = .text
 
         func run() async throws {
-            let (_, store) = try global.openStore()
+            let host = try global.host()
+            let store = host.store
             if try await store.thread(thread) == nil {
                 // A corrupt record is still deletable; only a thread with no rows at all is unknown.
                 guard try await store.threads(status: nil, limit: 100_000).contains(where: { $0.threadID == thread })
-                else { _ = try await requireThread(thread, store: store); return }
+                else { _ = try await host.thread(thread); return }
             }
             try await store.deleteThread(thread)
             switch output {
@@ -304,7 +310,8 @@ struct RunsCommand: AsyncParsableCommand {
                 throw ValidationError("say what to prune: --keep N and/or --older-than-days D")
             }
             if let keep, keep < 1 { throw ValidationError("--keep must be at least 1") }
-            let (_, store) = try global.openStore()
+            let host = try global.host()
+            let store = host.store
             let policy = RetentionPolicy(keepLast: keep, maxAge: olderThanDays.map { $0 * 86_400 })
             var removed = 0
             for listing in try await store.threads(status: nil, limit: 1_000_000) {
@@ -316,26 +323,4 @@ struct RunsCommand: AsyncParsableCommand {
             }
         }
     }
-}
-
-/// The thread's record, or an error naming the thread (with a suggestion) or its problem.
-func requireThread(_ threadID: String, store: SQLiteStore) async throws -> ThreadRecord {
-    do {
-        if let record = try await store.thread(threadID) { return record }
-    } catch let error as StoreError {
-        throw error
-    }
-    let known = try await store.threads(status: nil, limit: 500).map(\.threadID)
-    throw GraphError.unknownThread(threadID, known: known)
-}
-
-/// Whether `host:pid` names a live process on this machine.
-func ownerIsAlive(_ owner: String) -> Bool {
-    let parts = owner.split(separator: ":")
-    guard parts.count == 2, let pid = Int32(parts[1]) else { return false }
-    var buffer = [CChar](repeating: 0, count: 256)
-    gethostname(&buffer, buffer.count)
-    let host = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    guard String(parts[0]) == host, pid != getpid() else { return false }
-    return kill(pid, 0) == 0
 }

@@ -1,0 +1,13 @@
+public import NimbusCore
+
+/// A problem a workflow has with what it was asked to write.
+public struct WorkflowError: NimbusError {
+    private enum Code: Sendable { case badOutput }
+    private let code: Code
+    public let message: String
+    public let suggestion: String?
+
+    public static func badOutput(_ path: String, detail: String) -> WorkflowError {
+        WorkflowError(code: .badOutput, message: "cannot write to \(path): \(detail)", suggestion: nil)
+    }
+}
