@@ -5,6 +5,8 @@ import NimbusCore
 import NimbusGraph
 import NimbusStore
 import NimbusTesting
+import NimbusProducts
+import Synchronization
 import Testing
 
 @testable import NimbusOps
@@ -183,4 +185,67 @@ struct OpsSafetyTests {
         let outcome = try await ops.ask(request, plan: true)
         #expect(outcome.plan.first?.access == access, "\(request): \(outcome.plan.map(\.line))")
     }
+}
+
+/// The host issue's drift: a resumed ops run must continue with the model it started with, through the same
+/// environment every product gets, whatever is configured by then.
+@Suite("An ops run resumes with its own model", .serialized)
+struct OpsResumeModelTests {
+    @Test("started with one model, resumed after the configuration names another: the first one answers")
+    func resumedWithItsModel() async throws {
+        let ops = try await OpsHarness()
+        try await ops.seedBucket()
+        let first = ScriptedChatModel(
+            name: "scripted:first",
+            [
+                .toolCall("s3_delete_objects", arguments: ["bucket": .string(ops.bucket), "keys": ["keep.txt"]]),
+                .text("Deleted keep.txt, as asked."),
+            ])
+        let second = ScriptedChatModel(name: "scripted:second", [.text("I am the other model.")])
+        let asked = AskedModels()
+        func environment(configured: String) -> ProductEnvironment {
+            ProductEnvironment(
+                store: ops.store, configuration: NimbusConfiguration(home: ops.root),
+                makeModel: { name, _, _ in
+                    asked.add(name)
+                    switch name {
+                    case first.name: return first
+                    case second.name: return second
+                    default: throw ProductError.noModel(name)
+                    }
+                },
+                modelName: { _ in configured },
+                awsClient: { profile, region, gate in
+                    var configuration = OpsHarness.configuration(ops.moto, home: ops.root)
+                    configuration.profile = profile
+                    configuration.region = region
+                    return try AWSClient(configuration: configuration, callGuard: gate)
+                })
+        }
+        let product = OpsProduct()
+        let paused = try await product.start(
+            OpsRequest("delete keep.txt from bucket \(ops.bucket)", workingDirectory: ops.root.path), threadID: nil,
+            environment: environment(configured: first.name))
+        #expect(paused.status == .awaitingApproval && paused.strategy == first.name, "\(paused.answer ?? "")")
+        let pending = try #require(paused.approval)
+        // Later, in another process, the configuration names another model; the run resumes through the catalog.
+        let done = try await ProductCatalog([RegisteredProduct(product)])
+            .product(graph: OpsWorkflow.name, thread: paused.threadID)
+            .resume(
+                threadID: paused.threadID, answers: [pending.interruptID: true],
+                environment: environment(configured: second.name))
+            .decode(OpsOutcome.self)
+        #expect(done.status == .completed, "\(done.answer ?? "")")
+        #expect(done.answer == "Deleted keep.txt, as asked.")
+        #expect(asked.names.last == first.name && !asked.names.contains(second.name), "\(asked.names)")
+        #expect(!(try await ops.keys().contains("keep.txt")))
+        #expect(second.requests.isEmpty)
+    }
+}
+
+/// The model names an environment was asked for, in order.
+final class AskedModels: Sendable {
+    private let list = Mutex<[String]>([])
+    func add(_ name: String) { list.withLock { $0.append(name) } }
+    var names: [String] { list.withLock { $0 } }
 }

@@ -49,7 +49,7 @@ struct HistoryCommand: AsyncParsableCommand {
         }
     }
 
-    private func show(_ id: String, store: SQLiteStore) async throws {
+    private func show(_ id: String, store: any AuditStore) async throws {
         guard let request = try await store.requests(limit: 100_000).first(where: { $0.id == id }) else {
             throw ValidationError("there is no request '\(id)'; `nimbus history` lists them")
         }
