@@ -3,9 +3,9 @@ import NimbusAWS
 import NimbusAgents
 import NimbusCore
 import NimbusGraph
+import NimbusProducts
 import NimbusStore
 import NimbusTesting
-import NimbusProducts
 import Synchronization
 import Testing
 
@@ -233,7 +233,8 @@ struct OpsResumeModelTests {
             .product(graph: OpsWorkflow.name, thread: paused.threadID)
             .resume(
                 threadID: paused.threadID, answers: [pending.interruptID: true],
-                environment: environment(configured: second.name))
+                environment: environment(configured: second.name)
+            )
             .decode(OpsOutcome.self)
         #expect(done.status == .completed, "\(done.answer ?? "")")
         #expect(done.answer == "Deleted keep.txt, as asked.")
