@@ -150,7 +150,6 @@ let package = Package(
             dependencies: [
                 "NimbusCore",
                 "NimbusGraph",
-                "NimbusStore",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),

@@ -2,17 +2,20 @@ public import Foundation
 public import NimbusCore
 public import NimbusGraph
 
-/// Everything Nimbus persists, behind one protocol: graph checkpoints and threads, run events, the job
-/// queue and the record of agent executions. ``SQLiteStore`` is the default; a PostgreSQL store can
-/// implement the same protocol for many machines sharing one queue.
-public protocol Store: CheckpointStore, GraphEventLog, AuditStore {
-    // MARK: Events
+/// Everything Nimbus persists: graph checkpoints and run events, the job queue, the record of agent executions and
+/// the response cache, the audit log and the request history. ``SQLiteStore`` implements all of it; each seam is a
+/// protocol of its own, so a part of Nimbus asks only for what it uses (NimbusLLM for ``ExecutionLog`` and
+/// ``ResponseCache``, a worker for ``JobQueue``) and a PostgreSQL store can be written piece by piece.
+public typealias Store = RunStore & JobQueue & ExecutionLog & ResponseCache & AuditStore
 
+/// Graph checkpoints and threads, and the events of runs.
+public protocol RunStore: CheckpointStore, GraphEventLog {
     /// Stored events of a thread (and its subgraph threads), oldest first.
     func events(threadID: String, limit: Int?) async throws -> [StoredEvent]
+}
 
-    // MARK: Jobs
-
+/// The job queue: work to do, leased by workers, retried while attempts remain.
+public protocol JobQueue: Sendable {
     /// Adds a job to the queue.
     func enqueue(_ job: NewJob) async throws -> JobRecord
     /// Takes the next job that is due (highest priority, then oldest) for `worker`, leasing it for `lease` seconds.
@@ -29,23 +32,6 @@ public protocol Store: CheckpointStore, GraphEventLog, AuditStore {
     func job(_ jobID: String) async throws -> JobRecord?
     /// Jobs, newest first.
     func jobs(status: JobStatus?, limit: Int) async throws -> [JobRecord]
-
-    // MARK: Agent executions
-
-    /// Records one agent run (or updates it, by id).
-    func record(_ execution: AgentExecution) async throws
-    /// Agent runs, newest first, optionally of one thread or one agent.
-    func executions(threadID: String?, agent: String?, limit: Int) async throws -> [AgentExecution]
-
-    // MARK: Response cache
-
-    /// The cached model answer under `key`, unless it has expired.
-    func cachedResponse(key: String) async throws -> JSONValue?
-    /// Stores a model answer under `key` until `expiresAt`, replacing any earlier one.
-    func cacheResponse(key: String, value: JSONValue, expiresAt: Date) async throws
-    /// Deletes expired answers; returns how many.
-    func pruneResponseCache(now: Date) async throws -> Int
-
 }
 
 /// The audit log and the request history: what Nimbus did in an account on someone's behalf, and the requests
@@ -119,7 +105,8 @@ public struct AuditEntry: Sendable, Hashable, Codable {
     public var action: String { "\(service):\(operation)" }
 }
 
-/// A request a person made in plain words (`nimbus ask`, `nimbus chat`) and how it ended.
+/// A request a person made to a product (`nimbus ask`, `nimbus chat`, `nimbus module`, `nimbus demo`) and how it
+/// ended.
 public struct RequestRecord: Sendable, Hashable, Codable {
     public enum Status: String, Sendable, Hashable, Codable, CaseIterable {
         /// Running now (or stopped by a crash; `nimbus runs resume` continues it).
@@ -138,6 +125,8 @@ public struct RequestRecord: Sendable, Hashable, Codable {
 
     /// The graph thread that runs the request.
     public var id: String
+    /// The product that ran it, by its catalog name (`ops`, `modules`, `sample`).
+    public var product: String
     public var text: String
     public var status: Status
     /// The answer, or the failure in words.
@@ -152,10 +141,12 @@ public struct RequestRecord: Sendable, Hashable, Codable {
     public var updatedAt: Date
 
     public init(
-        id: String, text: String, status: Status, answer: String? = nil, strategy: String, profile: String? = nil,
+        id: String, product: String, text: String, status: Status, answer: String? = nil, strategy: String,
+        profile: String? = nil,
         region: String? = nil, steps: Int = 0, createdAt: Date = Date(), updatedAt: Date = Date()
     ) {
         self.id = id
+        self.product = product
         self.text = text
         self.status = status
         self.answer = answer
@@ -226,57 +217,6 @@ public struct JobRecord: Sendable, Hashable, Codable {
     public var threadID: String?
     public var createdAt: Date
     public var updatedAt: Date
-}
-
-/// One run of one agent: what it was given, what it produced, how long it took, what it cost.
-public struct AgentExecution: Sendable, Hashable, Codable {
-    public enum Status: String, Sendable, Codable, CaseIterable {
-        case running, succeeded, failed
-    }
-
-    public var id: String
-    public var agent: String
-    public var threadID: String?
-    public var jobID: String?
-    public var status: Status
-    public var input: JSONValue
-    public var output: JSONValue?
-    public var error: String?
-    public var startedAt: Date
-    public var finishedAt: Date?
-    public var tokensIn: Int
-    public var tokensOut: Int
-    public var model: String?
-    public var cost: Double?
-    public var metadata: [String: JSONValue]
-
-    public init(
-        id: String = SortableID().rawValue, agent: String, threadID: String? = nil, jobID: String? = nil,
-        status: Status = .running, input: JSONValue, output: JSONValue? = nil, error: String? = nil,
-        startedAt: Date = Date(), finishedAt: Date? = nil, tokensIn: Int = 0, tokensOut: Int = 0,
-        model: String? = nil, cost: Double? = nil, metadata: [String: JSONValue] = [:]
-    ) {
-        self.id = id
-        self.agent = agent
-        self.threadID = threadID
-        self.jobID = jobID
-        self.status = status
-        self.input = input
-        self.output = output
-        self.error = error
-        self.startedAt = startedAt
-        self.finishedAt = finishedAt
-        self.tokensIn = tokensIn
-        self.tokensOut = tokensOut
-        self.model = model
-        self.cost = cost
-        self.metadata = metadata
-    }
-
-    /// Milliseconds from start to finish, once finished.
-    public var durationMilliseconds: Double? {
-        finishedAt.map { $0.timeIntervalSince(startedAt) * 1000 }
-    }
 }
 
 /// A problem reading or writing the store.

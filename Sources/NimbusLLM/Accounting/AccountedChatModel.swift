@@ -1,7 +1,6 @@
 import Foundation
 public import NimbusCore
 public import NimbusGraph
-public import NimbusStore
 
 /// Who is calling a model and where its accounting goes: the agent's name, the run's thread, a store for
 /// `agent_executions` rows, and a sink for events (a graph node's `emit`). Every part is optional, so callers
@@ -9,12 +8,12 @@ public import NimbusStore
 public struct LLMCallContext: Sendable {
     public var agent: String
     public var threadID: String?
-    public var store: (any Store)?
+    public var store: (any ExecutionLog)?
     /// Receives `llm.call` after each call and, for streams, `llm.token` for each piece of text.
     public var events: (@Sendable (_ name: String, _ payload: JSONValue) -> Void)?
 
     public init(
-        agent: String, threadID: String? = nil, store: (any Store)? = nil,
+        agent: String, threadID: String? = nil, store: (any ExecutionLog)? = nil,
         events: (@Sendable (_ name: String, _ payload: JSONValue) -> Void)? = nil
     ) {
         self.agent = agent
@@ -25,7 +24,7 @@ public struct LLMCallContext: Sendable {
 
     /// A context for calls made from a graph node: events go to the run's event stream as custom events, the
     /// thread is the node's, and the agent is named after the node unless given.
-    public init(node: NodeContext, agent: String? = nil, store: (any Store)? = nil) {
+    public init(node: NodeContext, agent: String? = nil, store: (any ExecutionLog)? = nil) {
         self.init(
             agent: agent ?? node.node, threadID: node.threadID, store: store,
             events: { name, payload in node.emit(name, payload) })

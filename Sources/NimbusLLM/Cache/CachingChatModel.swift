@@ -1,17 +1,16 @@
 import Crypto
 import Foundation
-import NimbusCore
-public import NimbusStore
+public import NimbusCore
 
 /// A model whose answers are kept in the store for a while, keyed by a SHA-256 of the model's name and the whole
 /// request: asking the same thing again within the TTL returns the stored answer without a call. Opt-in per agent
 /// (`llm.agents.NAME.cache_ttl_seconds`), since a cached answer is the same answer every time.
 public struct CachingChatModel: ChatModel {
     public let base: any ChatModel
-    let store: any Store
+    let store: any ResponseCache
     public let ttl: Duration
 
-    public init(base: any ChatModel, store: any Store, ttl: Duration) {
+    public init(base: any ChatModel, store: any ResponseCache, ttl: Duration) {
         self.base = base
         self.store = store
         self.ttl = ttl

@@ -1,7 +1,6 @@
 public import Foundation
 public import Logging
 public import NimbusCore
-public import NimbusStore
 
 /// What resolving models needs from outside: environment variables (API keys, `OLLAMA_HOST`, AWS settings), the
 /// HTTP client, a logger, the store for the response cache, and how to sign Bedrock requests.
@@ -10,14 +9,14 @@ public struct LLMEnvironment: Sendable {
     public var http: LLMHTTPClient
     public var logger: Logger
     /// Where cached answers live; without a store the cache is off.
-    public var store: (any Store)?
+    public var store: (any ModelRecords)?
     /// Makes a SigV4 signer for Bedrock in a region (service `bedrock`) from the AWS credential chain. NimbusAWS
     /// provides it; without it `bedrock:` models cannot be resolved from configuration.
     public var bedrockSigner: (@Sendable (_ region: String) throws -> any HTTPRequestSigner)?
 
     public init(
         variables: [String: String] = ProcessInfo.processInfo.environment, http: LLMHTTPClient = .shared,
-        logger: Logger = Logger(label: "nimbus.llm"), store: (any Store)? = nil,
+        logger: Logger = Logger(label: "nimbus.llm"), store: (any ModelRecords)? = nil,
         bedrockSigner: (@Sendable (_ region: String) throws -> any HTTPRequestSigner)? = nil
     ) {
         self.variables = variables

@@ -1,6 +1,6 @@
 import Foundation
 import GRDB
-import NimbusCore
+public import NimbusCore
 
 extension SQLiteStore {
     public func record(_ execution: AgentExecution) async throws {
