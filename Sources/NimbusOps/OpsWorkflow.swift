@@ -251,7 +251,8 @@ struct OpsNodes: Sendable {
         update.write(\.region, region)
         try await services.store.recordRequest(
             RequestRecord(
-                id: context.threadID, text: SecretRedactor.redact(request.text), status: .running, strategy: strategy,
+                id: context.threadID, product: OpsProduct.name, text: SecretRedactor.redact(request.text),
+                status: .running, strategy: strategy,
                 profile: profile,
                 region: region, createdAt: state.createdAt))
         do {
@@ -302,7 +303,8 @@ struct OpsNodes: Sendable {
         if plan.blockedBy == nil, !plan.awaitingApproval.isEmpty, state.settings.approvedBy == nil {
             try await services.store.recordRequest(
                 RequestRecord(
-                    id: context.threadID, text: OpsNodes.publicText(state, scope: context.threadID),
+                    id: context.threadID, product: OpsProduct.name,
+                    text: OpsNodes.publicText(state, scope: context.threadID),
                     status: .awaitingApproval,
                     strategy: state.strategy, profile: state.profile, region: state.region,
                     steps: state.loop.executed.count + plan.count, createdAt: state.createdAt))
@@ -368,7 +370,8 @@ struct OpsNodes: Sendable {
         let (status, answer) = OpsResponder.answer(state)
         try await services.store.recordRequest(
             RequestRecord(
-                id: context.threadID, text: OpsNodes.publicText(state, scope: context.threadID), status: status,
+                id: context.threadID, product: OpsProduct.name,
+                text: OpsNodes.publicText(state, scope: context.threadID), status: status,
                 answer: answer,
                 strategy: state.strategy, profile: state.profile, region: state.region,
                 steps: state.loop.executed.count + state.loop.plan.count, createdAt: state.createdAt,

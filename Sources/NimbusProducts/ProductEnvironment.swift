@@ -77,6 +77,28 @@ public struct ProductEnvironment: Sendable {
     }
 }
 
+extension ProductEnvironment {
+    /// Keeps a run in the request history under its product, or brings its row up to date (by thread): what
+    /// `nimbus history` lists and the REST API will. Products whose runs do more (ops keeps its plan's steps and
+    /// profile) write their own rows.
+    public func recordRequest(
+        product: String, threadID: String, text: String, state: ProductState, strategy: String, steps: Int,
+        answer: String?
+    ) async throws {
+        let status: RequestRecord.Status =
+            switch state {
+            case .done: .completed
+            case .waiting: .awaitingApproval
+            case .refused: .declined
+            case .failed: .failed
+            }
+        try await store.recordRequest(
+            RequestRecord(
+                id: threadID, product: product, text: text, status: status, answer: answer, strategy: strategy,
+                steps: steps))
+    }
+}
+
 /// A problem a product has with its environment or a stored run.
 public struct ProductError: NimbusError {
     private enum Code: Sendable { case noModel, noAWS, unknownProduct, notItsRun, noCheckpoint }

@@ -306,7 +306,7 @@ public struct SampleProduct: Product {
             SampleReportWorkflow.State(outputDirectory: request.outputDirectory),
             configuration: RunConfiguration(threadID: threadID, requireNewThread: threadID != nil), modes: modes,
             onEvent: handler)
-        return Outcome(result)
+        return try await recorded(Outcome(result), environment)
     }
 
     public func resume(
@@ -317,7 +317,16 @@ public struct SampleProduct: Product {
         let (modes, handler) = environment.graphEvents()
         let result = try await SampleReportWorkflow.graph(store: environment.store, eventLog: environment.store)
             .resume(threadID: threadID, answers: answers, modes: modes, onEvent: handler)
-        return Outcome(result)
+        return try await recorded(Outcome(result), environment)
+    }
+
+    /// The run in the request history.
+    private func recorded(_ outcome: Outcome, _ environment: ProductEnvironment) async throws -> Outcome {
+        try await environment.recordRequest(
+            product: Self.name, threadID: outcome.threadID, text: "review of the embedded sample account",
+            state: outcome.state, strategy: "offline", steps: outcome.steps,
+            answer: outcome.summary.isEmpty ? nil : outcome.summary)
+        return outcome
     }
 
     public func outcome(threadID: String, environment: ProductEnvironment) async throws -> Outcome {

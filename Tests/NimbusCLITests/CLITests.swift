@@ -108,6 +108,11 @@ struct CLITests {
         #expect(resumed["status"] == "completed")
         #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("report.md").path))
 
+        let requests = try await cli.json(["history"])
+        let review = requests.arrayValue?.first { $0["id"] == "review-1" }
+        #expect(review?["product"] == "sample")
+        #expect(review?["status"] == "completed", "history follows the resumed run")
+
         let history = try await cli.json(["runs", "history", "review-1"])
         #expect(history.arrayValue?.compactMap { $0["step"]?.intValue } == [5, 4, 3, 2, 1, 0])
         let withEvents = try await cli.json(["runs", "show", "review-1", "--events", "--state"])

@@ -61,6 +61,7 @@ struct OpsCommandTests {
         let requests = try JSONValue(parsing: history.out).arrayValue ?? []
         #expect(requests.count == 4)
         #expect(requests.first?["status"]?.stringValue == "awaiting_approval")
+        #expect(requests.allSatisfy { $0["product"]?.stringValue == "ops" })
         let thread = try #require(requests.first?["id"]?.stringValue)
 
         let resumed = try await nimbus("runs", "resume", thread, "--answer", "approve=true")

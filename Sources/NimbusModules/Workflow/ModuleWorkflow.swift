@@ -446,7 +446,7 @@ public struct ModulesProduct: Product {
             // A new module run never continues another run's thread.
             configuration: RunConfiguration(threadID: threadID, requireNewThread: true), modes: modes,
             onEvent: handler)
-        return Outcome(result)
+        return try await recorded(Outcome(result), model: request.options.model, environment)
     }
 
     public func resume(
@@ -461,7 +461,20 @@ public struct ModulesProduct: Product {
                 options, threadID: threadID, environment: environment, writer: writer),
             store: environment.store, eventLog: environment.store)
         let (modes, handler) = environment.graphEvents()
-        return Outcome(try await compiled.resume(threadID: threadID, answers: answers, modes: modes, onEvent: handler))
+        let result = try await compiled.resume(threadID: threadID, answers: answers, modes: modes, onEvent: handler)
+        return try await recorded(Outcome(result), model: options.model, environment)
+    }
+
+    /// The run in the request history.
+    private func recorded(
+        _ outcome: Outcome, model: String?, _ environment: ProductEnvironment
+    ) async throws
+        -> Outcome
+    {
+        try await environment.recordRequest(
+            product: Self.name, threadID: outcome.threadID, text: outcome.request, state: outcome.state,
+            strategy: model ?? "offline", steps: outcome.steps, answer: outcome.summary.isEmpty ? nil : outcome.summary)
+        return outcome
     }
 
     public func outcome(threadID: String, environment: ProductEnvironment) async throws -> Outcome {

@@ -44,14 +44,14 @@ extension SQLiteStore {
         try write { db in
             try db.execute(
                 sql: """
-                    INSERT INTO requests (id, text, status, answer, strategy, profile, region, steps, created_at,
-                        updated_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    INSERT INTO requests (id, product, text, status, answer, strategy, profile, region, steps,
+                        created_at, updated_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     ON CONFLICT(id) DO UPDATE SET status = excluded.status, answer = excluded.answer,
                         strategy = excluded.strategy, steps = excluded.steps, updated_at = excluded.updated_at
                     """,
                 arguments: [
-                    request.id, SecretRedactor.redact(request.text), request.status.rawValue,
+                    request.id, request.product, SecretRedactor.redact(request.text), request.status.rawValue,
                     request.answer.map(SecretRedactor.redact), request.strategy, request.profile, request.region,
                     request.steps, request.createdAt.timeIntervalSince1970, request.updatedAt.timeIntervalSince1970,
                 ])
@@ -69,7 +69,8 @@ extension SQLiteStore {
                 throw StoreError.corruptRow(table: "requests", id: id, detail: "unknown status")
             }
             return RequestRecord(
-                id: id, text: row["text"], status: status, answer: row["answer"], strategy: row["strategy"],
+                id: id, product: row["product"], text: row["text"], status: status, answer: row["answer"],
+                strategy: row["strategy"],
                 profile: row["profile"], region: row["region"], steps: row["steps"],
                 createdAt: Date(timeIntervalSince1970: row["created_at"]),
                 updatedAt: Date(timeIntervalSince1970: row["updated_at"]))

@@ -344,6 +344,10 @@ public final class SQLiteStore: Store {
                     CREATE INDEX requests_by_creation ON requests(created_at);
                     """)
         }
+        // History names its product. Before this, only AWS operations kept history, so earlier rows are `ops`.
+        migrator.registerMigration("v4-request-product") { db in
+            try db.execute(sql: "ALTER TABLE requests ADD COLUMN product TEXT NOT NULL DEFAULT 'ops'")
+        }
         return migrator
     }
 }

@@ -6,7 +6,7 @@ import NimbusStore
 struct HistoryCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "history",
-        abstract: "Past requests (nimbus ask, nimbus chat) with their outcome, newest first.",
+        abstract: "Past requests of every product (ask, chat, module, demo) with their outcome, newest first.",
         discussion: """
             Give a request's id to see its answer and the AWS calls it made (the same id is the run's thread:
             `nimbus runs show ID`).
@@ -39,10 +39,11 @@ struct HistoryCommand: AsyncParsableCommand {
                 return
             }
             Console.table(
-                ["TIME", "STATUS", "STRATEGY", "STEPS", "ID", "REQUEST"],
+                ["TIME", "PRODUCT", "STATUS", "STRATEGY", "STEPS", "ID", "REQUEST"],
                 requests.map {
                     [
-                        Console.time($0.createdAt), $0.status.rawValue, $0.strategy, String($0.steps), $0.id,
+                        Console.time($0.createdAt), $0.product, $0.status.rawValue, $0.strategy, String($0.steps),
+                        $0.id,
                         String($0.text.prefix(70)),
                     ]
                 })
@@ -62,6 +63,7 @@ struct HistoryCommand: AsyncParsableCommand {
         case .text:
             Console.out("request    \(request.text)")
             Console.out("id         \(request.id)")
+            Console.out("product    \(request.product)")
             Console.out("status     \(request.status.rawValue)")
             Console.out("strategy   \(request.strategy)")
             Console.out("profile    \(request.profile ?? "(default)")  region \(request.region ?? "(default)")")
@@ -76,7 +78,8 @@ struct HistoryCommand: AsyncParsableCommand {
 
     static func json(_ request: RequestRecord) -> JSONValue {
         [
-            "id": .string(request.id), "request": .string(request.text), "status": .string(request.status.rawValue),
+            "id": .string(request.id), "product": .string(request.product), "request": .string(request.text),
+            "status": .string(request.status.rawValue),
             "answer": request.answer.map(JSONValue.string) ?? .null, "strategy": .string(request.strategy),
             "profile": request.profile.map(JSONValue.string) ?? .null,
             "region": request.region.map(JSONValue.string) ?? .null, "steps": .int(request.steps),
