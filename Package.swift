@@ -230,6 +230,7 @@ let package = Package(
         .testTarget(
             name: "NimbusCLITests",
             dependencies: ["nimbus", "NimbusCore", "NimbusAWS", "NimbusStore", "NimbusTesting"],
+            exclude: ["Fixtures"],
             swiftSettings: strict
         ),
         .executableTarget(
