@@ -2,8 +2,10 @@ public import NimbusCore
 
 /// A problem with a tool call, a plan or a policy file, naming the tool, argument or line at fault.
 public struct AgentError: NimbusError {
-    private enum Code: Sendable { case unknownTool, invalidArguments, badPolicy, badReference, noModel }
-    private let code: Code
+    public enum Code: String, Sendable, Hashable, CaseIterable {
+        case unknownTool, invalidArguments, badPolicy, badReference, noModel
+    }
+    public let code: Code
     public let message: String
     public let suggestion: String?
 
@@ -35,5 +37,11 @@ public struct AgentError: NimbusError {
         AgentError(
             code: .noModel, message: detail,
             suggestion: "set NIMBUS_LLM=provider:model (for example openai:gpt-4o-mini) or pass --model")
+    }
+}
+
+extension AgentError {
+    public var errorCode: ErrorCode {
+        ErrorCode("agent", code.rawValue, .invalidInput)
     }
 }

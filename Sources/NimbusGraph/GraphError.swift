@@ -204,3 +204,18 @@ public struct GraphError: NimbusError {
             node: interrupt.node)
     }
 }
+
+extension GraphError {
+    public var errorCode: ErrorCode {
+        let kind: ErrorKind =
+            switch self.kind {
+            case .unknownThread, .unknownCheckpoint, .unknownInterrupt: .notFound
+            case .threadBusy, .threadExists, .nothingToResume: .conflict
+            case .invalidThreadID, .badInput, .refusedAnswer: .invalidInput
+            case .nodeTimedOut: .timeout
+            case .nodeFailed: underlying.map { ErrorCode.of($0).kind } ?? .internal
+            default: .internal
+            }
+        return ErrorCode("graph", self.kind.description, kind)
+    }
+}

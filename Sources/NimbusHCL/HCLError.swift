@@ -51,3 +51,7 @@ public struct HCLError: NimbusError {
 
     static func evaluation(_ message: String) -> HCLError { HCLError(.evaluation, message) }
 }
+
+extension HCLError {
+    public var errorCode: ErrorCode { ErrorCode("hcl", kind.description, .invalidInput) }
+}

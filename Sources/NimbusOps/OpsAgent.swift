@@ -144,8 +144,10 @@ public struct OpsAgent: Sendable {
 
 /// A problem with an ops request as a whole.
 public struct OpsError: NimbusError {
-    private enum Code: Sendable { case unknownRequest, notARequest, nothingToApprove, diagramOnly }
-    private let code: Code
+    public enum Code: String, Sendable, Hashable, CaseIterable {
+        case unknownRequest, notARequest, nothingToApprove, diagramOnly
+    }
+    public let code: Code
     public let message: String
     public let suggestion: String?
 
@@ -224,5 +226,16 @@ public struct OpsProduct: Product {
         let result = try await OpsWorkflow.graph(services: OpsServices.from(environment, model: nil))
             .result(threadID: threadID)
         return OpsOutcome(threadID: threadID, state: result.state, interrupts: result.interrupts)
+    }
+}
+
+extension OpsError {
+    public var errorCode: ErrorCode {
+        let kind: ErrorKind =
+            switch code {
+            case .nothingToApprove: .conflict
+            default: .invalidInput
+            }
+        return ErrorCode("ops", code.rawValue, kind)
     }
 }

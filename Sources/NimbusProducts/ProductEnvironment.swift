@@ -101,8 +101,10 @@ extension ProductEnvironment {
 
 /// A problem a product has with its environment or a stored run.
 public struct ProductError: NimbusError {
-    private enum Code: Sendable { case noModel, noAWS, unknownProduct, notItsRun, noCheckpoint }
-    private let code: Code
+    public enum Code: String, Sendable, Hashable, CaseIterable {
+        case noModel, noAWS, unknownProduct, notItsRun, noCheckpoint
+    }
+    public let code: Code
     public let message: String
     public let suggestion: String?
 
@@ -128,5 +130,18 @@ public struct ProductError: NimbusError {
 
     public static func noCheckpoint(_ thread: String) -> ProductError {
         ProductError(code: .noCheckpoint, message: "thread '\(thread)' has no checkpoint to read", suggestion: nil)
+    }
+}
+
+extension ProductError {
+    public var errorCode: ErrorCode {
+        let kind: ErrorKind =
+            switch code {
+            case .unknownProduct: .notFound
+            case .noCheckpoint: .notFound
+            case .notItsRun: .conflict
+            default: .invalidInput
+            }
+        return ErrorCode("product", code.rawValue, kind)
     }
 }

@@ -221,10 +221,10 @@ public struct JobRecord: Sendable, Hashable, Codable {
 
 /// A problem reading or writing the store.
 public struct StoreError: NimbusError {
-    private enum Code: Sendable {
+    public enum Code: String, Sendable, Hashable, CaseIterable {
         case cannotOpen, newerSchema, corruptRow, unknownJob, leaseLost, invalidTransition, writeFailed
     }
-    private let code: Code
+    public let code: Code
     public let message: String
     public let suggestion: String?
 
@@ -268,4 +268,19 @@ public struct StoreError: NimbusError {
     }
 
     var isCorruptRow: Bool { code == .corruptRow }
+}
+
+extension StoreError {
+    public var errorCode: ErrorCode {
+        let kind: ErrorKind =
+            switch code {
+            case .cannotOpen: .unavailable
+            case .newerSchema: .conflict
+            case .unknownJob: .notFound
+            case .leaseLost: .conflict
+            case .invalidTransition: .conflict
+            default: .internal
+            }
+        return ErrorCode("store", code.rawValue, kind)
+    }
 }

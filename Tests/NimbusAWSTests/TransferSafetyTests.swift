@@ -119,7 +119,9 @@ struct ConfinedDirectoryTests {
             Issue.record("a missing key downloaded nothing without an error")
         } catch let error as AWSTransferError {
             #expect(error.message.contains("s3://\(bucket)/missing.txt does not exist"))
-            #expect(ErrorCode.of(error) == "aws_transfer.missing_object")
+            #expect(error.code == .missingObject)
+            #expect(ErrorCode.of(error).rawValue == "aws_transfer.missing_object")
+            #expect(ErrorCode.of(error).kind == .notFound)
         }
     }
 

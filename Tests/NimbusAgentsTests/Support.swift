@@ -47,6 +47,7 @@ final class FakeCloud: Sendable {
 
 struct FakeError: NimbusError {
     let message: String
+    var errorCode: ErrorCode { ErrorCode("fake", "failure", .upstream) }
 }
 
 struct ListBuckets: Tool {

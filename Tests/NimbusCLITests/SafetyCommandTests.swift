@@ -269,13 +269,16 @@ struct SafetyCommandTests {
     @Test("Errors: plain words, exit 1 and no usage at run time; JSON on standard output with --output json")
     func errors() async throws {
         let cli = try CLI()
-        let cases: [[String]] = [
-            ["runs", "show", "NOPE"], ["history", "NOPE"], ["audit", "--since", "yesterday-ish"],
-            ["transfer", "s3://", "./x"], ["module", "check", "/nonexistent/module"],
-            ["hcl", "validate", "/nonexistent.tf"],
-            ["runs", "delete", "NOPE"],
+        let cases: [([String], String, String)] = [
+            (["runs", "show", "NOPE"], "graph.unknown_thread", "not_found"),
+            (["history", "NOPE"], "command_problem.not_found", "not_found"),
+            (["audit", "--since", "yesterday-ish"], "command.invalid_input", "invalid_input"),
+            (["transfer", "s3://", "./x"], "aws_transfer.bad_location", "invalid_input"),
+            (["module", "check", "/nonexistent/module"], "module_write.not_a_directory", "invalid_input"),
+            (["hcl", "validate", "/nonexistent.tf"], "command_problem.not_found", "not_found"),
+            (["runs", "delete", "NOPE"], "graph.unknown_thread", "not_found"),
         ]
-        for arguments in cases {
+        for (arguments, code, kind) in cases {
             let text = try await cli.run(arguments)
             #expect(text.status == 1, "\(arguments): exit \(text.status)")
             #expect(
@@ -283,9 +286,9 @@ struct SafetyCommandTests {
             let json = try await cli.run(arguments + ["--output", "json"])
             #expect(json.status == 1)
             let body = try JSONValue(parsing: json.out)
-            #expect(
-                body["status"] == "failed" && body["error"]?["code"]?.stringValue?.contains(".") == true,
-                "\(arguments): \(json.out)")
+            #expect(body["status"] == "failed", "\(arguments): \(json.out)")
+            #expect(body["error"]?["code"]?.stringValue == code, "\(arguments): \(json.out)")
+            #expect(body["error"]?["kind"]?.stringValue == kind, "\(arguments): \(json.out)")
         }
         let usage = try await cli.run(["runs", "show"])
         #expect(usage.status == 64, "a command line that does not parse is still a usage error")

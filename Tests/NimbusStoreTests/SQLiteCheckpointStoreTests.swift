@@ -149,7 +149,8 @@ struct SQLiteCheckpointStoreTests {
         #expect {
             _ = try SQLiteStore(path: directory.databasePath)
         } throws: { error in
-            String(describing: error).contains("newer Nimbus") && String(describing: error).contains("v99-future")
+            (error as? StoreError)?.code == .newerSchema && ErrorCode.of(error).kind == .conflict
+                && String(describing: error).contains("v99-future")
         }
     }
 

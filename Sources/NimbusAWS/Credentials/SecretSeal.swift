@@ -92,8 +92,8 @@ public struct SecretSeal: Sendable {
 
 /// A secret that could not be sealed or opened.
 public struct SecretSealError: NimbusError {
-    private enum Code: Sendable { case cannotSeal, cannotOpen }
-    private let code: Code
+    public enum Code: String, Sendable, Hashable, CaseIterable { case cannotSeal, cannotOpen }
+    public let code: Code
     public let message: String
     public let suggestion: String?
 
@@ -109,5 +109,11 @@ public struct SecretSealError: NimbusError {
             message:
                 "a secret stored with this run cannot be opened: the key \(path) is missing or not the one it was sealed with",
             suggestion: "ask again: the secret has to be given anew")
+    }
+}
+
+extension SecretSealError {
+    public var errorCode: ErrorCode {
+        ErrorCode("secret_seal", code.rawValue, .internal)
     }
 }

@@ -207,3 +207,41 @@ public struct AWSClientError: NimbusError {
             suggestion: "pass --region, set AWS_REGION, or add `region = ...` to the profile in ~/.aws/config")
     }
 }
+
+extension AWSModelError {
+    public var errorCode: ErrorCode {
+        let kind: ErrorKind =
+            switch self.kind {
+            case .invalidModel: .internal
+            case .invalidResponse: .upstream
+            default: .invalidInput
+            }
+        return ErrorCode("aws_model", self.kind.description, kind)
+    }
+}
+
+extension AWSCredentialsError {
+    public var errorCode: ErrorCode {
+        let kind: ErrorKind =
+            switch self.kind {
+            case .notFound, .unknownProfile: .notFound
+            case .expired, .processFailed, .providerFailed: .unauthorized
+            case .encryption: .internal
+            default: .invalidInput
+            }
+        return ErrorCode("aws_credentials", self.kind.description, kind)
+    }
+}
+
+extension AWSClientError {
+    public var errorCode: ErrorCode {
+        let kind: ErrorKind =
+            switch self.kind {
+            case .transport: .unavailable
+            case .retryQuotaExhausted: .throttled
+            case .notAllowedHere: .forbidden
+            default: .invalidInput
+            }
+        return ErrorCode("aws_client", self.kind.description, kind)
+    }
+}

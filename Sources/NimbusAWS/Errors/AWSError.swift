@@ -82,3 +82,25 @@ public struct AWSError: NimbusError {
         isThrottling || AWSError.transientCodes.contains(code) || [500, 502, 503, 504].contains(statusCode)
     }
 }
+
+extension AWSError {
+    /// `aws.` and AWS's own code in snake case (`aws.no_such_bucket`), of the kind its HTTP status says.
+    public var errorCode: ErrorCode {
+        let kind: ErrorKind
+        if Self.throttlingCodes.contains(code) || statusCode == 429 {
+            kind = .throttled
+        } else {
+            switch statusCode {
+            case 401: kind = .unauthorized
+            case 403: kind = .forbidden
+            case 404: kind = .notFound
+            case 409, 412: kind = .conflict
+            case 400..<500: kind = .invalidInput
+            case 503: kind = .unavailable
+            case 504: kind = .timeout
+            default: kind = .upstream
+            }
+        }
+        return ErrorCode("aws", code, kind)
+    }
+}

@@ -154,8 +154,10 @@ public struct TransferFilter: Sendable {
 
 /// A problem with a transfer: a bad location, a missing source, a checksum that did not match.
 public struct AWSTransferError: NimbusError {
-    private enum Code: Sendable { case badLocation, missingSource, missingObject, unsupported, checksumMismatch, io }
-    private let code: Code
+    public enum Code: String, Sendable, Hashable, CaseIterable {
+        case badLocation, missingSource, missingObject, unsupported, checksumMismatch, io
+    }
+    public let code: Code
     public let message: String
     public let suggestion: String?
 
@@ -195,5 +197,19 @@ public struct AWSTransferError: NimbusError {
 
     public static func io(_ path: String, detail: String) -> AWSTransferError {
         AWSTransferError(.io, "\(path): \(detail)")
+    }
+}
+
+extension AWSTransferError {
+    public var errorCode: ErrorCode {
+        let kind: ErrorKind =
+            switch code {
+            case .missingSource: .notFound
+            case .missingObject: .notFound
+            case .checksumMismatch: .upstream
+            case .io: .internal
+            default: .invalidInput
+            }
+        return ErrorCode("aws_transfer", code.rawValue, kind)
     }
 }

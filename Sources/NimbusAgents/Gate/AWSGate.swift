@@ -233,3 +233,14 @@ public struct AWSGateError: NimbusError, Equatable {
 
     public static func == (lhs: AWSGateError, rhs: AWSGateError) -> Bool { lhs.code == rhs.code }
 }
+
+extension AWSGateError {
+    public var errorCode: ErrorCode {
+        let kind: ErrorKind =
+            switch code {
+            case .notApproved: .approvalRequired
+            default: .forbidden
+            }
+        return ErrorCode("aws_gate", code.rawValue, kind)
+    }
+}

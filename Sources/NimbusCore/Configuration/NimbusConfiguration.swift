@@ -279,8 +279,10 @@ public struct NimbusConfiguration: Sendable {
 
 /// A problem with Nimbus configuration.
 public struct ConfigurationError: NimbusError {
-    private enum Code: Sendable { case malformedFile, missingFile, badFlag, invalidSection, invalidSettings }
-    private let code: Code
+    public enum Code: String, Sendable, Hashable, CaseIterable {
+        case malformedFile, missingFile, badFlag, invalidSection, invalidSettings
+    }
+    public let code: Code
     public let message: String
     public let suggestion: String?
 
@@ -314,5 +316,16 @@ public struct ConfigurationError: NimbusError {
         let origin = sources.isEmpty ? "" : " (from \(sources.joined(separator: ", ")))"
         return ConfigurationError(
             code: .invalidSection, message: "the '\(path)' settings\(origin) are invalid: \(detail)", suggestion: nil)
+    }
+}
+
+extension ConfigurationError {
+    public var errorCode: ErrorCode {
+        let kind: ErrorKind =
+            switch code {
+            case .missingFile: .notFound
+            default: .invalidInput
+            }
+        return ErrorCode("configuration", code.rawValue, kind)
     }
 }

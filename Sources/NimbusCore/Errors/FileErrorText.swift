@@ -32,6 +32,30 @@ public enum FileErrorText {
         }
     }
 
+    /// `file.not_found`, `file.permission_denied` or `file.io` for an error of Foundation's file APIs or a system
+    /// call; nil for any other error.
+    public static func code(of error: any Error) -> ErrorCode? {
+        var nsError = error as NSError
+        guard nsError.domain == NSCocoaErrorDomain || nsError.domain == NSPOSIXErrorDomain else { return nil }
+        if let underlying = nsError.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain
+        {
+            nsError = underlying
+        }
+        if nsError.domain == NSPOSIXErrorDomain {
+            switch Int32(nsError.code) {
+            case ENOENT, ENOTDIR: return ErrorCode("file", "not_found", .notFound)
+            case EACCES, EPERM, EROFS: return ErrorCode("file", "permission_denied", .forbidden)
+            default: return ErrorCode("file", "io", .internal)
+            }
+        }
+        switch CocoaError.Code(rawValue: nsError.code) {
+        case .fileNoSuchFile, .fileReadNoSuchFile: return ErrorCode("file", "not_found", .notFound)
+        case .fileWriteNoPermission, .fileReadNoPermission, .fileWriteVolumeReadOnly:
+            return ErrorCode("file", "permission_denied", .forbidden)
+        default: return ErrorCode("file", "io", .internal)
+        }
+    }
+
     /// The system's words for an errno value.
     public static func posix(_ code: Int32) -> String {
         String(cString: strerror(code))

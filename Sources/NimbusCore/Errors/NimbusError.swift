@@ -1,8 +1,11 @@
 /// What every Nimbus error offers: a message for people that names the bad input, and optionally what to do.
 ///
-/// Each module defines its errors as structs with a private code enum and static constructors
-/// (see `JSONValueError`), so callers can match them without depending on their wording.
+/// Each module defines its errors as structs with a public, `Equatable` code and static constructors
+/// (see `JSONValueError`), so callers match the code, never the wording; `errorCode` names it for programs
+/// outside Swift, with the `ErrorKind` that sets the exit status and HTTP status.
 public protocol NimbusError: Error, CustomStringConvertible, Sendable {
+    /// The stable code of this error (`json_value.invalid_json`) and its kind.
+    var errorCode: ErrorCode { get }
     /// One or two sentences that say what went wrong and name the value that caused it.
     var message: String { get }
     /// What the user can do about it, when there is something to say.

@@ -326,8 +326,8 @@ extension JSONValue: CustomStringConvertible {
 
 /// A problem reading or converting a JSON value.
 public struct JSONValueError: NimbusError {
-    private enum Code: Sendable { case invalidJSON, unsupportedValue, typeMismatch }
-    private let code: Code
+    public enum Code: String, Sendable, Hashable, CaseIterable { case invalidJSON, unsupportedValue, typeMismatch }
+    public let code: Code
     public let message: String
 
     public static func invalidJSON(_ detail: String) -> JSONValueError {
@@ -378,5 +378,11 @@ public struct JSONValueError: NimbusError {
         case is Double.Type, is Float.Type: "a number"
         default: "\(type)"
         }
+    }
+}
+
+extension JSONValueError {
+    public var errorCode: ErrorCode {
+        ErrorCode("json_value", code.rawValue, .invalidInput)
     }
 }

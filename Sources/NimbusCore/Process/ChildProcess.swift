@@ -107,3 +107,7 @@ private final class ProcessBox: @unchecked Sendable {
         }
     }
 }
+
+extension ChildProcessError {
+    public var errorCode: ErrorCode { ErrorCode("child_process", "cannot_start", .internal) }
+}

@@ -138,3 +138,19 @@ public struct LLMError: NimbusError {
         LLMError(.unsupported, "\(provider) cannot \(detail)", provider: provider)
     }
 }
+
+extension LLMError {
+    public var errorCode: ErrorCode {
+        let kind: ErrorKind =
+            switch self.kind {
+            case .httpStatus where status == 429: .throttled
+            case .httpStatus where status == 401: .unauthorized
+            case .httpStatus where status == 403: .forbidden
+            case .connection: .unavailable
+            case .timeout: .timeout
+            case .configuration, .unsupported: .invalidInput
+            default: .upstream
+            }
+        return ErrorCode("llm", self.kind.description, kind)
+    }
+}

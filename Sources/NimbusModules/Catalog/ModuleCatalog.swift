@@ -35,8 +35,10 @@ public struct ModuleCatalog: Sendable {
 
 /// A problem with a module request: an unknown family, a missing answer.
 public struct ModuleRequestError: NimbusError {
-    private enum Code: Sendable { case unknownFamily, ambiguousFamily, badAnswer, unknownFeature, notUnderstood }
-    private let code: Code
+    public enum Code: String, Sendable, Hashable, CaseIterable {
+        case unknownFamily, ambiguousFamily, badAnswer, unknownFeature, notUnderstood
+    }
+    public let code: Code
     public let message: String
     public let suggestion: String?
 
@@ -68,5 +70,11 @@ public struct ModuleRequestError: NimbusError {
         ModuleRequestError(
             code: .unknownFeature, message: "the \(family.id) family has no feature '\(feature)'",
             suggestion: "its features: \(family.features.map(\.id).joined(separator: ", "))")
+    }
+}
+
+extension ModuleRequestError {
+    public var errorCode: ErrorCode {
+        ErrorCode("module_request", code.rawValue, .invalidInput)
     }
 }

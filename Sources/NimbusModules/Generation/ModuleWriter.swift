@@ -40,8 +40,10 @@ public struct WriteResult: Sendable, Hashable, Codable {
 
 /// A problem writing a module.
 public struct ModuleWriteError: NimbusError {
-    private enum Code: Sendable { case invalidSyntax, notADirectory, notAModule, linkLoop, io }
-    private let code: Code
+    public enum Code: String, Sendable, Hashable, CaseIterable {
+        case invalidSyntax, notADirectory, notAModule, linkLoop, io
+    }
+    public let code: Code
     public let message: String
     public let suggestion: String?
 
@@ -265,5 +267,16 @@ public struct ModuleWriter: Sendable {
         return String(
             format: "%04d%02d%02dT%02d%02d%02dZ", components.year ?? 0, components.month ?? 0, components.day ?? 0,
             components.hour ?? 0, components.minute ?? 0, components.second ?? 0)
+    }
+}
+
+extension ModuleWriteError {
+    public var errorCode: ErrorCode {
+        let kind: ErrorKind =
+            switch code {
+            case .io: .internal
+            default: .invalidInput
+            }
+        return ErrorCode("module_write", code.rawValue, kind)
     }
 }

@@ -442,3 +442,14 @@ enum ByteCount {
         return unit == 0 ? "\(bytes) B" : String(format: "%.1f %@", value, units[unit])
     }
 }
+
+extension TransferApproval {
+    var errorCode: ErrorCode {
+        let kind: ErrorKind =
+            switch code {
+            case .notApproved: .approvalRequired
+            default: .forbidden
+            }
+        return ErrorCode("transfer_approval", code.rawValue, kind)
+    }
+}

@@ -116,7 +116,7 @@ enum OpsTerminal {
     /// The exit status: 0 answered (or declined, or planned), 1 failed or refused, 2 waiting for an approval.
     static func exit(_ outcome: OpsOutcome) throws {
         switch outcome.state {
-        case .waiting: throw ExitCode(2)
+        case .waiting: throw ExitCode(ErrorKind.approvalRequired.exitCode)
         case .failed, .refused: throw ExitCode(1)
         case .done: return
         }

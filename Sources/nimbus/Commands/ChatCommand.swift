@@ -84,7 +84,7 @@ struct ChatCommand: AsyncParsableCommand {
                 Console.outVerbatim(
                     JSONValue.object([
                         "request": .string(SecretRedactor.redact(text)), "status": "failed",
-                        "error": ["code": .string(ErrorCode.of(error)), "message": .string(error.message)],
+                        "error": ErrorReport(error).json,
                     ]).jsonText + "\n")
             }
             session.record(text, nil)

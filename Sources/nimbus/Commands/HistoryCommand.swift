@@ -52,7 +52,7 @@ struct HistoryCommand: AsyncParsableCommand {
 
     private func show(_ id: String, store: any AuditStore) async throws {
         guard let request = try await store.requests(limit: 100_000).first(where: { $0.id == id }) else {
-            throw ValidationError("there is no request '\(id)'; `nimbus history` lists them")
+            throw CommandProblem.notFound("there is no request '\(id)'", hint: "`nimbus history` lists them")
         }
         let calls = try await store.auditEntries(since: nil, requestID: id, limit: 1000).reversed()
         switch output {

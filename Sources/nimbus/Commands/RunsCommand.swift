@@ -245,7 +245,7 @@ struct RunsCommand: AsyncParsableCommand {
                         for: record.interrupts, threadID: thread, interactive: interactive)
                 else {
                     printResumeHint(threadID: thread, interrupts: record.interrupts)
-                    throw ExitCode(2)
+                    throw ExitCode(ErrorKind.approvalRequired.exitCode)
                 }
                 given = collected
             }
@@ -259,7 +259,7 @@ struct RunsCommand: AsyncParsableCommand {
                 throw GraphError.rootCause(of: error)
             }
             try printResult(result, output: output)
-            if result.state == .waiting { throw ExitCode(2) }
+            if result.state == .waiting { throw ExitCode(ErrorKind.approvalRequired.exitCode) }
         }
     }
 

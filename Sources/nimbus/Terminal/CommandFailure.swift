@@ -34,36 +34,20 @@ protocol OutputSelecting {
 enum CommandFailure {
     static func finish(_ error: any Error, json: Bool) -> Never {
         if let exit = error as? ExitCode { Foundation.exit(exit.rawValue) }
-        let cause = GraphError.rootCause(of: error)
-        let (message, hint) = describe(cause)
-        Console.progress("error: \(message)" + (hint.map { "\n  hint: \($0)" } ?? ""))
-        if json {
-            let code = cause is ValidationError ? "command.invalid_input" : ErrorCode.of(cause)
-            var body: [String: JSONValue] = [
-                "code": .string(code), "message": .string(SecretRedactor.redact(message)),
-            ]
-            if let hint { body["hint"] = .string(hint) }
-            Console.json(["status": "failed", "error": .object(body)])
-        }
-        Foundation.exit(status(for: cause))
+        let report = report(of: GraphError.rootCause(of: error))
+        Console.progress("error: \(report.message)" + (report.hint.map { "\n  hint: \($0)" } ?? ""))
+        if json { Console.json(["status": "failed", "error": report.json]) }
+        Foundation.exit(report.kind.exitCode)
     }
 
-    static func status(for error: any Error) -> Int32 {
-        if let gate = error as? AWSGateError, gate.code == .notApproved { return 2 }
-        if let transfer = error as? TransferApproval, transfer.code == .notApproved { return 2 }
-        return 1
-    }
-
-    /// The message and hint a person reads.
-    static func describe(_ error: any Error) -> (String, String?) {
-        if let error = error as? any NimbusError { return (error.message, error.suggestion) }
-        if let error = error as? ValidationError { return (error.message, nil) }
-        let nsError = error as NSError
-        if nsError.domain == NSCocoaErrorDomain || nsError.domain == NSPOSIXErrorDomain {
-            let path = nsError.userInfo[NSFilePathErrorKey] as? String
-            return ((path.map { "\($0): " } ?? "") + FileErrorText.describe(error), nil)
+    /// The error as a program reads it (code, kind, message, hint); argument-parser's validation errors are
+    /// `command.invalid_input`.
+    static func report(of error: any Error) -> ErrorReport {
+        if let error = error as? ValidationError {
+            return ErrorReport(
+                code: ErrorCode("command", "invalid_input", .invalidInput), message: error.message, hint: nil)
         }
-        return (SecretRedactor.redact("\(error)"), nil)
+        return ErrorReport(error)
     }
 }
 
@@ -91,3 +75,14 @@ extension LLMCommand.Ask: OutputSelecting {}
 extension LLMCommand.Models: OutputSelecting {}
 extension ConfigCommand.Show: OutputSelecting {}
 extension ChatCommand: OutputSelecting {}
+
+extension CommandProblem {
+    var errorCode: ErrorCode {
+        let kind: ErrorKind =
+            switch code {
+            case .notFound: .notFound
+            default: .invalidInput
+            }
+        return ErrorCode("command_problem", code.rawValue, kind)
+    }
+}

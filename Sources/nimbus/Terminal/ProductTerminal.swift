@@ -78,7 +78,7 @@ func answerUntilDone(
 func exitStatus(_ state: ProductState) throws {
     switch state {
     case .done: return
-    case .waiting: throw ExitCode(2)
+    case .waiting: throw ExitCode(ErrorKind.approvalRequired.exitCode)
     case .refused, .failed: throw ExitCode(1)
     }
 }
