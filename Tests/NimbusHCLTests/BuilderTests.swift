@@ -1,3 +1,4 @@
+import NimbusCore
 import NimbusHCL
 import Testing
 
@@ -52,6 +53,12 @@ import Testing
         #expect(throws: BuilderError.self) { try HCLExpression.reference("var.bad name") }
         #expect(throws: BuilderError.self) { try HCLExpression.call("f()") }
         #expect(throws: BuilderError.self) { try HCLExpression.number(.nan) }
+        #expect {
+            try Attribute("not valid", .null)
+        } throws: { error in
+            ErrorCode.of(error).rawValue == "hcl.builder" && ErrorCode.of(error).kind == .invalidInput
+                && "\(error)".contains("'not valid'")
+        }
     }
 
     @Test func operatorsGetTheParenthesesTheyNeed() throws {

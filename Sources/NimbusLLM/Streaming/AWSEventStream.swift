@@ -1,3 +1,5 @@
+public import NimbusCore
+
 /// One message of the AWS event-stream encoding (`application/vnd.amazon.eventstream`), which Bedrock's
 /// ConverseStream uses: typed headers (`:event-type`, `:message-type`, …) and a payload.
 public struct AWSEventStreamMessage: Sendable, Hashable {
@@ -229,9 +231,10 @@ public struct AWSEventStreamDecoder: Sendable {
 }
 
 /// A malformed AWS event stream.
-public struct AWSEventStreamError: Error, Sendable, CustomStringConvertible {
-    public let description: String
-    init(_ description: String) { self.description = "invalid AWS event stream: " + description }
+public struct AWSEventStreamError: NimbusError {
+    public let message: String
+    init(_ description: String) { message = "invalid AWS event stream: " + description }
+    public var errorCode: ErrorCode { ErrorCode("aws_event_stream", "invalid", .upstream) }
 }
 
 /// CRC-32 (IEEE 802.3, as zlib computes it), which the AWS event-stream encoding uses for both its checksums.
