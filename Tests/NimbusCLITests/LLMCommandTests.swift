@@ -26,8 +26,9 @@ struct LLMCommandTests {
         #expect(json["model"]?.stringValue == model)
         #expect((json["usage"]?["output_tokens"]?.intValue ?? 0) > 0)
         #expect(json["latency_ms"]?.doubleValue != nil)
-        // The model a user passes is probed too.
-        let runs = try await cli.run(["llm", "models", "--model", model, "--output", "json"])
+        // The model a user passes is probed too. The shared local server serves one request at a time, and other
+        // suites keep it busy, so the probe waits as long as a generation may take.
+        let runs = try await cli.run(["llm", "models", "--model", model, "--timeout", "300", "--output", "json"])
         #expect(runs.status == 0)
         #expect(try JSONValue(parsing: runs.out)[0]?["reachable"] == true)
     }

@@ -20,7 +20,11 @@ public struct ModelAvailability: Sendable, Hashable, Codable {
 extension ModelRegistry {
     /// Every model the settings name (default, fallback, per agent), each checked: its settings resolve and
     /// its server answers a cheap listing request (`GET /models`, Ollama's `/api/tags`). Nothing is generated.
-    public func availability(checkReachable: Bool = true) async -> [ModelAvailability] {
+    public func availability(
+        checkReachable: Bool = true, timeout: Duration = .seconds(15)
+    ) async
+        -> [ModelAvailability]
+    {
         var named: [(role: String, model: String)] = []
         if let model = settings.model { named.append(("default", model)) }
         if let fallback = settings.fallback { named.append(("fallback", fallback)) }
@@ -30,14 +34,15 @@ extension ModelRegistry {
         }
         var results: [ModelAvailability] = []
         for (role, name) in named {
-            results.append(await probe(name, role: role, checkReachable: checkReachable))
+            results.append(await probe(name, role: role, checkReachable: checkReachable, timeout: timeout))
         }
         return results
     }
 
-    /// Checks one model name.
+    /// Checks one model name. `timeout` bounds the listing request: a small local server that serves one
+    /// request at a time answers it only after the generation in front of it.
     public func probe(
-        _ name: String, role: String = "requested", checkReachable: Bool = true
+        _ name: String, role: String = "requested", checkReachable: Bool = true, timeout: Duration = .seconds(15)
     ) async
         -> ModelAvailability
     {
@@ -56,8 +61,8 @@ extension ModelRegistry {
         var request = HTTPClientRequest(url: url.absoluteString)
         request.method = .GET
         do {
-            // A small local server answering another request may take a few seconds to get to this one.
-            let response = try await environment.http.client.execute(request, timeout: .seconds(15))
+            let response = try await environment.http.client.execute(
+                request, timeout: .seconds(max(1, timeout.components.seconds)))
             _ = try? await response.body.collect(upTo: 1 << 20)
             let status = response.status.code
             let detail =

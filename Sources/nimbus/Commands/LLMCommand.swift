@@ -175,13 +175,20 @@ struct LLMCommand: AsyncParsableCommand {
         @Flag(help: "Do not contact the servers; only check that each model's settings resolve.")
         var offline = false
 
+        @Option(help: "Seconds to wait for each server's answer (a busy local server answers after its current work).")
+        var timeout: Int = 15
+
         @Option(help: "Print as text or JSON.")
         var output: OutputFormat = .text
 
         func run() async throws {
+            guard timeout > 0 else {
+                throw ValidationError("--timeout must be a positive number of seconds, not \(timeout).")
+            }
             let registry = try global.host().models
-            var results = await registry.availability(checkReachable: !offline)
-            if let model { results.append(await registry.probe(model, checkReachable: !offline)) }
+            let wait = Duration.seconds(timeout)
+            var results = await registry.availability(checkReachable: !offline, timeout: wait)
+            if let model { results.append(await registry.probe(model, checkReachable: !offline, timeout: wait)) }
             switch output {
             case .json:
                 Console.json(try JSONValue(encoding: results))
