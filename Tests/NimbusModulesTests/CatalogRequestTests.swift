@@ -122,3 +122,54 @@ struct CatalogRequestTests {
         }
     }
 }
+
+/// Requests that name several services, or a service and a part of it, and what they must come to.
+@Suite("Composed requests")
+struct ComposedRequestTests {
+    let analyzer = RequestAnalyzer()
+
+    @Test(
+        "the requests users tried come to one module each, with the parts they named",
+        arguments: [
+            // A Lambda module always has its role and log group: one family, not a question.
+            ("Lambda function with an IAM role, X-Ray tracing and a log group", ["lambda"]),
+            ("ECS Fargate service behind an application load balancer", ["ecs-fargate", "alb"]),
+            ("RDS database in a new VPC", ["rds", "vpc"]),
+            ("a Lambda function in a VPC", ["lambda"]),
+            ("iam-role module with cross-account", ["iam-role"]),
+            ("an ecs-fargate service", ["ecs-fargate"]),
+            ("a cloudfront-site module for production", ["cloudfront-site"]),
+            ("cloudwatch-alarms with email", ["cloudwatch-alarms"]),
+            ("s3 with kms, versioning, replication", ["s3"]),
+            ("an S3 bucket and a DynamoDB table", ["s3", "dynamodb"]),
+            ("an EKS cluster in its own VPC with a NAT gateway", ["eks", "vpc"]),
+        ])
+    func composed(_ request: String, _ parts: [String]) {
+        let analysis = analyzer.analyse(request)
+        #expect(analysis.parts.map(\.family) == parts, "candidates \(analysis.candidates)")
+        #expect(analysis.candidates == [])
+        #expect(analysis.unknownWords == [])
+    }
+
+    @Test("each part reads its own features; a feature word is never a family")
+    func features() throws {
+        let analysis = analyzer.analyse(
+            "ECS Fargate service with autoscaling behind a public application load balancer")
+        let ecs = try #require(analysis.parts.first { $0.family == "ecs-fargate" })
+        let alb = try #require(analysis.parts.first { $0.family == "alb" })
+        #expect(ecs.features.contains("autoscaling"))
+        #expect(alb.features.contains("public"))
+        let lambda = analyzer.analyse("a Lambda function in a VPC with code signing")
+        #expect(lambda.parts.map(\.family) == ["lambda"])
+        #expect(lambda.features.contains("vpc") && lambda.features.contains("code-signing"))
+        let vpc = try #require(analyzer.analyse("an EKS cluster in its own VPC with a NAT gateway").parts.last)
+        #expect(vpc.features.contains("nat"))
+    }
+
+    @Test("a choice between services is the one question about families")
+    func choice() {
+        let analysis = analyzer.analyse("a queue or a topic")
+        #expect(analysis.parts.isEmpty)
+        #expect(Set(analysis.candidates) == ["sqs", "sns"])
+    }
+}

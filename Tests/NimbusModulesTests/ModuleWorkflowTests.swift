@@ -368,3 +368,41 @@ struct ModuleEveryFamilyTests {
         #expect(scratch.exists("\(id)/README.md") && scratch.exists("\(id)/examples/complete/main.tf"))
     }
 }
+
+@Suite("nimbus module, composed")
+struct ComposedModuleTests {
+    @Test("ECS behind an ALB is one module: the target group feeds the service, only the ALB reaches the tasks")
+    func ecsBehindALB() async throws {
+        let scratch = try ModuleScratch()
+        let done = try await runModule(
+            request: "ECS Fargate service behind an application load balancer", outputDirectory: scratch.path("m"),
+            environment: scratch.environment())
+        #expect(done.status == .completed, "\(done.questions.map(\.value.jsonText))")
+        let main = try scratch.read("m/main.tf")
+        #expect(main.contains("target_group_arn = aws_lb_target_group.alb.arn"))
+        #expect(main.contains("security_groups = [aws_security_group.alb.id]"))
+        let variables = try scratch.read("m/variables.tf")
+        #expect(!variables.contains("variable \"target_group_arn\""))
+        #expect(!variables.contains("variable \"allowed_security_group_ids\""))
+        // One variable per name, outputs from both parts.
+        let names = variables.split(separator: "\n").filter { $0.hasPrefix("variable ") }
+        #expect(Set(names).count == names.count)
+        let outputs = try scratch.read("m/outputs.tf")
+        #expect(outputs.contains("output \"alb_arn\"") && outputs.contains("output \"service_name\""))
+        let readme = try scratch.read("m/README.md")
+        #expect(readme.contains("target group"))
+    }
+
+    @Test("a database in a new VPC: its subnets are the VPC's private subnets, no VPC id to pass")
+    func rdsInNewVPC() async throws {
+        let scratch = try ModuleScratch()
+        let done = try await runModule(
+            request: "a postgres RDS database in a new VPC", outputDirectory: scratch.path("m"),
+            environment: scratch.environment())
+        #expect(done.status == .completed, "\(done.questions.map(\.value.jsonText))")
+        let main = try scratch.read("m/main.tf")
+        #expect(main.contains("subnet_ids = aws_subnet.vpc_private[*].id"))
+        #expect(main.contains("vpc_id      = aws_vpc.vpc.id") || main.contains("vpc_id = aws_vpc.vpc.id"))
+        #expect(!(try scratch.read("m/variables.tf")).contains("variable \"vpc_id\""))
+    }
+}

@@ -14,6 +14,23 @@ public struct RequestAnalysis: Sendable, Hashable, Codable {
     public var name: String?
     /// Words that are neither part of the grammar nor known to the family: reported, never silently ignored.
     public var unknownWords: [String]
+    /// Every family the request asks for, in the order it names them, each with its features: one part is a
+    /// family's module, several are a composed module (``ModuleComposition``). The first is ``family``.
+    public var parts: [RequestPart] = []
+
+    /// Whether the request asks for several families in one module.
+    public var isComposition: Bool { parts.count > 1 }
+}
+
+/// One family a request asks for, with the features it turns on.
+public struct RequestPart: Sendable, Hashable, Codable {
+    public var family: String
+    public var features: [String]
+
+    public init(family: String, features: [String]) {
+        self.family = family
+        self.features = features
+    }
 }
 
 /// Reads module requests with a small grammar: family keywords, feature keywords, answers to the family's
@@ -36,6 +53,9 @@ public struct RequestAnalyzer: Sendable {
         "aws", "amazon", "resource", "resources", "infrastructure", "setup", "set", "up", "some", "good", "default",
         "defaults", "our", "my", "your", "all", "every", "configured", "configuration", "proper", "properly",
         "should", "must", "be", "is", "are", "will", "can", "so", "as", "from", "into", "at", "per",
+        // Words that join the parts of a composed module.
+        "behind", "front", "fronted", "wired", "connected", "together", "both", "own", "dedicated", "fresh",
+        "separate", "through", "via", "inside", "within", "under", "service", "services",
     ]
 
     static let environments: [String: String] = [
@@ -61,54 +81,82 @@ public struct RequestAnalyzer: Sendable {
             consumed[index + 1] = true
         }
 
-        // Family keywords, longest phrases first; each family scores the words it explains.
+        // Family keywords, longest phrases first; each family scores the words it explains. A family's id
+        // (`iam-role`, `ecs fargate`) and title (`IAM role`) select it too.
         var scores: [String: Int] = [:]
+        var firstMention: [String: Int] = [:]
         var claimedBy = [String?](repeating: nil, count: words.count)
         // Longest phrases first across all families, so "rds instance" is not split by another family's "instance".
         let phrases = catalog.families.flatMap { family in
-            family.keywords.map { (family: family.id, phrase: RequestAnalyzer.words($0)) }
+            RequestAnalyzer.selectors(of: family).map { (family: family.id, phrase: RequestAnalyzer.words($0)) }
         }
         for (familyID, phrase) in phrases.enumerated().sorted(by: {
             ($0.element.phrase.count, -$0.offset) > ($1.element.phrase.count, -$1.offset)
         }).map(\.element) {
             for start in RequestAnalyzer.matches(of: phrase, in: words, consumed: consumed) {
                 scores[familyID, default: 0] += phrase.count
+                firstMention[familyID] = min(firstMention[familyID] ?? start, start)
                 for offset in 0..<phrase.count {
                     consumed[start + offset] = true
                     claimedBy[start + offset] = familyID
                 }
             }
         }
-        let best = scores.values.max() ?? 0
-        let leaders = catalog.families.map(\.id).filter { scores[$0] == best && best > 0 }
-        let family = leaders.count == 1 ? catalog.family(leaders[0]) : nil
+        let named = catalog.families.map(\.id).filter { (scores[$0] ?? 0) > 0 }
+        var parts = RequestAnalyzer.parts(
+            named: named, scores: scores, words: words, claimedBy: claimedBy, catalog: catalog
+        ).sorted { (firstMention[$0] ?? 0) < (firstMention[$1] ?? 0) }
+        // "a queue or a topic" offers a choice: that is the one question about families worth asking.
+        var candidates: [String] = []
+        if parts.count > 1, let first = firstMention[parts[0]], let last = parts.compactMap({ firstMention[$0] }).max(),
+            words[first..<last].contains("or")
+        {
+            candidates = parts
+            parts = []
+        }
 
         var features: [String] = []
         var answers: [String: String] = [:]
-        if let family {
+        var partFeatures: [String: [String]] = [:]
+        if !parts.isEmpty {
             // Family keywords may also name features: another family's ("a Lambda function in a VPC", "a Fargate
-            // service behind a load balancer") or the winner's own ("container insights" of an ECS service). They
-            // are explained either way, so features may read them; answers may not (they were keywords).
+            // service behind a load balancer") or the part's own ("container insights" of an ECS service). They
+            // are explained either way, so features may read them; answers may not (they were keywords). Each
+            // part reads the features it knows ("with logging" turns on logging in every part that has it).
             let claimed = words.indices.filter { claimedBy[$0] != nil }
             for index in claimed { consumed[index] = false }
-            for feature in family.features {
-                for keyword in feature.keywords.sorted(by: { $0.count > $1.count }) {
-                    let phrase = RequestAnalyzer.words(keyword)
-                    for start in RequestAnalyzer.matches(of: phrase, in: words, consumed: consumed) {
-                        if !features.contains(feature.id) { features.append(feature.id) }
-                        for offset in 0..<phrase.count { consumed[start + offset] = true }
+            var read = consumed
+            for id in parts {
+                guard let family = catalog.family(id) else { continue }
+                var found: [String] = []
+                var own = consumed
+                for feature in family.features {
+                    for keyword in feature.keywords.sorted(by: { $0.count > $1.count }) {
+                        let phrase = RequestAnalyzer.words(keyword)
+                        for start in RequestAnalyzer.matches(of: phrase, in: words, consumed: own) {
+                            if !found.contains(feature.id) { found.append(feature.id) }
+                            for offset in 0..<phrase.count {
+                                own[start + offset] = true
+                                read[start + offset] = true
+                            }
+                        }
                     }
                 }
+                partFeatures[id] = found.sorted()
             }
+            consumed = read
             for index in claimed { consumed[index] = true }
-            for question in family.questions {
-                for (index, word) in words.enumerated() where !consumed[index] {
-                    if let choice = question.choice(for: word) {
-                        answers[question.key] = choice
-                        consumed[index] = true
+            for id in parts {
+                for question in catalog.family(id)?.questions ?? [] {
+                    for (index, word) in words.enumerated() where !consumed[index] {
+                        if let choice = question.choice(for: word) {
+                            answers[question.key] = choice
+                            consumed[index] = true
+                        }
                     }
                 }
             }
+            features = partFeatures[parts[0]] ?? []
         }
 
         var environment: String?
@@ -128,9 +176,91 @@ public struct RequestAnalyzer: Sendable {
         let unknown = words.indices.filter { !consumed[$0] }.map { words[$0] }
         words.removeAll()
         return RequestAnalysis(
-            family: family?.id, candidates: family == nil ? leaders : [], features: features.sorted(),
-            answers: answers, environment: environment, compliance: compliance.sorted(), name: name,
-            unknownWords: unknown)
+            family: parts.first, candidates: candidates, features: features.sorted(), answers: answers,
+            environment: environment, compliance: compliance.sorted(), name: name, unknownWords: unknown,
+            parts: parts.map { RequestPart(family: $0, features: partFeatures[$0] ?? []) })
+    }
+
+    /// What selects a family in a request: its keywords, its id (`iam-role`, also `iam role`) and its title.
+    static func selectors(of family: ServiceFamily) -> [String] {
+        var selectors = family.keywords
+        for extra in [family.id, family.id.replacingOccurrences(of: "-", with: " "), family.title.lowercased()]
+        where !selectors.contains(extra) {
+            selectors.append(extra)
+        }
+        return selectors
+    }
+
+    /// Families every module of a family already contains: a request that names them asks for that part, not
+    /// for a module of its own ("a Lambda function with an IAM role and a log group").
+    static let inherent: [String: Set<String>] = [
+        "lambda": ["iam-role", "kms", "sqs"],
+        "ecs-fargate": ["iam-role", "kms"],
+        "eks": ["iam-role", "kms"],
+        "rds": ["kms", "iam-role"],
+        "s3": ["kms"],
+        "sqs": ["kms"],
+        "sns": ["kms"],
+        "dynamodb": ["kms"],
+        "ec2": ["iam-role", "kms"],
+        "vpc": ["kms"],
+        "alb": ["s3"],
+        "cloudfront-site": ["s3", "kms"],
+        "cloudwatch-alarms": ["sns", "kms"],
+    ]
+
+    /// Words that make a placement ("in a VPC": an existing one, by id) a part of its own ("in a new VPC").
+    static let creating: Set<String> = ["new", "own", "dedicated", "fresh", "separate"]
+
+    /// The families a request's named families come to once each is read as what it is: a part of its own, a
+    /// part another family always has, a placement, or a feature of another part.
+    static func parts(
+        named: [String], scores: [String: Int], words: [String], claimedBy: [String?], catalog: ModuleCatalog
+    ) -> [String] {
+        var kept = Set(named)
+        // The weakest first, so a family is absorbed by a stronger one, never the other way round.
+        for id in named.sorted(by: { (scores[$0] ?? 0, $1) < (scores[$1] ?? 0, $0) }) {
+            let positions = words.indices.filter { claimedBy[$0] == id }
+            let isNew = positions.contains { index in
+                (max(0, index - 2)..<index).contains { creating.contains(words[$0]) }
+            }
+            for other in named where other != id && kept.contains(other) {
+                guard let host = catalog.family(other) else { continue }
+                if inherent[other, default: []].contains(id) && !isNew {
+                    kept.remove(id)
+                    break
+                }
+                let wires = Composer.wires.filter {
+                    ($0.provider == id && $0.consumer == other) || ($0.provider == other && $0.consumer == id)
+                }
+                if let wire = wires.first(where: { $0.provider == id && $0.consumer == other }), wire.placement {
+                    if !isNew {
+                        kept.remove(id)
+                        break
+                    }
+                    continue
+                }
+                if !wires.isEmpty { continue }
+                // Its every word is a feature the other family has ("notifications" of CloudWatch alarms).
+                let readable = positions.allSatisfy { position in
+                    host.features.contains { feature in
+                        feature.keywords.contains { keyword in
+                            let phrase = RequestAnalyzer.words(keyword)
+                            return phrase.indices.contains { offset in
+                                let start = position - offset
+                                return start >= 0 && start + phrase.count <= words.count
+                                    && Array(words[start..<(start + phrase.count)]) == phrase
+                            }
+                        }
+                    }
+                }
+                if readable && !isNew {
+                    kept.remove(id)
+                    break
+                }
+            }
+        }
+        return named.filter(kept.contains)
     }
 
     /// Lower-case words of a text: letters, digits and hyphens; `multi-AZ` stays one word, punctuation goes.

@@ -264,6 +264,11 @@ public enum ModuleWorkflow {
         case .catalog(let requirements):
             "\(requirements.family) '\(requirements.name)'"
                 + (requirements.features.isEmpty ? "" : " with \(requirements.features.joined(separator: ", "))")
+        case .composed(let composition):
+            "composed '\(composition.primary.name)' of "
+                + composition.parts.map { part in
+                    part.family + (part.features.isEmpty ? "" : " with \(part.features.joined(separator: ", "))")
+                }.joined(separator: "; ")
         case .custom(let custom): "custom '\(custom.name)' from the model"
         }
     }

@@ -4,6 +4,8 @@ import NimbusHCL
 /// them, deterministically), or a plan a model made, as HCL text and specs.
 public enum PlanDocument: Sendable, Hashable, Codable {
     case catalog(ModuleRequirements)
+    /// Several catalog families in one module, wired together.
+    case composed(ModuleComposition)
     case custom(CustomPlan)
 
     /// The plan and the family it belongs to (a family of its own for custom plans).
@@ -16,6 +18,8 @@ public enum PlanDocument: Sendable, Hashable, Codable {
                 throw ModuleRequestError.unknownFamily(requirements.family, catalog: catalog)
             }
             return (try family.plan(requirements), family, requirements)
+        case .composed(let composition):
+            return try Composer.compose(composition, catalog: catalog)
         case .custom(let custom):
             let plan = try custom.plan()
             let family = ServiceFamily(

@@ -75,7 +75,11 @@ enum PlannerGraph {
                 if state.options.askAboutUnknownWords, !analysis.unknownWords.isEmpty {
                     try confirmWithout(analysis.unknownWords, family: family, options: state.options, context: context)
                 }
-                for question in family.questions {
+                // Every part's questions, once each (a composed module asks the database engine once).
+                var asked: Set<String> = []
+                let families =
+                    analysis.isComposition ? analysis.parts.compactMap { services.catalog.family($0.family) } : [family]
+                for question in families.flatMap(\.questions) where asked.insert(question.key).inserted {
                     if let given = analysis.answers[question.key] {
                         if let choice = question.choice(for: given) {
                             analysis.answers[question.key] = choice
@@ -104,6 +108,31 @@ enum PlannerGraph {
             guard let id = analysis.family, let family = services.catalog.family(id) else {
                 throw ModuleRequestError.unknownFamily(state.request, catalog: services.catalog)
             }
+            if analysis.isComposition {
+                let name =
+                    analysis.name
+                    ?? RequestAnalyzer.slug(
+                        ([analysis.environment].compactMap { $0 } + analysis.parts.map(\.family)).joined(separator: "-")
+                    )
+                let parts = try analysis.parts.map { part -> ModuleRequirements in
+                    guard let partFamily = services.catalog.family(part.family) else {
+                        throw ModuleRequestError.unknownFamily(part.family, catalog: services.catalog)
+                    }
+                    let defaults = partFamily.features.filter(\.enabledByDefault).map(\.id)
+                    let answers = analysis.answers.filter { answer in
+                        partFamily.questions.contains { $0.key == answer.key }
+                    }
+                    return ModuleRequirements(
+                        family: part.family, name: name, features: Array(Set(defaults + part.features)),
+                        answers: answers, environment: analysis.environment, compliance: analysis.compliance,
+                        backend: state.options.backend)
+                }
+                let composition = Composer.completed(ModuleComposition(parts: parts))
+                context.progress(
+                    "planned one module '\(name)' of "
+                        + parts.compactMap { services.catalog.family($0.family)?.title }.joined(separator: ", "))
+                return Update(\.plan, .composed(composition))
+            }
             let defaults = family.features.filter(\.enabledByDefault).map(\.id)
             let requirements = ModuleRequirements(
                 family: family.id, name: analysis.name ?? defaultName(family: family, analysis: analysis),
@@ -131,6 +160,23 @@ enum PlannerGraph {
                     }
                     requirements.features.sort()
                     plan = .catalog(requirements)
+                }
+            }
+            if case .composed(var composition) = plan {
+                let first = composition.primary
+                if first.environment == "prod" || !first.compliance.isEmpty {
+                    for index in composition.parts.indices {
+                        guard let family = services.catalog.family(composition.parts[index].family) else { continue }
+                        for feature in family.features
+                        where productionFeatures.contains(feature.id) && !composition.parts[index].has(feature.id) {
+                            composition.parts[index].features.append(feature.id)
+                            notes.append(
+                                "turned on \(feature.title) of the \(family.title) for \(first.environment ?? first.compliance.joined(separator: ", "))"
+                            )
+                        }
+                        composition.parts[index].features.sort()
+                    }
+                    plan = .composed(composition)
                 }
             }
             let (materialized, family, requirements) = try plan.materialize(services.catalog)

@@ -21,7 +21,8 @@ extension ServiceFamily {
                 id: "encryption", title: "KMS encryption of environment, logs and queue",
                 keywords: ["kms", "encryption", "encrypted"], enabledByDefault: true),
             FamilyFeature(
-                id: "logging", title: "encrypted log group with retention", keywords: ["logging", "logs", "log"],
+                id: "logging", title: "encrypted log group with retention",
+                keywords: ["log group", "logging", "logs", "log"],
                 enabledByDefault: true),
             FamilyFeature(
                 id: "vpc", title: "VPC networking",
