@@ -39,6 +39,7 @@ let package = Package(
         .target(
             name: "NimbusCore",
             dependencies: [
+                "CZlib",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
             ],
@@ -94,6 +95,7 @@ let package = Package(
                 "NimbusCore", "NimbusGraph", "NimbusStore", "NimbusHCL", "NimbusAgents", "NimbusLLM", "NimbusProducts",
                 "CNimbusSystem", .product(name: "Logging", package: "swift-log"),
             ],
+            resources: [.copy("Resources/ProviderSchemas")],
             swiftSettings: strict
         ),
         .target(

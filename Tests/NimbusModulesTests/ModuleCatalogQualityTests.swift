@@ -134,6 +134,7 @@ struct ModuleCatalogQualityTests {
         $0.isEmpty ? nil : $0
     }
     static let slots = ToolSlots(2)
+    static var schema: ProviderSchema { get throws { try ProviderSchema.aws.get() } }
 
     @Test("the catalog has the families the issue asks for")
     func families() {
@@ -181,6 +182,9 @@ struct ModuleCatalogQualityTests {
             let checked = Module(files: files.map(\.path), configFiles: files.compactMap { parsed[$0.path] })
             let errors = checked.check().filter { $0.severity == .error }
             #expect(errors.isEmpty, "\(directory.isEmpty ? "module" : directory): \(errors.map(\.description))")
+            // ...and against the AWS provider's schema, as `nimbus hcl validate` checks it.
+            let schemaErrors = ProviderSchemaCheck.check(checked.configFiles, schema: try Self.schema)
+            #expect(schemaErrors.isEmpty, "provider schema: \(schemaErrors.map(\.description))")
             if directory.isEmpty { checkSecureDefaults(checked, variant: variant) }
         }
 

@@ -136,6 +136,23 @@ public enum ModuleValidator {
                     message: diagnostic.detail,
                     fix: nil))
         }
+        // An offline `terraform validate`: every resource and data block against the AWS provider's schema.
+        var schemaCheck = "AWS provider schema: the bundled schema is not available"
+        switch ProviderSchema.aws {
+        case .success(let schema):
+            schemaCheck = "AWS provider schema (\(schema.description)): arguments, blocks, required values, attributes"
+            for diagnostic in ProviderSchemaCheck.check(moduleFiles, schema: schema) {
+                findings.append(
+                    ValidationFinding(
+                        check: "provider-schema", rule: diagnostic.summary, severity: .high, file: diagnostic.filename,
+                        line: diagnostic.range.start.line, resource: nil, message: diagnostic.detail, fix: nil))
+            }
+        case .failure(let error):
+            findings.append(
+                ValidationFinding(
+                    check: "provider-schema", rule: "schema unavailable", severity: .low, file: "", line: 0,
+                    resource: nil, message: error.message, fix: nil))
+        }
         for finding in SecurityRules.check(module) {
             findings.append(
                 ValidationFinding(
@@ -145,7 +162,7 @@ public enum ModuleValidator {
         return ValidationReport(
             checks: [
                 "HCL syntax of every .tf file", "terraform fmt canonical form",
-                "module checks: references, types, defaults, descriptions, versions.tf",
+                "module checks: references, types, defaults, descriptions, versions.tf", schemaCheck,
                 "Nimbus security rules (\(SecurityRules.all.count))",
             ],
             findings: findings.sorted { ($0.severity, $1.file, $1.line) > ($1.severity, $0.file, $0.line) },

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import NimbusCore
 import NimbusHCL
+import NimbusModules
 
 struct HCLCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -113,6 +114,10 @@ struct HCLCommand: AsyncParsableCommand {
             let folder = file.map { ($0 as NSString).deletingLastPathComponent } ?? directory
             let module = try Module.load(directory: folder.isEmpty ? "." : folder)
             var diagnostics = module.check()
+            // An offline `terraform validate`: resource and data blocks against the AWS provider's schema.
+            if !diagnostics.hasErrors, case .success(let schema) = ProviderSchema.aws {
+                diagnostics += ProviderSchemaCheck.check(module.configFiles, schema: schema)
+            }
             if let file {
                 let path = URL(fileURLWithPath: file).standardizedFileURL.path
                 diagnostics = diagnostics.filter { URL(fileURLWithPath: $0.filename).standardizedFileURL.path == path }
