@@ -31,6 +31,21 @@ struct ModuleCommandTests {
         }
         let check = try await cli.run(["module", "check", out.path])
         #expect(check.status == 0, "\(check.out)\(check.err)")
+
+        // A misspelt argument: both checks name the provider's own argument.
+        let main = out.appendingPathComponent("main.tf")
+        let text = try String(contentsOf: main, encoding: .utf8)
+        let line = try #require(text.split(separator: "\n").first { $0.contains("  bucket ") && $0.contains("=") })
+        try text.replacingOccurrences(
+            of: String(line), with: String(line).replacingOccurrences(of: "bucket ", with: "buckte ")
+        )
+        .write(to: main, atomically: true, encoding: .utf8)
+        let broken = try await cli.run(["module", "check", out.path])
+        #expect(broken.status == 1)
+        #expect(broken.out.contains("did you mean \"bucket\""), "\(broken.out)")
+        let validate = try await cli.run(["hcl", "validate", out.path])
+        #expect(validate.status == 1)
+        #expect(validate.out.contains("an argument named \"buckte\" is not expected here; did you mean \"bucket\"?"))
     }
 
     @Test("--output json describes the run; --sarif writes the report")

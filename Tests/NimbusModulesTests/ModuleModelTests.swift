@@ -156,6 +156,29 @@ struct ModuleModelTests {
         #expect(try ModuleValidator.validate(directory: scratch.path("m")).passed)
     }
 
+    @Test("a schema error in the model's HCL (a misspelt argument) goes back to the model with the provider's name")
+    func schemaRepair() async throws {
+        let scratch = try ModuleScratch()
+        var plan = Self.bastionPlan
+        plan["resources"] = .string(
+            Self.fixedBastion.replacingOccurrences(
+                of: "  description = \"Bastion access\"", with: "  descripton  = \"Bastion access\""))
+        let model = ScriptedChatModel([
+            .json(["family": "custom", "name": "bastion"]),
+            .json(plan),
+            .text("```hcl\n" + Self.fixedBastion + "\n```"),
+        ])
+        let outcome = try await runModule(
+            request: "a jump box firewall", outputDirectory: scratch.path("m"),
+            options: ModuleWorkflow.Options(model: model.name), environment: scratch.environment(model: model))
+        #expect(outcome.status == .completed, "\(outcome.summary)")
+        #expect(outcome.repairRounds == 1, "\(outcome.summary)")
+        let repairRequest = try #require(model.requests.last?.messages.last?.content)
+        #expect(repairRequest.contains("descripton") && repairRequest.contains("did you mean \"description\""))
+        #expect(try scratch.read("m/main.tf").contains("description = \"Bastion access\""))
+        #expect(try ModuleValidator.validate(directory: scratch.path("m")).passed)
+    }
+
     @Test("a repair that does not parse is not taken; after two rounds nothing is written")
     func badRepairNotWritten() async throws {
         let scratch = try ModuleScratch()
