@@ -121,12 +121,9 @@ public struct ErrorReport: Sendable, Hashable, Codable {
         }
     }
 
-    /// `{"code", "kind", "message", "hint"}`.
+    /// `{"code", "kind", "message", "hint"}`: the report's Codable form (no `hint` when there is none).
     public var json: JSONValue {
-        var body: [String: JSONValue] = [
-            "code": .string(code), "kind": .string(kind.rawValue), "message": .string(message),
-        ]
-        if let hint { body["hint"] = .string(hint) }
-        return .object(body)
+        // Strings and an enum of strings always encode.
+        (try? JSONValue(encoding: self)) ?? .object(["code": .string(code)])
     }
 }

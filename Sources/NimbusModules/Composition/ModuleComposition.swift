@@ -162,7 +162,7 @@ public enum Composer {
         var notes: [String] = []
         for (index, plan) in plans.enumerated() {
             var part = Merging(plan: plan, renames: renames[index], wired: replacements[index])
-            part.merge(into: &merged, prefix: index == 0 ? nil : prefix(composition.parts[index].family))
+            part.merge(into: &merged, prefix: prefix(composition.parts[index].family))
             notes += plan.securityNotes.map { "\(families[index].title): \($0)" }
         }
         merged.securityNotes = wired.map(\.wire.note) + notes
@@ -230,21 +230,9 @@ private struct Merging {
         }
     }
 
-    mutating func merge(into merged: inout ModulePlan, prefix: String?) {
-        guard let prefix else {
-            // The first part is the base: nothing is renamed, nothing repeats yet; only wired variables go.
-            merged.resources = plan.resources.map(rewrite)
-            merged.dataSources = plan.dataSources.map(rewrite)
-            merged.locals = plan.locals.map { LocalSpec($0.name, rewrite($0.value)) }
-            merged.variables = plan.variables.filter { wired[$0.name] == nil }.map(rewriteValidations)
-            merged.outputs = plan.outputs.map {
-                OutputSpec($0.name, description: $0.description, value: rewrite($0.value), sensitive: $0.sensitive)
-            }
-            merged.providers = plan.providers
-            merged.exampleInputs = plan.exampleInputs.filter { wired[$0.name] == nil }
-            merged.optOuts = plan.optOuts
-            return
-        }
+    /// Adds the part to `merged`. Only names another part already has are renamed (with `prefix`), so the first
+    /// part goes in as it is.
+    mutating func merge(into merged: inout ModulePlan, prefix: String) {
         // Data sources the module has already, with the same body, are shared; others are renamed.
         for block in plan.dataSources {
             let key = block.labels.joined(separator: ".")

@@ -218,43 +218,39 @@ public struct RequestAnalyzer: Sendable {
         named: [String], scores: [String: Int], words: [String], claimedBy: [String?], catalog: ModuleCatalog
     ) -> [String] {
         var kept = Set(named)
+        let unconsumed = [Bool](repeating: false, count: words.count)
         // The weakest first, so a family is absorbed by a stronger one, never the other way round.
         for id in named.sorted(by: { (scores[$0] ?? 0, $1) < (scores[$1] ?? 0, $0) }) {
             let positions = words.indices.filter { claimedBy[$0] == id }
-            let isNew = positions.contains { index in
+            // A family the request asks to create ("a new VPC") is always a part of its own.
+            if positions.contains(where: { index in
                 (max(0, index - 2)..<index).contains { creating.contains(words[$0]) }
+            }) {
+                continue
             }
             for other in named where other != id && kept.contains(other) {
                 guard let host = catalog.family(other) else { continue }
-                if inherent[other, default: []].contains(id) && !isNew {
-                    kept.remove(id)
-                    break
-                }
                 let wires = Composer.wires.filter {
                     ($0.provider == id && $0.consumer == other) || ($0.provider == other && $0.consumer == id)
                 }
-                if let wire = wires.first(where: { $0.provider == id && $0.consumer == other }), wire.placement {
-                    if !isNew {
-                        kept.remove(id)
-                        break
-                    }
-                    continue
-                }
-                if !wires.isEmpty { continue }
-                // Its every word is a feature the other family has ("notifications" of CloudWatch alarms).
-                let readable = positions.allSatisfy { position in
-                    host.features.contains { feature in
-                        feature.keywords.contains { keyword in
+                let absorbed: Bool
+                if inherent[other, default: []].contains(id) {
+                    absorbed = true
+                } else if !wires.isEmpty {
+                    // Wired families are parts of their own, but for a placement ("in a VPC": an existing one).
+                    absorbed = wires.contains { $0.provider == id && $0.consumer == other && $0.placement }
+                } else {
+                    // Its every word is a feature the other family has ("notifications" of CloudWatch alarms).
+                    absorbed = positions.allSatisfy { position in
+                        host.features.flatMap(\.keywords).contains { keyword in
                             let phrase = RequestAnalyzer.words(keyword)
-                            return phrase.indices.contains { offset in
-                                let start = position - offset
-                                return start >= 0 && start + phrase.count <= words.count
-                                    && Array(words[start..<(start + phrase.count)]) == phrase
+                            return matches(of: phrase, in: words, consumed: unconsumed).contains {
+                                ($0..<($0 + phrase.count)).contains(position)
                             }
                         }
                     }
                 }
-                if readable && !isNew {
+                if absorbed {
                     kept.remove(id)
                     break
                 }
