@@ -163,9 +163,9 @@ struct ModuleCommandTests {
     func badInput() async throws {
         let cli = try CLI()
         let out = cli.home.appendingPathComponent("m").path
-        let unknown = try await cli.run(["module", "a redis cluster for sessions", "--out", out])
+        let unknown = try await cli.run(["module", "a mainframe for the payroll batch", "--out", out])
         #expect(unknown.status == 1)
-        #expect(unknown.err.contains("cannot tell which kind of infrastructure 'a redis cluster for sessions'"))
+        #expect(unknown.err.contains("cannot tell which kind of infrastructure 'a mainframe for the payroll batch'"))
         #expect(unknown.err.contains("s3 (S3 bucket)"))
         #expect(!unknown.err.contains("node '"), "the error is the cause, not the graph's wrapping")
 

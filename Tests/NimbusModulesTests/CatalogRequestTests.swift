@@ -11,7 +11,9 @@ struct CatalogRequest: Sendable, CustomTestStringConvertible {
 
     var testDescription: String { text }
 
-    static let all: [CatalogRequest] = [
+    static let all: [CatalogRequest] = first + integration + data + edge
+
+    static let first: [CatalogRequest] = [
         CatalogRequest(
             text: "an enterprise S3 bucket with replication and object lock", family: "s3",
             features: ["replication", "object-lock"]),

@@ -126,11 +126,11 @@ struct ModuleWorkflowTests {
         let scratch = try ModuleScratch()
         let error = await #expect(throws: (any Error).self) {
             try await runModule(
-                request: "a redis cluster for sessions", outputDirectory: scratch.path("m"),
+                request: "a mainframe for the payroll batch", outputDirectory: scratch.path("m"),
                 environment: scratch.environment())
         }
         let cause = try #require(error.map { GraphError.rootCause(of: $0) } as? ModuleRequestError)
-        #expect(cause.message.contains("a redis cluster for sessions"))
+        #expect(cause.message.contains("a mainframe for the payroll batch"))
         for family in ModuleCatalog.standard.families {
             #expect(cause.suggestion?.contains(family.id) == true, "the hint does not list \(family.id)")
         }

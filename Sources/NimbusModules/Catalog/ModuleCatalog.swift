@@ -25,6 +25,21 @@ public struct ModuleCatalog: Sendable {
         .kms,
         .alb,
         .cloudwatchAlarms,
+        .apiGateway,
+        .elasticache,
+        .aurora,
+        .route53,
+        .acm,
+        .secretsManager,
+        .efs,
+        .stepFunctions,
+        .eventbridge,
+        .ecr,
+        .cognito,
+        .kinesis,
+        .opensearch,
+        .waf,
+        .backup,
     ])
 
     public func family(_ id: String) -> ServiceFamily? { families.first { $0.id == id } }
