@@ -303,7 +303,16 @@ struct ModuleCatalogQualityTests {
                 let actions = statement.body.attribute("actions").map { Printer.print($0.value) } ?? ""
                 let resources = statement.body.attribute("resources").map { Printer.print($0.value) } ?? ""
                 #expect(!actions.contains("\"*\""), "\(resource.address) allows every action")
-                #expect(!resources.contains("\"*\""), "\(resource.address) allows every resource")
+                // `"*"` is the only resource an action without resource-level permissions takes.
+                let named = statement.body.attribute("actions").flatMap { attribute -> [String]? in
+                    guard case .tuple(let items) = attribute.value.kind else { return nil }
+                    return items.compactMap { item in
+                        if case .template(let template) = item.kind { template.literalValue } else { nil }
+                    }
+                }
+                let unscopable = named.map { !$0.isEmpty && $0.allSatisfy(SecurityRules.unscopableActions.contains) }
+                #expect(
+                    unscopable == true || !resources.contains("\"*\""), "\(resource.address) allows every resource")
             }
         }
     }

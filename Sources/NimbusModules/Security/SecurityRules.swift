@@ -543,6 +543,9 @@ public enum SecurityRules {
         "logs:CreateLogGroup", "ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces",
         "ec2:DeleteNetworkInterface", "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses",
         "cloudwatch:PutMetricData",
+        // CloudWatch Logs' vended log delivery (Step Functions, API Gateway, EventBridge Pipes logging).
+        "logs:CreateLogDelivery", "logs:GetLogDelivery", "logs:UpdateLogDelivery", "logs:DeleteLogDelivery",
+        "logs:ListLogDeliveries", "logs:PutResourcePolicy", "logs:DescribeResourcePolicies", "logs:DescribeLogGroups",
     ]
 
     struct Statement {
