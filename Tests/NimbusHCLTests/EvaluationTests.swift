@@ -21,6 +21,20 @@ import Testing
         #expect(throws: EvaluationError.self) { try value("1 / 0") }
     }
 
+    @Test func stringTestsAndRegularExpressions() throws {
+        #expect(try value("startswith(\"db.r6g.large\", \"db.\")") == .bool(true))
+        #expect(try value("endswith(\"orders.fifo\", \".fifo\")") == .bool(true))
+        #expect(try value("strcontains(\"t3.micro\", \"db.\")") == .bool(false))
+        #expect(try value("regex(\"[0-9]+\", \"gp3 100 GB\")") == .string("3"))
+        #expect(
+            try value("regex(\"^([a-z]+)-([0-9]+)$\", \"orders-12\")") == .tuple([.string("orders"), .string("12")]))
+        #expect(try value("regex(\"(?P<env>[a-z]+)-db\", \"prod-db\")") == .object(["env": .string("prod")]))
+        // What module validations write: `can(regex(...))` is false when nothing matches.
+        #expect(try value("can(regex(\"^[a-z0-9-]{1,63}$\", \"Orders_DB\"))") == .bool(false))
+        #expect(try value("can(regex(\"^[a-z0-9-]{1,63}$\", \"orders-db\"))") == .bool(true))
+        #expect(throws: EvaluationError.self) { try value("regex(\"[\", \"x\")") }
+    }
+
     @Test func typesAndConversions() throws {
         #expect(try value("\"1\" == 1") == .bool(false))
         #expect(try value("\"2\" + 1") == .int(3))

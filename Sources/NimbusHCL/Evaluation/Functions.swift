@@ -11,6 +11,7 @@ enum Functions {
         "contains": contains, "keys": keys, "values": values, "lower": lower, "upper": upper, "replace": replace,
         "cidrsubnet": cidrsubnet, "min": minimum, "max": maximum, "abs": absolute, "floor": floor, "ceil": ceil,
         "element": element, "distinct": distinct, "flatten": flatten, "trimspace": trimspace,
+        "startswith": startswith, "endswith": endswith, "strcontains": strcontains, "regex": regex,
     ]
 
     static func arity(_ arguments: [Value], _ count: ClosedRange<Int>, _ name: String) throws(ConversionError) {
@@ -315,6 +316,43 @@ enum Functions {
         try arity(arguments, 1...1, "trimspace")
         if unknown(arguments) { return .unknown(.string) }
         return .string(try string(arguments[0], "the argument").trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+
+    /// `startswith(string, prefix)`, `endswith(string, suffix)`, `strcontains(string, substring)`.
+    static let startswith = affix("startswith") { $0.hasPrefix($1) }
+    static let endswith = affix("endswith") { $0.hasSuffix($1) }
+    static let strcontains = affix("strcontains") { $0.contains($1) }
+
+    static func affix(_ name: String, _ test: @escaping @Sendable (String, String) -> Bool) -> Function {
+        { arguments throws(ConversionError) in
+            try arity(arguments, 2...2, name)
+            if unknown(arguments) { return .unknown(.bool) }
+            return .bool(test(try string(arguments[0], "the string"), try string(arguments[1], "the second argument")))
+        }
+    }
+
+    /// `regex(pattern, string)`: the first match (a string, or its capture groups: a list, or an object when they
+    /// are named), an error when nothing matches. RE2's `(?P<name>…)` is read as `(?<name>…)`.
+    static let regex: Function = { arguments throws(ConversionError) in
+        try arity(arguments, 2...2, "regex")
+        if unknown(arguments) { return .unknown(.any) }
+        let pattern = try string(arguments[0], "the pattern").replacingOccurrences(of: "(?P<", with: "(?<")
+        let text = try string(arguments[1], "the string")
+        guard let expression = try? NSRegularExpression(pattern: pattern) else {
+            throw ConversionError("invalid regular expression \(pattern)")
+        }
+        guard let match = expression.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) else {
+            throw ConversionError("pattern did not match any part of the given string")
+        }
+        func group(_ range: NSRange) -> Value {
+            Range(range, in: text).map { .string(String(text[$0])) } ?? .null(.string)
+        }
+        guard match.numberOfRanges > 1 else { return group(match.range) }
+        let names = pattern.matches(of: /\(\?<([A-Za-z_][A-Za-z0-9_]*)>/).map { String($0.output.1) }
+        if !names.isEmpty {
+            return .object(Dictionary(uniqueKeysWithValues: names.map { ($0, group(match.range(withName: $0))) }))
+        }
+        return .tuple((1..<match.numberOfRanges).map { group(match.range(at: $0)) })
     }
 
     /// `replace(string, substring, replacement)`; a substring wrapped in slashes is a regular expression.

@@ -51,7 +51,7 @@ public struct ModuleCatalog: Sendable {
 /// A problem with a module request: an unknown family, a missing answer.
 public struct ModuleRequestError: NimbusError {
     public enum Code: String, Sendable, Hashable, CaseIterable {
-        case unknownFamily, ambiguousFamily, badAnswer, unknownFeature, notUnderstood
+        case unknownFamily, ambiguousFamily, badAnswer, unknownFeature, notUnderstood, badSetting
     }
     public let code: Code
     public let message: String
@@ -70,6 +70,16 @@ public struct ModuleRequestError: NimbusError {
         ModuleRequestError(
             code: .badAnswer, message: "'\(value)' is not an answer to '\(key)'",
             suggestion: "answer one of: \(choices.joined(separator: ", "))")
+    }
+
+    public static func badSetting(
+        _ variable: String, value: String, family: String, reason: String
+    ) -> ModuleRequestError {
+        ModuleRequestError(
+            code: .badSetting, message: "the \(family) module cannot take '\(value)' for \(variable): \(reason)",
+            suggestion:
+                "give a value the variable accepts (`nimbus module catalog \(family)`), or leave it out for the default"
+        )
     }
 
     public static func notUnderstood(_ words: [String], family: ServiceFamily) -> ModuleRequestError {

@@ -30,7 +30,8 @@ public struct ServiceFamily: Sendable {
         self.keywords = keywords
         self.features = features
         self.questions = questions
-        self.plan = plan
+        // Sizes and counts the request gave ("db.r6g.large", "100 GB") become their variables' defaults.
+        self.plan = { requirements in try plan(requirements).applying(requirements.settings, family: id) }
     }
 
     /// The feature with this id.
@@ -95,10 +96,13 @@ public struct ModuleRequirements: Sendable, Hashable, Codable {
     public var compliance: [String]
     /// Where state is kept.
     public var backend: BackendChoice
+    /// Variable defaults the request set (`instance_class` → `db.r6g.large`), as the grammar read them.
+    public var settings: [String: String]
 
     public init(
         family: String, name: String, features: [String] = [], answers: [String: String] = [:],
-        environment: String? = nil, compliance: [String] = [], backend: BackendChoice = .s3
+        environment: String? = nil, compliance: [String] = [], backend: BackendChoice = .s3,
+        settings: [String: String] = [:]
     ) {
         self.family = family
         self.name = name
@@ -107,6 +111,25 @@ public struct ModuleRequirements: Sendable, Hashable, Codable {
         self.environment = environment
         self.compliance = compliance.sorted()
         self.backend = backend
+        self.settings = settings
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case family, name, features, answers, environment, compliance, backend, settings
+    }
+
+    /// Requirements checkpointed before settings existed decode with none.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            family: try container.decode(String.self, forKey: .family),
+            name: try container.decode(String.self, forKey: .name),
+            features: try container.decode([String].self, forKey: .features),
+            answers: try container.decode([String: String].self, forKey: .answers),
+            environment: try container.decodeIfPresent(String.self, forKey: .environment),
+            compliance: try container.decode([String].self, forKey: .compliance),
+            backend: try container.decode(BackendChoice.self, forKey: .backend),
+            settings: try container.decodeIfPresent([String: String].self, forKey: .settings) ?? [:])
     }
 
     public func has(_ feature: String) -> Bool { features.contains(feature) }

@@ -17,19 +17,58 @@ public struct RequestAnalysis: Sendable, Hashable, Codable {
     /// Every family the request asks for, in the order it names them, each with its features: one part is a
     /// family's module, several are a composed module (``ModuleComposition``). The first is ``family``.
     public var parts: [RequestPart] = []
+    /// Sizes and counts the request gives ("db.r6g.large", "100 GB", "three nodes") that a part takes (see
+    /// ``RequestPart/settings``); one no part takes is an unknown word.
+    public var settings: [RequestSetting] = []
 
     /// Whether the request asks for several families in one module.
     public var isComposition: Bool { parts.count > 1 }
+}
+
+extension RequestAnalysis {
+    enum CodingKeys: String, CodingKey {
+        case family, candidates, features, answers, environment, compliance, name, unknownWords, parts, settings
+    }
+
+    /// Analyses checkpointed before parts and settings existed decode with none.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            family: try container.decodeIfPresent(String.self, forKey: .family),
+            candidates: try container.decode([String].self, forKey: .candidates),
+            features: try container.decode([String].self, forKey: .features),
+            answers: try container.decode([String: String].self, forKey: .answers),
+            environment: try container.decodeIfPresent(String.self, forKey: .environment),
+            compliance: try container.decode([String].self, forKey: .compliance),
+            name: try container.decodeIfPresent(String.self, forKey: .name),
+            unknownWords: try container.decode([String].self, forKey: .unknownWords),
+            parts: try container.decodeIfPresent([RequestPart].self, forKey: .parts) ?? [],
+            settings: try container.decodeIfPresent([RequestSetting].self, forKey: .settings) ?? [])
+    }
 }
 
 /// One family a request asks for, with the features it turns on.
 public struct RequestPart: Sendable, Hashable, Codable {
     public var family: String
     public var features: [String]
+    /// Variable defaults the request sets in this part (`instance_class` → `db.r6g.large`).
+    public var settings: [String: String]
 
-    public init(family: String, features: [String]) {
+    public init(family: String, features: [String], settings: [String: String] = [:]) {
         self.family = family
         self.features = features
+        self.settings = settings
+    }
+
+    enum CodingKeys: String, CodingKey { case family, features, settings }
+
+    /// Parts checkpointed before settings existed decode with none.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            family: try container.decode(String.self, forKey: .family),
+            features: try container.decode([String].self, forKey: .features),
+            settings: try container.decodeIfPresent([String: String].self, forKey: .settings) ?? [:])
     }
 }
 
@@ -159,6 +198,34 @@ public struct RequestAnalyzer: Sendable {
             features = partFeatures[parts[0]] ?? []
         }
 
+        // Sizes and counts, each set in the first part with a variable that takes it.
+        var settings: [RequestSetting] = []
+        var partSettings: [String: [String: String]] = [:]
+        // The words of a setting no part takes: unknown, never read as filler.
+        var refused: Set<Int> = []
+        for (setting, positions) in SettingGrammar.read(words, consumed: &consumed, runtimes: Set(LambdaPlan.runtimes))
+        {
+            var taken: (part: String, variable: String)?
+            search: for id in parts {
+                let variables = probeVariables(
+                    id, features: partFeatures[id] ?? [], answers: answers, settings: partSettings[id] ?? [:])
+                for name in SettingGrammar.variables(for: setting) where partSettings[id]?[name] == nil {
+                    if let variable = variables.first(where: { $0.name == name }),
+                        SettingGrammar.accepts(variable, value: setting.value)
+                    {
+                        taken = (id, name)
+                        break search
+                    }
+                }
+            }
+            if let (id, variable) = taken {
+                partSettings[id, default: [:]][variable] = setting.value
+                settings.append(setting)
+            } else {
+                refused.formUnion(positions)
+            }
+        }
+
         var environment: String?
         var compliance: [String] = []
         for (index, word) in words.enumerated() where !consumed[index] {
@@ -173,12 +240,31 @@ public struct RequestAnalyzer: Sendable {
             }
         }
         // Words of other families' keywords are unknown here only if no family claimed them.
+        for index in refused { consumed[index] = false }
         let unknown = words.indices.filter { !consumed[$0] }.map { words[$0] }
         words.removeAll()
         return RequestAnalysis(
             family: parts.first, candidates: candidates, features: features.sorted(), answers: answers,
             environment: environment, compliance: compliance.sorted(), name: name, unknownWords: unknown,
-            parts: parts.map { RequestPart(family: $0, features: partFeatures[$0] ?? []) })
+            parts: parts.map {
+                RequestPart(family: $0, features: partFeatures[$0] ?? [], settings: partSettings[$0] ?? [:])
+            }, settings: settings)
+    }
+
+    /// The variables a part would have with these features (its questions answered with their first choices
+    /// where the request did not say).
+    func probeVariables(
+        _ id: String, features: [String], answers: [String: String], settings: [String: String]
+    ) -> [VariableSpec] {
+        guard let family = catalog.family(id) else { return [] }
+        var answers = answers
+        for question in family.questions where answers[question.key].flatMap(question.choice(for:)) == nil {
+            answers[question.key] = question.choices.first
+        }
+        let defaults = family.features.filter(\.enabledByDefault).map(\.id)
+        let requirements = ModuleRequirements(
+            family: id, name: "probe", features: Array(Set(defaults + features)), answers: answers, settings: settings)
+        return (try? family.plan(requirements))?.variables ?? []
     }
 
     /// What selects a family in a request: its keywords, its id (`iam-role`, also `iam role`) and its title.
@@ -263,8 +349,13 @@ public struct RequestAnalyzer: Sendable {
     static func words(_ text: String) -> [String] {
         var words: [String] = []
         var current = ""
-        for character in text.lowercased() {
-            if character.isLetter || character.isNumber || character == "-" || character == "_" {
+        let characters = Array(text.lowercased())
+        for (index, character) in characters.enumerated() {
+            // A dot between letters or digits stays: `db.r6g.large`, `python3.12`.
+            let inner =
+                character == "." && !current.isEmpty && index + 1 < characters.count
+                && (characters[index + 1].isLetter || characters[index + 1].isNumber)
+            if character.isLetter || character.isNumber || character == "-" || character == "_" || inner {
                 current.append(character)
             } else if !current.isEmpty {
                 words.append(current)

@@ -125,7 +125,7 @@ enum PlannerGraph {
                     return ModuleRequirements(
                         family: part.family, name: name, features: Array(Set(defaults + part.features)),
                         answers: answers, environment: analysis.environment, compliance: analysis.compliance,
-                        backend: state.options.backend)
+                        backend: state.options.backend, settings: part.settings)
                 }
                 let composition = Composer.completed(ModuleComposition(parts: parts))
                 context.progress(
@@ -137,7 +137,8 @@ enum PlannerGraph {
             let requirements = ModuleRequirements(
                 family: family.id, name: analysis.name ?? defaultName(family: family, analysis: analysis),
                 features: Array(Set(defaults + analysis.features)), answers: analysis.answers,
-                environment: analysis.environment, compliance: analysis.compliance, backend: state.options.backend)
+                environment: analysis.environment, compliance: analysis.compliance, backend: state.options.backend,
+                settings: analysis.parts.first?.settings ?? [:])
             context.progress("planned \(family.title) '\(requirements.name)'")
             return Update {
                 $0.write(\.requirements, requirements)
