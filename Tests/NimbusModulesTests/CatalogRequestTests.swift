@@ -145,6 +145,9 @@ struct ComposedRequestTests {
             ("s3 with kms, versioning, replication", ["s3"]),
             ("an S3 bucket and a DynamoDB table", ["s3", "dynamodb"]),
             ("an EKS cluster in its own VPC with a NAT gateway", ["eks", "vpc"]),
+            ("S3 bucket with an SQS queue for its events", ["s3", "sqs"]),
+            ("an S3 bucket whose events trigger a Lambda function", ["s3", "lambda"]),
+            ("an S3 bucket with event notifications to an SNS topic", ["s3", "sns"]),
         ])
     func composed(_ request: String, _ parts: [String]) {
         let analysis = analyzer.analyse(request)

@@ -49,6 +49,9 @@ struct CatalogVariant: Sendable, CustomTestStringConvertible {
             [("sns", [], [:]), ("sqs", [], [:])],
             [("alb", [], [:]), ("vpc", [], [:])],
             [("ecs-fargate", [], [:]), ("alb", [], [:]), ("rds", [], ["engine": "mysql"]), ("vpc", [], [:])],
+            [("s3", [], [:]), ("sqs", [], [:])],
+            [("s3", [], [:]), ("sns", [], [:])],
+            [("s3", [], [:]), ("lambda", [], [:])],
         ]
         return sets.flatMap { set -> [CatalogVariant] in
             [false, true].map { everything in

@@ -405,4 +405,43 @@ struct ComposedModuleTests {
         #expect(main.contains("vpc_id      = aws_vpc.vpc.id") || main.contains("vpc_id = aws_vpc.vpc.id"))
         #expect(!(try scratch.read("m/variables.tf")).contains("variable \"vpc_id\""))
     }
+
+    @Test(
+        "a bucket's events reach a queue, topic or function of the same module, which admits that bucket alone",
+        arguments: [
+            (
+                "S3 bucket with an SQS queue for its events", "queue_arn", "aws_sqs_queue.sqs.arn",
+                "aws_sqs_queue_policy.sqs"
+            ),
+            (
+                "an S3 bucket with event notifications to an SNS topic", "topic_arn", "aws_sns_topic.sns.arn",
+                "aws_sns_topic_policy.sns"
+            ),
+            (
+                "an S3 bucket whose events trigger a Lambda function", "lambda_function_arn",
+                "aws_lambda_function.lambda.arn", "aws_lambda_permission.lambda_bucket"
+            ),
+        ])
+    func bucketEvents(_ request: String, _ attribute: String, _ destination: String, _ policy: String) async throws {
+        let scratch = try ModuleScratch()
+        let done = try await runModule(
+            request: request, outputDirectory: scratch.path("m"), environment: scratch.environment())
+        #expect(done.status == .completed, "\(done.questions.map(\.value.jsonText))")
+        let main = try scratch.read("m/main.tf")
+        #expect(main.contains("resource \"aws_s3_bucket_notification\" \"this\""))
+        #expect(main.contains("for_each = [\(destination)]"), "the notification does not name the destination")
+        #expect(main.contains("\(attribute)"))
+        #expect(
+            main.contains("depends_on = [\(policy)]"), "the notification does not wait for the destination's policy")
+        // The destination admits the module's bucket: no variable left to fill in for it.
+        let variables = try scratch.read("m/variables.tf")
+        for name in ["event_queue_arns", "event_topic_arns", "event_function_arns"] where main.contains("var.\(name)") {
+            #expect(variables.contains("variable \"\(name)\""))
+        }
+        #expect(!variables.contains("variable \"sender_bucket_arns\""))
+        #expect(!variables.contains("variable \"invoking_bucket_arns\""))
+        let everything = main + (try scratch.read("m/data.tf"))
+        #expect(everything.contains("aws_s3_bucket.this.arn") && everything.contains("s3.amazonaws.com"))
+        #expect(try ModuleValidator.validate(directory: scratch.path("m")).passed)
+    }
 }

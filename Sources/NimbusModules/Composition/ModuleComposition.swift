@@ -35,6 +35,9 @@ struct Wire: Sendable {
     /// The provider's name alone is a placement ("in a VPC": an existing one, given by id); the request makes it a
     /// part of its own only when it says so ("in a new VPC").
     var placement = false
+    /// Consumer resources (as the family names them) that must wait for provider resources Terraform cannot see
+    /// they need: S3 checks a destination's policy when the notification is made.
+    var ordering: [(consumer: String, provider: String)] = []
 }
 
 /// References to a part's resources under the names they have in the composed module.
@@ -66,6 +69,7 @@ public enum Composer {
                     "The service's tasks register with the load balancer's target group, and their security group admits only the load balancer's."
             )
         ]
+        wires += bucketEventWires
         for consumer in ["rds", "ecs-fargate", "eks", "lambda", "ec2", "alb"] {
             wires.append(
                 Wire(
@@ -90,6 +94,43 @@ public enum Composer {
                     placement: true))
         }
         return wires
+    }()
+
+    /// An S3 bucket's events to a queue, topic or function of the same module: the bucket names the destination,
+    /// and the destination admits the bucket (its policy, and for a queue its key). FIFO queues and topics cannot
+    /// take S3 events.
+    static let bucketEventWires: [Wire] = {
+        let destinations: [(family: String, variable: String, resource: String, policy: String, what: String)] = [
+            ("sqs", "event_queue_arns", "aws_sqs_queue.this", "aws_sqs_queue_policy.this", "queue"),
+            ("sns", "event_topic_arns", "aws_sns_topic.this", "aws_sns_topic_policy.this", "topic"),
+            ("lambda", "event_function_arns", "aws_lambda_function.this", "aws_lambda_permission.bucket", "function"),
+        ]
+        return destinations.flatMap { destination in
+            [
+                Wire(
+                    provider: destination.family, consumer: "s3", applies: { provider, _ in !provider.has("fifo") },
+                    consumerFeatures: ["event-notifications"],
+                    replacements: { part, _ in
+                        [destination.variable: .list([try part.ref(destination.resource, "arn")])]
+                    },
+                    note: "The bucket's object events go to the module's \(destination.what).",
+                    ordering: [("aws_s3_bucket_notification.this", destination.policy)]),
+                Wire(
+                    provider: "s3", consumer: destination.family, applies: { _, consumer in !consumer.has("fifo") },
+                    consumerFeatures: destination.family == "sns" ? [] : ["bucket-events"],
+                    replacements: { bucket, _ in
+                        let arn = try bucket.ref("aws_s3_bucket.this", "arn")
+                        switch destination.family {
+                        case "sqs": return ["sender_bucket_arns": .list([arn])]
+                        case "lambda": return ["invoking_bucket_arns": .list([arn])]
+                        default: return ["publisher_services": .list([.string("s3.amazonaws.com")])]
+                        }
+                    },
+                    note:
+                        "Only the module's bucket, in this account, may \(destination.family == "lambda" ? "invoke the function" : destination.family == "sqs" ? "send to the queue" : "publish to the topic (S3 on this account's behalf)").",
+                    ordering: []),
+            ]
+        }
     }()
 
     /// Variables every part means the same way, shared by name (their validations combined).
@@ -164,6 +205,17 @@ public enum Composer {
             var part = Merging(plan: plan, renames: renames[index], wired: replacements[index])
             part.merge(into: &merged, prefix: prefix(composition.parts[index].family))
             notes += plan.securityNotes.map { "\(families[index].title): \($0)" }
+        }
+        // What must wait for what, where the references do not say.
+        for (provider, consumer, wire) in wired {
+            for (after, before) in wire.ordering {
+                let address = renames[consumer][after] ?? after
+                guard let index = merged.resources.firstIndex(where: { $0.labels.joined(separator: ".") == address })
+                else { continue }
+                merged.resources[index].body.items.append(
+                    .attribute(
+                        try Attribute("depends_on", .list([try .reference(renames[provider][before] ?? before)]))))
+            }
         }
         merged.securityNotes = wired.map(\.wire.note) + notes
         let primary = composition.primary

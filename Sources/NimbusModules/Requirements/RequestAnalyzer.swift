@@ -94,7 +94,9 @@ public struct RequestAnalyzer: Sendable {
         "should", "must", "be", "is", "are", "will", "can", "so", "as", "from", "into", "at", "per",
         // Words that join the parts of a composed module.
         "behind", "front", "fronted", "wired", "connected", "together", "both", "own", "dedicated", "fresh",
-        "separate", "through", "via", "inside", "within", "under", "service", "services",
+        "separate", "through", "via", "inside", "within", "under", "service", "services", "whose", "trigger",
+        "triggers", "triggering", "invoke", "invokes", "invoking", "feed", "feeds", "send", "sends", "deliver",
+        "delivers", "reach", "reaches",
     ]
 
     static let environments: [String: String] = [

@@ -30,6 +30,8 @@ extension ServiceFamily {
             FamilyFeature(
                 id: "code-signing", title: "code signing",
                 keywords: ["code signing", "signed code", "signing", "signed"]),
+            // Turned on by a composition whose S3 bucket invokes the function with its events.
+            FamilyFeature(id: "bucket-events", title: "S3 bucket events", keywords: []),
         ],
         plan: LambdaPlan.make)
 }
@@ -45,6 +47,7 @@ enum LambdaPlan {
         typealias P = FamilyParts
         let vpc = requirements.has("vpc")
         let codeSigning = requirements.has("code-signing")
+        let bucketEvents = requirements.has("bucket-events")
 
         var resources: [Block] = [
             try P.kmsKey(
@@ -200,6 +203,30 @@ enum LambdaPlan {
             ),
         ]
 
+        if bucketEvents {
+            resources.append(
+                try Block(
+                    "resource", "aws_lambda_permission", "bucket",
+                    comments: [
+                        "Each bucket of `invoking_bucket_arns` may invoke the function, on this account's behalf."
+                    ]
+                ) {
+                    try Attribute("count", .call("length", P.ref("var.invoking_bucket_arns")))
+                    try Attribute("statement_id", .template("AllowBucket", .value(P.ref("count.index"))))
+                    try Attribute("action", .string("lambda:InvokeFunction"))
+                    try Attribute("function_name", P.ref("aws_lambda_function.this.function_name"))
+                    try Attribute("principal", .string("s3.amazonaws.com"))
+                    try Attribute(
+                        "source_arn", HCLExpression(.index(try P.ref("var.invoking_bucket_arns"), P.ref("count.index")))
+                    )
+                    try Attribute("source_account", P.ref("data.aws_caller_identity.current.account_id"))
+                })
+            variables.append(
+                VariableSpec(
+                    "invoking_bucket_arns", type: "list(string)",
+                    description: "ARNs of the S3 buckets whose events invoke the function.", default: .list([])))
+        }
+
         var notes = [
             "The role may write only to the function's own log group, send only to its dead-letter queue and use only its key; tracing uses the managed `AWSXRayDaemonWriteAccess` policy.",
             "Environment variables, logs and the dead-letter queue are encrypted with KMS (a new key with yearly rotation unless `kms_key_arn` is given).",
@@ -219,6 +246,9 @@ enum LambdaPlan {
                     reason:
                         "a function that reaches only AWS APIs gains nothing from a VPC but cold-start latency and NAT cost; ask for `in a VPC` when it must reach private resources."
                 ))
+        }
+        if bucketEvents {
+            notes.append("Only the buckets of `invoking_bucket_arns`, in this account, may invoke the function.")
         }
         if codeSigning {
             notes.append("Only packages signed by the profiles of `code_signing_config_arn` deploy.")

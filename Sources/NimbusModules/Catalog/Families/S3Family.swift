@@ -32,15 +32,75 @@ extension ServiceFamily {
             FamilyFeature(
                 id: "object-lock", title: "object lock",
                 keywords: ["object lock", "object-lock", "worm", "immutable", "immutability"]),
+            FamilyFeature(
+                id: "event-notifications", title: "event notifications",
+                keywords: [
+                    "event notifications", "event notification", "notifications", "events", "object events",
+                    "eventbridge notifications",
+                ]),
         ],
         plan: S3Plan.make)
 }
 
 /// The plan behind ``ServiceFamily/s3``.
 enum S3Plan {
+    /// Where the bucket's object events go: EventBridge, and the destinations the variables name.
+    static func notificationResource(_ bucketID: HCLExpression) throws -> Block {
+        typealias P = FamilyParts
+        return try Block(
+            "resource", "aws_s3_bucket_notification", "this",
+            comments: ["Object events, to EventBridge and to the destinations the module is given."]
+        ) {
+            try Attribute("bucket", bucketID)
+            try Attribute("eventbridge", P.ref("var.eventbridge_notifications"))
+            for (block, variable, attribute) in [
+                ("queue", "event_queue_arns", "queue_arn"), ("topic", "event_topic_arns", "topic_arn"),
+                ("lambda_function", "event_function_arns", "lambda_function_arn"),
+            ] {
+                try Block("dynamic", block) {
+                    try Attribute("for_each", P.ref("var.\(variable)"))
+                    try Block("content") {
+                        try Attribute(attribute, P.ref("\(block).value"))
+                        try Attribute("events", P.ref("var.notification_events"))
+                        try Attribute("filter_prefix", P.ref("var.notification_filter_prefix"))
+                    }
+                }
+            }
+        }
+    }
+
+    static func notificationVariables() throws -> [VariableSpec] {
+        typealias P = FamilyParts
+        func arnList(_ name: String, _ what: String, _ service: String) -> VariableSpec {
+            VariableSpec(
+                name, type: "list(string)",
+                description:
+                    "ARNs of the \(what) that receive the bucket's events; each must allow this bucket to \(service).",
+                default: .list([]))
+        }
+        return [
+            VariableSpec(
+                "eventbridge_notifications", type: "bool",
+                description:
+                    "Whether every object event also goes to EventBridge's default bus (rules pick what they need).",
+                default: .bool(true)),
+            arnList("event_queue_arns", "SQS queues", "send messages"),
+            arnList("event_topic_arns", "SNS topics", "publish"),
+            arnList("event_function_arns", "Lambda functions", "invoke them"),
+            VariableSpec(
+                "notification_events", type: "list(string)", description: "The object events sent to the destinations.",
+                default: P.strings(["s3:ObjectCreated:*"])),
+            VariableSpec(
+                "notification_filter_prefix", type: "string",
+                description: "Only objects whose keys start with this prefix send events (empty: all).",
+                default: .string("")),
+        ]
+    }
+
     static func make(_ requirements: ModuleRequirements) throws -> ModulePlan {
         let replication = requirements.has("replication")
         let objectLock = requirements.has("object-lock") || requirements.compliance.contains("sec17a4")
+        let events = requirements.has("event-notifications")
         let bucketID = try HCLExpression.reference("aws_s3_bucket.this.id")
         let bucketARN = try HCLExpression.reference("aws_s3_bucket.this.arn")
 
@@ -407,15 +467,26 @@ enum S3Plan {
             "Incomplete multipart uploads are aborted after `abort_incomplete_multipart_upload_days`.",
         ]
         if objectLock { notes.append("Object lock keeps each version for `object_lock_days` in `object_lock_mode`.") }
+        if events {
+            notes.append(
+                "Object events go to EventBridge (`eventbridge_notifications`) and to the queues, topics and functions named in `event_queue_arns`, `event_topic_arns` and `event_function_arns`; each must admit this bucket (a queue, topic or function of the same module does)."
+            )
+            resources.append(try notificationResource(bucketID))
+            variables += try notificationVariables()
+        }
         if replication {
             notes.append("Every object is replicated, KMS-encrypted, to `replication_destination_bucket_arn`.")
         }
 
-        var optOuts = [
-            PolicyOptOut(
-                "CKV2_AWS_62",
-                reason: "event notifications depend on what consumes them; add them where the bucket is used.")
-        ]
+        var optOuts: [PolicyOptOut] = []
+        if !events {
+            optOuts.append(
+                PolicyOptOut(
+                    "CKV2_AWS_62",
+                    reason:
+                        "event notifications depend on what consumes them; ask for `event notifications` (EventBridge, or a queue, topic or function of the same module)."
+                ))
+        }
         if !replication {
             optOuts.append(
                 PolicyOptOut(

@@ -21,15 +21,34 @@ extension ServiceFamily {
             FamilyFeature(
                 id: "fifo", title: "FIFO ordering and deduplication",
                 keywords: ["fifo", "ordered", "ordering", "exactly-once", "exactly once", "deduplication"]),
+            // Turned on by a composition that sends an S3 bucket's events to the queue.
+            FamilyFeature(id: "bucket-events", title: "S3 bucket events", keywords: []),
         ],
         plan: SQSPlan.make)
 }
 
 /// The plan behind ``ServiceFamily/sqs``.
 enum SQSPlan {
+    /// Key policy statements that let S3 encrypt the events it sends, on this account's behalf, once any bucket
+    /// may send them.
+    static func bucketKeyStatements() throws -> HCLExpression {
+        typealias P = FamilyParts
+        return try .conditional(
+            .binary(.greater, .call("length", P.ref("var.sender_bucket_arns")), .number(0)),
+            .list([
+                P.serviceUseStatement(
+                    sid: "S3EncryptsEvents", service: .string("s3.amazonaws.com"),
+                    condition: (
+                        "StringEquals", "aws:SourceAccount", try P.ref("data.aws_caller_identity.current.account_id")
+                    ))
+            ]), .list([]))
+    }
+
     static func make(_ requirements: ModuleRequirements) throws -> ModulePlan {
         typealias P = FamilyParts
         let fifo = requirements.has("fifo")
+        let bucketEvents = requirements.has("bucket-events")
+        let queueARN = try P.ref("aws_sqs_queue.this.arn")
         let suffix = fifo ? ".fifo" : ""
 
         func queue(
@@ -52,7 +71,9 @@ enum SQSPlan {
         }
 
         let resources: [Block] = [
-            try P.kmsKey(description: .template("Encryption of SQS queue ", .value(P.ref("var.name")))),
+            try P.kmsKey(
+                description: .template("Encryption of SQS queue ", .value(P.ref("var.name"))),
+                extraStatements: bucketEvents ? try bucketKeyStatements() : nil),
             try queue(
                 "dlq", name: .template(.value(try P.ref("var.name")), "-dlq\(suffix)"),
                 retention: "var.dlq_message_retention_seconds"
@@ -104,14 +125,43 @@ enum SQSPlan {
         let dataSources: [Block] =
             try P.commonDataSources() + [
                 try Block("data", "aws_iam_policy_document", "queue") {
-                    try P.denyInsecureTransport(actions: ["sqs:*"], resources: [try P.ref("aws_sqs_queue.this.arn")])
+                    if bucketEvents {
+                        try Block("dynamic", "statement") {
+                            try Attribute(
+                                "for_each",
+                                .conditional(
+                                    .binary(.greater, .call("length", P.ref("var.sender_bucket_arns")), .number(0)),
+                                    .list([.number(1)]), .list([])))
+                            try Block("content") {
+                                try Attribute("sid", .string("BucketsSendEvents"))
+                                try Attribute("actions", P.strings(["sqs:SendMessage"]))
+                                try Attribute("resources", .list([queueARN]))
+                                try Block("principals") {
+                                    try Attribute("type", .string("Service"))
+                                    try Attribute("identifiers", P.strings(["s3.amazonaws.com"]))
+                                }
+                                try Block("condition") {
+                                    try Attribute("test", .string("ArnLike"))
+                                    try Attribute("variable", .string("aws:SourceArn"))
+                                    try Attribute("values", P.ref("var.sender_bucket_arns"))
+                                }
+                                try Block("condition") {
+                                    try Attribute("test", .string("StringEquals"))
+                                    try Attribute("variable", .string("aws:SourceAccount"))
+                                    try Attribute(
+                                        "values", .list([try P.ref("data.aws_caller_identity.current.account_id")]))
+                                }
+                            }
+                        }
+                    }
+                    try P.denyInsecureTransport(actions: ["sqs:*"], resources: [queueARN])
                 },
                 try Block("data", "aws_iam_policy_document", "dlq") {
                     try P.denyInsecureTransport(actions: ["sqs:*"], resources: [try P.ref("aws_sqs_queue.dlq.arn")])
                 },
             ]
 
-        let variables: [VariableSpec] = [
+        var variables: [VariableSpec] = [
             try P.nameVariable(
                 description: "Name of the queue\(fifo ? " (without .fifo)" : ""); the dead-letter queue adds -dlq.",
                 pattern: "^[A-Za-z0-9_-]{1,70}$", rule: "1-70 letters, digits, hyphens and underscores"),
@@ -131,6 +181,14 @@ enum SQSPlan {
             try P.kmsKeyVariable("both queues"),
             P.tagsVariable(),
         ]
+        if bucketEvents {
+            variables.append(
+                VariableSpec(
+                    "sender_bucket_arns", type: "list(string)",
+                    description:
+                        "ARNs of the S3 buckets that may send their events to the queue (through its key too).",
+                    default: .list([])))
+        }
 
         let outputs: [OutputSpec] = [
             OutputSpec("queue_url", description: "URL of the queue.", value: try P.ref("aws_sqs_queue.this.id")),
@@ -155,6 +213,11 @@ enum SQSPlan {
             "Long polling (20 s) is on.",
         ]
         if fifo { notes.append("FIFO queues with content-based deduplication keep order and drop duplicates.") }
+        if bucketEvents {
+            notes.append(
+                "Only the buckets of `sender_bucket_arns`, in this account, may send events to the queue; the key lets S3 encrypt them (a key given as `kms_key_arn` must allow s3.amazonaws.com too)."
+            )
+        }
 
         return ModulePlan(
             resources: resources, variables: variables, locals: [try P.tagsLocal(requirements), try P.kmsKeyLocal()],
