@@ -159,6 +159,31 @@ struct ModuleCommandTests {
         #expect(calls.allSatisfy { $0.model != nil }, "each call names its model")
     }
 
+    /// The same plumbing for a request of several services the grammar cannot read alone: the model may name
+    /// parts; whatever it says, the module is composed from the catalog and checked, or the run fails cleanly.
+    @Test(
+        "a free-form request for several services through the local llama.cpp model: composed and valid, or nothing",
+        .enabled(if: LocalModel.available))
+    func localModelComposition() async throws {
+        let cli = try CLI()
+        let out = cli.home.appendingPathComponent("uploads")
+        let result = try await cli.run([
+            "module", "an S3 bucket for uploads and a queue that hears about each upload, quarantined", "--out",
+            out.path, "--llm", try LocalModel.modelName(), "--yes", "--output", "json",
+        ])
+        #expect(result.status == 0 || result.status == 1, "\(result.err)")
+        let json = try JSONValue(parsing: result.out)
+        if result.status == 0 {
+            #expect(json["status"] == "completed")
+            #expect((1...10).contains(try #require(json["llm_calls"]?.intValue)))
+            let check = try await cli.run(["module", "check", out.path])
+            #expect(check.status == 0, "\(check.out)")
+        } else {
+            #expect(json["status"] == "failed")
+            #expect(!FileManager.default.fileExists(atPath: out.appendingPathComponent("main.tf").path))
+        }
+    }
+
     @Test("bad input gets a clear error")
     func badInput() async throws {
         let cli = try CLI()

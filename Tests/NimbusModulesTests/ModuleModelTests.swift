@@ -60,6 +60,43 @@ struct ModuleModelTests {
         }
         """
 
+    @Test("a free-form request for several services is read by the model and composed from the catalog, wired")
+    func freeFormComposition() async throws {
+        let scratch = try ModuleScratch()
+        let model = ScriptedChatModel([
+            .json([
+                "family": "s3", "name": "uploads",
+                "parts": [
+                    ["family": "s3", "features": ["event-notifications", "made-up"]], ["family": "sqs"],
+                ],
+            ])
+        ])
+        let outcome = try await runModule(
+            request: "somewhere to keep uploads, and a mailbox of work items for the workers about each upload",
+            outputDirectory: scratch.path("m"), options: ModuleWorkflow.Options(model: model.name),
+            environment: scratch.environment(model: model))
+        #expect(outcome.status == .completed, "\(outcome.summary)")
+        #expect(outcome.llmCalls == 1, "the catalog plans the parts: one call to read the request")
+        let main = try scratch.read("m/main.tf")
+        #expect(main.contains("resource \"aws_s3_bucket_notification\" \"this\""))
+        #expect(main.contains("for_each = [aws_sqs_queue.sqs.arn]"))
+        #expect(try ModuleValidator.validate(directory: scratch.path("m")).passed)
+    }
+
+    @Test("the model's parts never replace the grammar's family, nor name families the catalog lacks")
+    func modelPartsMerged() {
+        let grammar = RequestAnalyzer().analyse("an S3 bucket for uploads, quarantined and scanned")
+        #expect(grammar.family == "s3" && !grammar.unknownWords.isEmpty)
+        let other = RequestUnderstanding(
+            family: "sqs", features: nil, parts: [.init(family: "sqs"), .init(family: "sns")])
+        #expect(ModelStrategy.merge(grammar: grammar, model: other, catalog: .standard).parts.map(\.family) == ["s3"])
+        let unknown = RequestUnderstanding(family: "s3", parts: [.init(family: "s3"), .init(family: "mainframe")])
+        #expect(ModelStrategy.merge(grammar: grammar, model: unknown, catalog: .standard).parts.map(\.family) == ["s3"])
+        let both = RequestUnderstanding(family: "s3", parts: [.init(family: "s3"), .init(family: "lambda")])
+        let merged = ModelStrategy.merge(grammar: grammar, model: both, catalog: .standard)
+        #expect(merged.parts.map(\.family) == ["s3", "lambda"] && merged.unknownWords == [])
+    }
+
     @Test("a free-form request is read by the model and generated from the catalog")
     func freeFormRequest() async throws {
         let scratch = try ModuleScratch()
