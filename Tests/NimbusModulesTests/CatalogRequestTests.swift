@@ -148,6 +148,8 @@ struct ComposedRequestTests {
             ("S3 bucket with an SQS queue for its events", ["s3", "sqs"]),
             ("an S3 bucket whose events trigger a Lambda function", ["s3", "lambda"]),
             ("an S3 bucket with event notifications to an SNS topic", ["s3", "sns"]),
+            ("API behind API Gateway and Lambda", ["api-gateway", "lambda"]),
+            ("a Lambda function behind an HTTP API with a JWT authorizer", ["lambda", "api-gateway"]),
         ])
     func composed(_ request: String, _ parts: [String]) {
         let analysis = analyzer.analyse(request)

@@ -52,6 +52,7 @@ struct CatalogVariant: Sendable, CustomTestStringConvertible {
             [("s3", [], [:]), ("sqs", [], [:])],
             [("s3", [], [:]), ("sns", [], [:])],
             [("s3", [], [:]), ("lambda", [], [:])],
+            [("api-gateway", [], [:]), ("lambda", [], [:])],
         ]
         return sets.flatMap { set -> [CatalogVariant] in
             [false, true].map { everything in

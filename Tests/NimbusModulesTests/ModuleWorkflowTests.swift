@@ -406,6 +406,21 @@ struct ComposedModuleTests {
         #expect(!(try scratch.read("m/variables.tf")).contains("variable \"vpc_id\""))
     }
 
+    @Test("an API in front of a function: the API invokes the module's function, which only this API may invoke")
+    func apiGatewayLambda() async throws {
+        let scratch = try ModuleScratch()
+        let done = try await runModule(
+            request: "API behind API Gateway and Lambda", outputDirectory: scratch.path("m"),
+            environment: scratch.environment())
+        #expect(done.status == .completed, "\(done.questions.map(\.value.jsonText))")
+        let main = try scratch.read("m/main.tf")
+        #expect(main.contains("integration_uri") && main.contains("aws_lambda_function.lambda.arn"))
+        #expect(main.contains("resource \"aws_lambda_permission\""))
+        #expect(main.contains("aws_apigatewayv2_api.this.execution_arn"))
+        #expect(!(try scratch.read("m/variables.tf")).contains("variable \"lambda_function_arn\""))
+        #expect(try ModuleValidator.validate(directory: scratch.path("m")).passed)
+    }
+
     @Test(
         "a bucket's events reach a queue, topic or function of the same module, which admits that bucket alone",
         arguments: [

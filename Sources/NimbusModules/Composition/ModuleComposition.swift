@@ -69,8 +69,19 @@ public enum Composer {
                     "The service's tasks register with the load balancer's target group, and their security group admits only the load balancer's."
             )
         ]
+        wires.append(
+            Wire(
+                provider: "lambda", consumer: "api-gateway",
+                replacements: { lambda, _ in
+                    ["lambda_function_arn": try lambda.ref("aws_lambda_function.this", "arn")]
+                },
+                note:
+                    "The API's routes invoke the module's function, which this API alone may invoke (its permission names the API's execution ARN)."
+            ))
         wires += bucketEventWires
-        for consumer in ["rds", "ecs-fargate", "eks", "lambda", "ec2", "alb"] {
+        for consumer in [
+            "rds", "ecs-fargate", "eks", "lambda", "ec2", "alb", "aurora", "elasticache", "efs", "opensearch",
+        ] {
             wires.append(
                 Wire(
                     provider: "vpc", consumer: consumer,
