@@ -149,6 +149,8 @@ struct ComposedRequestTests {
             ("an S3 bucket whose events trigger a Lambda function", ["s3", "lambda"]),
             ("an S3 bucket with event notifications to an SNS topic", ["s3", "sns"]),
             ("API behind API Gateway and Lambda", ["api-gateway", "lambda"]),
+            ("a WAF web ACL in front of a public application load balancer", ["waf", "alb"]),
+            ("an ACM certificate validated in a new Route 53 hosted zone", ["acm", "route53"]),
             ("a Lambda function behind an HTTP API with a JWT authorizer", ["lambda", "api-gateway"]),
         ])
     func composed(_ request: String, _ parts: [String]) {

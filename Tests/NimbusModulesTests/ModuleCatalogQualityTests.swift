@@ -53,6 +53,11 @@ struct CatalogVariant: Sendable, CustomTestStringConvertible {
             [("s3", [], [:]), ("sns", [], [:])],
             [("s3", [], [:]), ("lambda", [], [:])],
             [("api-gateway", [], [:]), ("lambda", [], [:])],
+            [("waf", [], ["scope": "regional"]), ("alb", ["public"], [:])],
+            [("waf", [], ["scope": "cloudfront"]), ("cloudfront-site", [], [:])],
+            [("acm", [], [:]), ("route53", [], ["zone": "public"])],
+            // Parts needing different provider versions (Cognito's logging needs hashicorp/aws 6.5).
+            [("cognito", [], [:]), ("api-gateway", ["jwt-authorizer"], [:]), ("lambda", [], [:])],
         ]
         return sets.flatMap { set -> [CatalogVariant] in
             [false, true].map { everything in

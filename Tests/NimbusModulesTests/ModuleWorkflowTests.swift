@@ -406,6 +406,46 @@ struct ComposedModuleTests {
         #expect(!(try scratch.read("m/variables.tf")).contains("variable \"vpc_id\""))
     }
 
+    @Test("a web ACL for a load balancer: regional without asking, and the load balancer uses it")
+    func wafForALB() async throws {
+        let scratch = try ModuleScratch()
+        let done = try await runModule(
+            request: "a WAF web ACL in front of a public application load balancer", outputDirectory: scratch.path("m"),
+            environment: scratch.environment())
+        #expect(done.status == .completed, "\(done.questions.map(\.value.jsonText))")
+        let main = try scratch.read("m/main.tf")
+        #expect(main.contains("scope") && main.contains("\"REGIONAL\""))
+        #expect(
+            main.contains("web_acl_arn  = aws_wafv2_web_acl.this.arn")
+                || main.contains("web_acl_arn = aws_wafv2_web_acl.this.arn"))
+        #expect(try ModuleValidator.validate(directory: scratch.path("m")).passed)
+    }
+
+    @Test("parts needing different provider versions: one requirement, the strictest")
+    func providerVersions() throws {
+        #expect(
+            ProviderRequirement.merged([
+                .aws, ProviderRequirement(name: "aws", source: "hashicorp/aws", version: ">= 6.5"),
+                ProviderRequirement(name: "aws", source: "hashicorp/aws", version: ">= 6.0"),
+                ProviderRequirement(name: "random", source: "hashicorp/random", version: ">= 3.0"),
+                ProviderRequirement(name: "random", source: "hashicorp/random", version: "< 4.0"),
+            ]) == [
+                ProviderRequirement(name: "aws", source: "hashicorp/aws", version: ">= 6.5"),
+                ProviderRequirement(name: "random", source: "hashicorp/random", version: ">= 3.0, < 4.0"),
+            ])
+        let composed = try Composer.compose(
+            ModuleComposition(parts: [
+                ModuleRequirements(family: "cognito", name: "c", features: ["logging"]),
+                ModuleRequirements(family: "sqs", name: "c"),
+            ]), catalog: .standard)
+        #expect(composed.plan.providers.filter { $0.name == "aws" }.count == 1)
+        let module = try ModuleAssembly.assemble(
+            plan: composed.plan, family: composed.family, requirements: composed.requirements)
+        let versions = try #require(module.file("versions.tf")).contents
+        #expect(versions.components(separatedBy: "hashicorp/aws").count == 2, "\(versions)")
+        #expect(try #require(module.file("README.md")).contents.contains("- hashicorp/aws >= 6"))
+    }
+
     @Test("an API in front of a function: the API invokes the module's function, which only this API may invoke")
     func apiGatewayLambda() async throws {
         let scratch = try ModuleScratch()

@@ -1,3 +1,4 @@
+import Foundation
 public import NimbusHCL
 
 /// A kind of infrastructure the module generator knows by heart: what selects it in a request, the features it
@@ -244,6 +245,40 @@ public struct ProviderRequirement: Sendable, Hashable {
 
     /// The AWS provider, version 5 or later.
     public static let aws = ProviderRequirement(name: "aws", source: "hashicorp/aws", version: ">= 5.0")
+
+    /// One requirement per provider name, in first-seen order: the highest of `>= X` minimums, other
+    /// constraints joined (Terraform takes `">= 6.0, < 7.0"`), so parts needing different versions still compose.
+    public static func merged(_ providers: [ProviderRequirement]) -> [ProviderRequirement] {
+        func minimum(_ version: String) -> [Int]? {
+            let trimmed = version.trimmingCharacters(in: .whitespaces)
+            guard trimmed.hasPrefix(">="), !trimmed.contains(",") else { return nil }
+            let numbers = trimmed.dropFirst(2).trimmingCharacters(in: .whitespaces).split(separator: ".").map {
+                Int($0)
+            }
+            guard !numbers.isEmpty, numbers.allSatisfy({ $0 != nil }) else { return nil }
+            return numbers.compactMap { $0 }
+        }
+        var result: [ProviderRequirement] = []
+        for provider in providers {
+            guard let index = result.firstIndex(where: { $0.name == provider.name }) else {
+                result.append(provider)
+                continue
+            }
+            let existing = result[index]
+            if existing.version == provider.version { continue }
+            if let old = minimum(existing.version), let new = minimum(provider.version) {
+                if new.lexicographicallyPrecedes(old) == false && new != old {
+                    result[index].version = provider.version
+                }
+            } else {
+                let parts = existing.version.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+                if !parts.contains(provider.version) {
+                    result[index].version = existing.version + ", " + provider.version
+                }
+            }
+        }
+        return result
+    }
 }
 
 /// A policy check a module deliberately does not satisfy (a Nimbus rule id or a checkov check id), and why.

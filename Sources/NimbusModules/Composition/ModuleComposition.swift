@@ -27,6 +27,10 @@ struct Wire: Sendable {
     /// Features the wire needs on each side.
     var providerFeatures: @Sendable (_ consumer: ModuleRequirements) -> [String] = { _ in [] }
     var consumerFeatures: [String] = []
+    /// Answers the wire implies for the provider's questions (a web ACL for a load balancer is regional).
+    var providerAnswers: [String: String] = [:]
+    /// The consumer's opt-outs the provider part satisfies once wired (a web ACL with the Log4j rules).
+    var resolvedOptOuts: @Sendable (_ provider: ModuleRequirements) -> [String] = { _ in [] }
     /// The consumer's variables, by name, and what replaces them: references into the provider part.
     let replacements:
         @Sendable (_ provider: PartReferences, _ consumer: ModuleRequirements) throws -> [String: HCLExpression]
@@ -78,6 +82,25 @@ public enum Composer {
                 note:
                     "The API's routes invoke the module's function, which this API alone may invoke (its permission names the API's execution ARN)."
             ))
+        wires += [
+            Wire(
+                provider: "route53", consumer: "acm",
+                applies: { zone, _ in zone.answers["zone"] != "private" },
+                replacements: { zone, _ in ["zone_id": try zone.ref("aws_route53_zone.this", "zone_id")] },
+                note: "The certificate is validated through records in the module's public hosted zone."),
+            Wire(
+                provider: "waf", consumer: "alb", applies: { acl, _ in acl.answers["scope"] != "cloudfront" },
+                consumerFeatures: ["waf"], providerAnswers: ["scope": "regional"],
+                resolvedOptOuts: { acl in log4jRules(acl) ? ["CKV2_AWS_76"] : [] },
+                replacements: { acl, _ in ["web_acl_arn": try acl.ref("aws_wafv2_web_acl.this", "arn")] },
+                note: "The module's regional web ACL filters every request to the load balancer."),
+            Wire(
+                provider: "waf", consumer: "cloudfront-site", applies: { acl, _ in acl.answers["scope"] != "regional" },
+                consumerFeatures: ["waf"], providerAnswers: ["scope": "cloudfront"],
+                resolvedOptOuts: { acl in log4jRules(acl) ? ["CKV2_AWS_47"] : [] },
+                replacements: { acl, _ in ["web_acl_arn": try acl.ref("aws_wafv2_web_acl.this", "arn")] },
+                note: "The module's CloudFront-scope web ACL (in us-east-1) filters every request to the distribution."),
+        ]
         wires += bucketEventWires
         for consumer in [
             "rds", "ecs-fargate", "eks", "lambda", "ec2", "alb", "aurora", "elasticache", "efs", "opensearch",
@@ -170,8 +193,23 @@ public enum Composer {
             let needed = wire.providerFeatures(parts[consumer])
             parts[provider].features = Array(Set(parts[provider].features + needed)).sorted()
             parts[consumer].features = Array(Set(parts[consumer].features + wire.consumerFeatures)).sorted()
+            for (key, value) in wire.providerAnswers where parts[provider].answers[key] == nil {
+                parts[provider].answers[key] = value
+            }
         }
         return ModuleComposition(parts: parts)
+    }
+
+    /// Whether a web ACL part has the rule groups checkov's Log4j checks look for (known bad inputs and the
+    /// anonymous IP list).
+    static func log4jRules(_ acl: ModuleRequirements) -> Bool { acl.has("managed-rules") && acl.has("anonymous-ip") }
+
+    /// The answers the wires between these families imply, so the planner does not ask them.
+    public static func impliedAnswers(_ families: [String]) -> [String: String] {
+        let parts = families.map { ModuleRequirements(family: $0, name: "probe") }
+        var answers: [String: String] = [:]
+        for (_, _, wire) in wires(between: parts) { answers.merge(wire.providerAnswers) { first, _ in first } }
+        return answers
     }
 
     /// The label prefix of a part that is not the first: its family id in snake case.
@@ -210,6 +248,10 @@ public enum Composer {
             replacements[consumer].merge(values) { first, _ in first }
         }
 
+        for (provider, consumer, wire) in wired {
+            let resolved = wire.resolvedOptOuts(composition.parts[provider])
+            plans[consumer].optOuts.removeAll { resolved.contains($0.check) }
+        }
         var merged = ModulePlan(resources: [], providers: [])
         var notes: [String] = []
         for (index, plan) in plans.enumerated() {
@@ -371,7 +413,7 @@ private struct Merging {
                 outputNames.contains(output.name) ? "\(prefix)_\(output.name)" : output.name,
                 description: output.description, value: rewrite(output.value), sensitive: output.sensitive)
         }
-        for provider in plan.providers where !merged.providers.contains(provider) { merged.providers.append(provider) }
+        merged.providers = ProviderRequirement.merged(merged.providers + plan.providers)
         for input in plan.exampleInputs where wired[input.name] == nil {
             let name = variableRenames[input.name] ?? input.name
             if !merged.exampleInputs.contains(where: { $0.name == name }) {

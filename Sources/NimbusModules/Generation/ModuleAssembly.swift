@@ -39,7 +39,8 @@ public enum ModuleAssembly {
         problems += variableProblems + localProblems + dataProblems
         let usedVariables = plan.variables.filter { needed.variables.contains($0.name) }
         let (example, exampleProblems) = try ModuleGenerators.example(
-            moduleName: requirements.name, variables: usedVariables, inputs: plan.exampleInputs)
+            moduleName: requirements.name, variables: usedVariables, inputs: plan.exampleInputs,
+            providers: plan.providers)
         problems += exampleProblems
         let exampleText = Printer.print(example)
         var files = [
@@ -59,7 +60,8 @@ public enum ModuleAssembly {
                     title: "\(family.title): \(requirements.name)",
                     summary: family.summary.prefix(1).uppercased() + family.summary.dropFirst() + ".",
                     requirements: requirements, family: family, variables: usedVariables, outputs: plan.outputs,
-                    securityNotes: plan.securityNotes, optOuts: plan.optOuts, example: exampleText)))
+                    securityNotes: plan.securityNotes, optOuts: plan.optOuts, example: exampleText,
+                    providers: plan.providers)))
         return GeneratedModule(files: files.sorted { $0.path < $1.path }, problems: problems)
     }
 

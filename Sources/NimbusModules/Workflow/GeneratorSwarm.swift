@@ -97,13 +97,15 @@ enum GeneratorSwarm {
             let used = try needed(state, plan).variables
             let variables = plan.variables.filter { used.contains($0.name) }
             let (example, problems) = try ModuleGenerators.example(
-                moduleName: requirements.name, variables: variables, inputs: plan.exampleInputs)
+                moduleName: requirements.name, variables: variables, inputs: plan.exampleInputs,
+                providers: plan.providers)
             let exampleText = Printer.print(example)
             let readme = ModuleGenerators.readme(
                 title: "\(family.title): \(requirements.name)",
                 summary: family.summary.prefix(1).uppercased() + family.summary.dropFirst() + ".",
                 requirements: requirements, family: family, variables: variables, outputs: plan.outputs,
-                securityNotes: plan.securityNotes, optOuts: plan.optOuts, example: exampleText)
+                securityNotes: plan.securityNotes, optOuts: plan.optOuts, example: exampleText,
+                providers: plan.providers)
             context.progress("README with \(variables.count) inputs and \(plan.outputs.count) outputs")
             return Update {
                 $0.write(\.files, ["README.md": readme, "examples/complete/main.tf": exampleText])

@@ -75,7 +75,14 @@ enum PlannerGraph {
                 if state.options.askAboutUnknownWords, !analysis.unknownWords.isEmpty {
                     try confirmWithout(analysis.unknownWords, family: family, options: state.options, context: context)
                 }
-                // Every part's questions, once each (a composed module asks the database engine once).
+                // Every part's questions, once each (a composed module asks the database engine once); none that
+                // a wire answers (a web ACL for a load balancer is regional).
+                if analysis.isComposition {
+                    for (key, value) in Composer.impliedAnswers(analysis.parts.map(\.family))
+                    where analysis.answers[key] == nil {
+                        analysis.answers[key] = value
+                    }
+                }
                 var asked: Set<String> = []
                 let families =
                     analysis.isComposition ? analysis.parts.compactMap { services.catalog.family($0.family) } : [family]
