@@ -150,6 +150,9 @@ struct ComposedRequestTests {
             ("an S3 bucket with event notifications to an SNS topic", ["s3", "sns"]),
             ("API behind API Gateway and Lambda", ["api-gateway", "lambda"]),
             ("a WAF web ACL in front of a public application load balancer", ["waf", "alb"]),
+            ("a postgres RDS database with its secret in Secrets Manager", ["rds"]),
+            ("a Step Functions state machine with an IAM role and a KMS key", ["step-functions"]),
+            ("an ECR repository encrypted with a KMS key", ["ecr"]),
             ("an ACM certificate validated in a new Route 53 hosted zone", ["acm", "route53"]),
             ("a Lambda function behind an HTTP API with a JWT authorizer", ["lambda", "api-gateway"]),
         ])

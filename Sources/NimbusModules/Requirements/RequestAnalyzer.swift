@@ -285,7 +285,7 @@ public struct RequestAnalyzer: Sendable {
         "lambda": ["iam-role", "kms", "sqs"],
         "ecs-fargate": ["iam-role", "kms"],
         "eks": ["iam-role", "kms"],
-        "rds": ["kms", "iam-role"],
+        "rds": ["kms", "iam-role", "secrets-manager"],
         "s3": ["kms"],
         "sqs": ["kms"],
         "sns": ["kms"],
@@ -295,6 +295,15 @@ public struct RequestAnalyzer: Sendable {
         "alb": ["s3"],
         "cloudfront-site": ["s3", "kms"],
         "cloudwatch-alarms": ["sns", "kms"],
+        "api-gateway": ["kms"],
+        "step-functions": ["kms", "iam-role"],
+        "eventbridge": ["kms", "iam-role"],
+        "kinesis": ["kms"],
+        "ecr": ["kms"],
+        "route53": ["kms"],
+        "secrets-manager": ["kms"],
+        "cognito": ["kms"],
+        "waf": ["kms"],
     ]
 
     /// Words that make a placement ("in a VPC": an existing one, by id) a part of its own ("in a new VPC").
