@@ -67,6 +67,11 @@ struct CatalogRequest: Sendable, CustomTestStringConvertible {
         CatalogRequest(
             text: "CloudWatch alarms with email notifications", family: "cloudwatch-alarms",
             features: ["email", "notifications"]),
+        CatalogRequest(
+            text: "an encrypted EFS file system with an access point and backups", family: "efs",
+            features: ["encryption", "access-point", "backups"]),
+        CatalogRequest(
+            text: "NFS shared storage with lifecycle to infrequent access", family: "efs", features: ["lifecycle"]),
     ]
 }
 

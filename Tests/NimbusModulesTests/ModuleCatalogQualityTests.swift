@@ -169,6 +169,14 @@ struct ModuleCatalogQualityTests {
         for family in ModuleCatalog.standard.families {
             #expect(Set(family.features.map(\.id)).count == family.features.count, "\(family.id): duplicate feature")
         }
+        // docs/modules.md's catalog table has a row for each family.
+        let docs = try? String(
+            contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
+                "../../docs/modules.md"), encoding: .utf8)
+        for family in ModuleCatalog.standard.families {
+            #expect(
+                docs?.contains("| `\(family.id)` | \(family.title) |") == true, "docs/modules.md lacks \(family.id)")
+        }
     }
 
     @Test("a family that needs an answer refuses to plan without one")
