@@ -56,6 +56,7 @@ struct CatalogVariant: Sendable, CustomTestStringConvertible {
             [("waf", [], ["scope": "regional"]), ("alb", ["public"], [:])],
             [("waf", [], ["scope": "cloudfront"]), ("cloudfront-site", [], [:])],
             [("acm", [], [:]), ("route53", [], ["zone": "public"])],
+            [("efs", [], [:]), ("vpc", [], [:])],
             // Parts needing different provider versions (Cognito's logging needs hashicorp/aws 6.5).
             [("cognito", [], [:]), ("api-gateway", ["jwt-authorizer"], [:]), ("lambda", [], [:])],
         ]
