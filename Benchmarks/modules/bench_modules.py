@@ -45,6 +45,13 @@ COMPOSED_REQUESTS = [
     ("lambda+vpc", "Lambda function in its own VPC", []),
     ("eks+vpc", "EKS cluster in a new VPC with a NAT gateway", []),
     ("s3+dynamodb", "an S3 bucket and a DynamoDB table", []),
+    ("s3+sqs", "S3 bucket with an SQS queue for its events", []),
+    ("s3+lambda", "an S3 bucket whose events trigger a Lambda function", []),
+    ("apigw+lambda", "API behind API Gateway and Lambda", []),
+    ("waf+alb", "a WAF web ACL in front of a public application load balancer", []),
+    ("acm+route53", "an ACM certificate validated in a new Route 53 hosted zone", ["--answer", "zone=public"]),
+    ("aurora+vpc", "an Aurora cluster in a new VPC", ["--answer", "engine=postgres"]),
+    ("sized rds", "a production postgres RDS database on db.r6g.large with 100 GB called orders-db", []),
 ]
 
 
