@@ -158,6 +158,12 @@ struct ComposedRequestTests {
             ("a postgres RDS database with its secret in Secrets Manager", ["rds"]),
             ("a Step Functions state machine with an IAM role and a KMS key", ["step-functions"]),
             ("an ECR repository encrypted with a KMS key", ["ecr"]),
+            ("an Aurora PostgreSQL database", ["aurora"]),
+            ("an Aurora cluster in a new VPC", ["aurora", "vpc"]),
+            (
+                "an ECS Fargate service with a Valkey cache and an Aurora MySQL database in a new VPC",
+                ["ecs-fargate", "elasticache", "aurora", "vpc"]
+            ),
             ("an ACM certificate validated in a new Route 53 hosted zone", ["acm", "route53"]),
             ("a Lambda function behind an HTTP API with a JWT authorizer", ["lambda", "api-gateway"]),
         ])

@@ -304,6 +304,11 @@ public struct RequestAnalyzer: Sendable {
         "secrets-manager": ["kms"],
         "cognito": ["kms"],
         "waf": ["kms"],
+        "aurora": ["kms", "iam-role", "rds"],
+        "elasticache": ["kms", "secrets-manager"],
+        "efs": ["kms"],
+        "opensearch": ["kms"],
+        "backup": ["kms", "iam-role"],
     ]
 
     /// Words that make a placement ("in a VPC": an existing one, by id) a part of its own ("in a new VPC").
