@@ -226,46 +226,27 @@ enum AuroraPlan {
             },
         ]
 
-        var variables: [VariableSpec] = [
-            try P.nameVariable(
-                description:
-                    "Identifier of the cluster (its instances add -1, -2…) and name of its subnet group, security group and log groups.",
-                pattern: "^[a-z][a-z0-9-]{0,49}$",
-                rule: "1-50 lower-case letters, digits and hyphens, starting with a letter"),
-            try P.choiceVariable(
-                "engine_version",
-                description:
-                    "Major \(engine.title) version; the region's default minor version of it is used, and minor versions upgrade automatically.",
-                default: engine.defaultVersion, choices: engine.versions),
-            VariableSpec(
-                "database_name", type: "string", description: "Name of the database created in the cluster.",
-                default: .string("app"),
-                validations: [
-                    (
-                        try .call(
-                            "can", .call("regex", .string("^[A-Za-z][A-Za-z0-9_]{0,62}$"), P.ref("var.database_name"))),
-                        "database_name must be a letter followed by up to 62 letters, digits and underscores."
-                    )
-                ]),
-            VariableSpec(
-                "master_username", type: "string",
-                description: "Administrator user name; its password is generated and kept in Secrets Manager.",
-                default: .string("dbadmin"),
-                validations: [
-                    (
-                        try .call(
-                            "can", .call("regex", .string("^[A-Za-z][A-Za-z0-9_]{0,15}$"), P.ref("var.master_username"))
-                        ),
-                        "master_username must be a letter followed by up to 15 letters, digits and underscores."
-                    )
-                ]),
-            try P.numberVariable(
-                "instance_count",
-                description: multiAZ
-                    ? "Instances: a writer and readers, placed in different zones of the subnets."
-                    : "Instances: a writer and any readers.",
-                default: multiAZ ? 2 : 1, minimum: multiAZ ? 2 : 1, maximum: 16),
-        ]
+        var variables: [VariableSpec] =
+            [
+                try P.nameVariable(
+                    description:
+                        "Identifier of the cluster (its instances add -1, -2…) and name of its subnet group, security group and log groups.",
+                    pattern: "^[a-z][a-z0-9-]{0,49}$",
+                    rule: "1-50 lower-case letters, digits and hyphens, starting with a letter"),
+                try P.choiceVariable(
+                    "engine_version",
+                    description:
+                        "Major \(engine.title) version; the region's default minor version of it is used, and minor versions upgrade automatically.",
+                    default: engine.defaultVersion, choices: engine.versions),
+            ]
+            + (try P.databaseVariables(createdIn: "cluster")) + [
+                try P.numberVariable(
+                    "instance_count",
+                    description: multiAZ
+                        ? "Instances: a writer and readers, placed in different zones of the subnets."
+                        : "Instances: a writer and any readers.",
+                    default: multiAZ ? 2 : 1, minimum: multiAZ ? 2 : 1, maximum: 16)
+            ]
         if serverless {
             let minimum = try P.ref("var.min_capacity")
             let maximum = try P.ref("var.max_capacity")

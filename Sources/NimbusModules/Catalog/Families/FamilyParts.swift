@@ -398,4 +398,75 @@ enum FamilyParts {
     static let exampleSubnets: (name: String, value: HCLExpression) = (
         "subnet_ids", .list([.string("subnet-0123456789abcdef0"), .string("subnet-0fedcba9876543210")])
     )
+
+    // MARK: - Databases
+
+    /// `database_name` and `master_username`, for a database created in an RDS instance or an Aurora cluster.
+    static func databaseVariables(createdIn place: String) throws -> [VariableSpec] {
+        [
+            VariableSpec(
+                "database_name", type: "string", description: "Name of the database created in the \(place).",
+                default: .string("app"),
+                validations: [
+                    (
+                        try .call(
+                            "can", .call("regex", .string("^[A-Za-z][A-Za-z0-9_]{0,62}$"), ref("var.database_name"))),
+                        "database_name must be a letter followed by up to 62 letters, digits and underscores."
+                    )
+                ]),
+            VariableSpec(
+                "master_username", type: "string",
+                description: "Administrator user name; its password is generated and kept in Secrets Manager.",
+                default: .string("dbadmin"),
+                validations: [
+                    (
+                        try .call(
+                            "can", .call("regex", .string("^[A-Za-z][A-Za-z0-9_]{0,15}$"), ref("var.master_username"))
+                        ),
+                        "master_username must be a letter followed by up to 15 letters, digits and underscores."
+                    )
+                ]),
+        ]
+    }
+}
+
+/// Pieces the data-store families (ElastiCache, Aurora, EFS, OpenSearch) share: a security group that admits only
+/// the given clients on one port, and the variables naming those clients.
+enum DataParts {
+    /// `aws_security_group.this`, named `<var.name>-<suffix>`: `port` in from `var.allowed_security_group_ids` and
+    /// `var.allowed_cidr_blocks`, nothing out.
+    static func clientSecurityGroup(
+        suffix: String, what: HCLExpression, port: HCLExpression, clients: String
+    ) throws -> Block {
+        typealias P = FamilyParts
+        return try Block(
+            "resource", "aws_security_group", "this",
+            comments: ["Only the given security groups and private networks reach the port; nothing leaves."]
+        ) {
+            try Attribute("name", .template(.value(try P.ref("var.name")), "-\(suffix)"))
+            try Attribute("description", what)
+            try Attribute("vpc_id", P.ref("var.vpc_id"))
+            try Block("ingress") {
+                try Attribute("description", .string(clients))
+                try Attribute("from_port", port)
+                try Attribute("to_port", port)
+                try Attribute("protocol", .string("tcp"))
+                try Attribute("security_groups", P.ref("var.allowed_security_group_ids"))
+                try Attribute("cidr_blocks", P.ref("var.allowed_cidr_blocks"))
+            }
+            try Attribute("tags", P.ref("local.tags"))
+        }
+    }
+
+    /// `allowed_security_group_ids` and `allowed_cidr_blocks` (never the whole internet), both empty by default.
+    static func clientVariables() throws -> [VariableSpec] {
+        [
+            VariableSpec(
+                "allowed_security_group_ids", type: "list(string)",
+                description: "Security groups of the clients that may connect.", default: .list([])),
+            try FamilyParts.privateCIDRsVariable(
+                "allowed_cidr_blocks", description: "Private networks that may connect (never 0.0.0.0/0).",
+                default: .list([])),
+        ]
+    }
 }

@@ -224,54 +224,38 @@ enum RDSPlan {
                 })
         }
 
-        var variables: [VariableSpec] = [
-            try P.nameVariable(
-                description:
-                    "Identifier of the instance and name of its subnet group, parameter group and security group.",
-                pattern: "^[a-z][a-z0-9-]{0,54}$",
-                rule: "1-55 lower-case letters, digits and hyphens, starting with a letter"),
-            try P.choiceVariable(
-                "engine_version", description: "Major \(engine.name) version (minor versions upgrade automatically).",
-                default: engine.defaultVersion, choices: engine.versions),
-            VariableSpec(
-                "instance_class", type: "string", description: "Instance class.", default: .string("db.t4g.medium"),
-                validations: [
-                    (
-                        try .call("startswith", P.ref("var.instance_class"), .string("db.")),
-                        "instance_class must be an RDS instance class such as db.t4g.medium."
-                    )
-                ]),
-            VariableSpec(
-                "database_name", type: "string", description: "Name of the database created in the instance.",
-                default: .string("app"),
-                validations: [
-                    (
-                        try .call(
-                            "can", .call("regex", .string("^[A-Za-z][A-Za-z0-9_]{0,62}$"), P.ref("var.database_name"))),
-                        "database_name must be a letter followed by up to 62 letters, digits and underscores."
-                    )
-                ]),
-            VariableSpec(
-                "master_username", type: "string",
-                description: "Administrator user name; its password is generated and kept in Secrets Manager.",
-                default: .string("dbadmin"),
-                validations: [
-                    (
-                        try .call(
-                            "can", .call("regex", .string("^[A-Za-z][A-Za-z0-9_]{0,15}$"), P.ref("var.master_username"))
-                        ),
-                        "master_username must be a letter followed by up to 15 letters, digits and underscores."
-                    )
-                ]),
-            try P.numberVariable(
-                "allocated_storage", description: "Initial storage in GiB.", default: 20, minimum: 20, maximum: 65536),
-            try P.numberVariable(
-                "max_allocated_storage", description: "Storage autoscaling ceiling in GiB.", default: 100, minimum: 20,
-                maximum: 65536),
-            try P.numberVariable(
-                "backup_retention_days", description: "Days automated backups are kept.", default: 14, minimum: 7,
-                maximum: 35),
-        ]
+        var variables: [VariableSpec] =
+            [
+                try P.nameVariable(
+                    description:
+                        "Identifier of the instance and name of its subnet group, parameter group and security group.",
+                    pattern: "^[a-z][a-z0-9-]{0,54}$",
+                    rule: "1-55 lower-case letters, digits and hyphens, starting with a letter"),
+                try P.choiceVariable(
+                    "engine_version",
+                    description: "Major \(engine.name) version (minor versions upgrade automatically).",
+                    default: engine.defaultVersion, choices: engine.versions),
+                VariableSpec(
+                    "instance_class", type: "string", description: "Instance class.", default: .string("db.t4g.medium"),
+                    validations: [
+                        (
+                            try .call("startswith", P.ref("var.instance_class"), .string("db.")),
+                            "instance_class must be an RDS instance class such as db.t4g.medium."
+                        )
+                    ]),
+            ]
+            + (try P.databaseVariables(createdIn: "instance")) + [
+                try P.numberVariable(
+                    "allocated_storage", description: "Initial storage in GiB.", default: 20, minimum: 20,
+                    maximum: 65536),
+                try P.numberVariable(
+                    "max_allocated_storage", description: "Storage autoscaling ceiling in GiB.", default: 100,
+                    minimum: 20,
+                    maximum: 65536),
+                try P.numberVariable(
+                    "backup_retention_days", description: "Days automated backups are kept.", default: 14, minimum: 7,
+                    maximum: 35),
+            ]
         variables += try P.networkVariables()
         variables += [
             VariableSpec(
