@@ -25,6 +25,8 @@ let package = Package(
         .library(name: "NimbusTesting", targets: ["NimbusTesting"]),
         .library(name: "NimbusHCL", targets: ["NimbusHCL"]),
         .library(name: "NimbusAgents", targets: ["NimbusAgents"]),
+        .library(name: "NimbusServer", targets: ["NimbusServer"]),
+        .library(name: "NimbusMCP", targets: ["NimbusMCP"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -34,6 +36,11 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.1"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/modelcontextprotocol/swift-sdk", from: "0.12.1"),
     ],
     targets: [
         .target(
@@ -122,6 +129,32 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The HTTP face of the host: REST under /v1, server-sent events, the chat WebSocket, the web page, metrics.
+        .target(
+            name: "NimbusServer",
+            dependencies: [
+                "NimbusCore", "NimbusGraph", "NimbusStore", "NimbusAgents", "NimbusAWS", "NimbusProducts",
+                "NimbusModules", "NimbusOps", "NimbusHost", .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            resources: [.copy("Resources/Web")],
+            swiftSettings: strict
+        ),
+        // The host's tools over the Model Context Protocol (stdio).
+        .target(
+            name: "NimbusMCP",
+            dependencies: [
+                "NimbusCore", "NimbusStore", "NimbusAgents", "NimbusAWS", "NimbusProducts", "NimbusModules",
+                "NimbusOps", "NimbusHost", .product(name: "Logging", package: "swift-log"),
+                .product(name: "MCP", package: "swift-sdk"),
+            ],
+            swiftSettings: strict
+        ),
         .target(
             name: "NimbusHCL",
             dependencies: [
@@ -186,6 +219,8 @@ let package = Package(
                 "NimbusLLM",
                 "NimbusHCL",
                 "NimbusAgents",
+                "NimbusServer",
+                "NimbusMCP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -251,6 +286,18 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             exclude: ["Transcripts"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "NimbusServerTests",
+            dependencies: [
+                "NimbusServer", "NimbusHost", "NimbusProducts", "NimbusOps", "NimbusStore", "NimbusCore",
+                "NimbusTesting", "NimbusAWS",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HummingbirdWSTesting", package: "hummingbird-websocket"),
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(

@@ -6,12 +6,20 @@ public import NimbusGraph
 /// the response cache, the audit log and the request history. ``SQLiteStore`` implements all of it; each seam is a
 /// protocol of its own, so a part of Nimbus asks only for what it uses (NimbusLLM for ``ExecutionLog`` and
 /// ``ResponseCache``, a worker for ``JobQueue``) and a PostgreSQL store can be written piece by piece.
-public typealias Store = RunStore & JobQueue & ExecutionLog & ResponseCache & AuditStore
+public typealias Store = RunStore & JobQueue & ExecutionLog & ResponseCache & AuditStore & APIKeyStore
 
 /// Graph checkpoints and threads, and the events of runs.
 public protocol RunStore: CheckpointStore, GraphEventLog {
+    /// Stored events of a thread (and its subgraph threads), oldest first, those after sequence `after` only
+    /// when it is given (an event stream resuming from `Last-Event-ID`).
+    func events(threadID: String, after: Int?, limit: Int?) async throws -> [StoredEvent]
+}
+
+extension RunStore {
     /// Stored events of a thread (and its subgraph threads), oldest first.
-    func events(threadID: String, limit: Int?) async throws -> [StoredEvent]
+    public func events(threadID: String, limit: Int?) async throws -> [StoredEvent] {
+        try await events(threadID: threadID, after: nil, limit: limit)
+    }
 }
 
 /// The job queue: work to do, leased by workers, retried while attempts remain.
@@ -45,6 +53,55 @@ public protocol AuditStore: Sendable {
     func recordRequest(_ request: RequestRecord) async throws
     /// Requests, newest first.
     func requests(limit: Int) async throws -> [RequestRecord]
+}
+
+/// The server's API keys: only their SHA-256 digests are kept, so a key is shown once, when it is made.
+public protocol APIKeyStore: Sendable {
+    /// Stores a new key; a key with the same name, or the same digest, is refused.
+    func addAPIKey(_ key: APIKeyRecord) async throws
+    /// Keys, oldest first (revoked ones too, with their revocation time).
+    func apiKeys() async throws -> [APIKeyRecord]
+    /// The key with this digest, revoked or not.
+    func apiKey(digest: String) async throws -> APIKeyRecord?
+    /// Revokes a key by name; false if no live key has that name.
+    func revokeAPIKey(name: String, at: Date) async throws -> Bool
+    /// Notes a key's use (at most once a minute is kept precise enough).
+    func touchAPIKey(digest: String, at: Date) async throws
+}
+
+/// An API key as stored: a name, the digest of the secret, and what it may do.
+public struct APIKeyRecord: Sendable, Hashable, Codable {
+    public var name: String
+    /// Hex SHA-256 of the whole key.
+    public var digest: String
+    /// The first characters of the key (`nmb_AbC1`), for telling keys apart in a list.
+    public var prefix: String
+    /// Reads only: no approvals, no answers, no writes.
+    public var readOnly: Bool
+    public var createdAt: Date
+    public var lastUsedAt: Date?
+    public var revokedAt: Date?
+
+    public init(
+        name: String, digest: String, prefix: String, readOnly: Bool, createdAt: Date = Date(),
+        lastUsedAt: Date? = nil, revokedAt: Date? = nil
+    ) {
+        self.name = name
+        self.digest = digest
+        self.prefix = prefix
+        self.readOnly = readOnly
+        self.createdAt = createdAt
+        self.lastUsedAt = lastUsedAt
+        self.revokedAt = revokedAt
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case name, digest, prefix
+        case readOnly = "read_only"
+        case createdAt = "created_at"
+        case lastUsedAt = "last_used_at"
+        case revokedAt = "revoked_at"
+    }
 }
 
 /// One call Nimbus made to a cloud API on someone's behalf, as the audit log keeps it.
@@ -222,7 +279,7 @@ public struct JobRecord: Sendable, Hashable, Codable {
 /// A problem reading or writing the store.
 public struct StoreError: NimbusError {
     public enum Code: String, Sendable, Hashable, CaseIterable {
-        case cannotOpen, newerSchema, corruptRow, unknownJob, leaseLost, invalidTransition, writeFailed
+        case cannotOpen, newerSchema, corruptRow, unknownJob, leaseLost, invalidTransition, writeFailed, duplicateKey
     }
     public let code: Code
     public let message: String
@@ -267,6 +324,12 @@ public struct StoreError: NimbusError {
         StoreError(code: .writeFailed, message: "could not write to the Nimbus database: \(detail)", suggestion: nil)
     }
 
+    public static func duplicateKey(_ name: String) -> StoreError {
+        StoreError(
+            code: .duplicateKey, message: "an API key named '\(name)' already exists",
+            suggestion: "choose another name, or revoke the old key first")
+    }
+
     var isCorruptRow: Bool { code == .corruptRow }
 }
 
@@ -279,6 +342,7 @@ extension StoreError {
             case .unknownJob: .notFound
             case .leaseLost: .conflict
             case .invalidTransition: .conflict
+            case .duplicateKey: .conflict
             default: .internal
             }
         return ErrorCode("store", code.rawValue, kind)

@@ -5,6 +5,7 @@ import NimbusCore
 import NimbusGraph
 import NimbusHost
 import NimbusLLM
+import NimbusServer
 import NimbusStore
 
 /// Options every command takes: logging and configuration overrides.
@@ -24,7 +25,7 @@ struct GlobalOptions: ParsableArguments {
     /// Every setting this nimbus reads: each module's section, assembled here, where the configuration is loaded.
     static let schema = ConfigurationSchema([
         LogSettings.configurationSchema, GraphSettings.configurationSchema, StoreSettings.configurationSchema,
-        LLMSettings.configurationSchema,
+        LLMSettings.configurationSchema, ServerSettings.configurationSchema,
     ])
 
     /// Loads the configuration (file, environment, flags), refuses settings of the wrong type and unknown ones

@@ -141,7 +141,10 @@ struct SQLiteCheckpointStoreTests {
         let directory = try TemporaryDirectory()
         do {
             let store = try SQLiteStore(path: directory.databasePath)
-            #expect(try store.appliedMigrations() == ["v1-core", "v2-llm-cache", "v3-audit", "v4-request-product"])
+            #expect(
+                try store.appliedMigrations() == [
+                    "v1-core", "v2-llm-cache", "v3-audit", "v4-request-product", "v5-api-keys",
+                ])
             try store.write { db in
                 try db.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES ('v99-future')")
             }

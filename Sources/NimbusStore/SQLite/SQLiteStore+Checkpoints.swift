@@ -160,11 +160,11 @@ extension SQLiteStore {
         }
     }
 
-    public func events(threadID: String, limit: Int?) async throws -> [StoredEvent] {
+    public func events(threadID: String, after: Int?, limit: Int?) async throws -> [StoredEvent] {
         let rows = try read { db in
             try Row.fetchAll(
-                db, sql: "SELECT * FROM events WHERE root_thread_id = ? ORDER BY seq LIMIT ?",
-                arguments: [threadID, limit ?? -1])
+                db, sql: "SELECT * FROM events WHERE root_thread_id = ? AND seq > ? ORDER BY seq LIMIT ?",
+                arguments: [threadID, after ?? -1, limit ?? -1])
         }
         return try rows.map { row in
             let thread: String = row["thread_id"]

@@ -348,6 +348,21 @@ public final class SQLiteStore: Store {
         migrator.registerMigration("v4-request-product") { db in
             try db.execute(sql: "ALTER TABLE requests ADD COLUMN product TEXT NOT NULL DEFAULT 'ops'")
         }
+        // The server's API keys, by the digest of the secret (the secret itself is never stored).
+        migrator.registerMigration("v5-api-keys") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE api_keys (
+                        name TEXT PRIMARY KEY NOT NULL,
+                        digest TEXT NOT NULL UNIQUE,
+                        prefix TEXT NOT NULL,
+                        read_only INTEGER NOT NULL,
+                        created_at REAL NOT NULL,
+                        last_used_at REAL,
+                        revoked_at REAL
+                    );
+                    """)
+        }
         return migrator
     }
 }

@@ -52,16 +52,10 @@ struct AuditCommand: AsyncParsableCommand {
 
     /// `30m`, `2h`, `7d`, `90s`, or an ISO 8601 date or date-time.
     static func parseSince(_ text: String) throws -> Date {
-        let units: [Character: Double] = ["s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604_800]
-        if let unit = text.last, let seconds = units[unit], let amount = Double(text.dropLast()) {
-            return Date().addingTimeInterval(-amount * seconds)
+        guard let date = RelativeDate.since(text) else {
+            throw ValidationError("--since takes a duration (30m, 2h, 7d) or a date (2026-01-31), not '\(text)'")
         }
-        if let date = ISO8601DateFormatter().date(from: text) { return date }
-        let day = DateFormatter()
-        day.dateFormat = "yyyy-MM-dd"
-        day.timeZone = TimeZone.current
-        if let date = day.date(from: text) { return date }
-        throw ValidationError("--since takes a duration (30m, 2h, 7d) or a date (2026-01-31), not '\(text)'")
+        return date
     }
 
     /// One line for a call: `12:00:01 succeeded s3:ListBuckets (req-id)`.

@@ -1,0 +1,4 @@
+import MCP
+
+/// Placeholder while the MCP server is written.
+enum NimbusMCPPlaceholder {}

@@ -1,0 +1,68 @@
+public import NimbusCore
+
+/// How `nimbus serve` listens and what it allows: the `server` section of the configuration, then flags.
+public struct ServerSettings: Sendable, Hashable {
+    public var host: String
+    public var port: Int
+    /// Workers inside the server that run queued (`Prefer: respond-async`) runs.
+    public var workers: Int
+    /// Origins allowed to call the API from a browser page served elsewhere; empty: CORS is off.
+    public var corsOrigins: [String]
+    /// The largest request body taken, in bytes.
+    public var maxBodyBytes: Int
+    /// Requests per second each key may make on average, and how many it may make at once (a token bucket).
+    public var rateLimit: Double
+    public var rateBurst: Int
+    /// Runs a key may have in flight at once.
+    public var maxRunsPerKey: Int
+    /// Serve the web page at `/`.
+    public var page: Bool
+
+    public init(
+        host: String = "127.0.0.1", port: Int = 8080, workers: Int = 2, corsOrigins: [String] = [],
+        maxBodyBytes: Int = 1 << 20, rateLimit: Double = 20, rateBurst: Int = 40, maxRunsPerKey: Int = 4,
+        page: Bool = true
+    ) {
+        self.host = host
+        self.port = port
+        self.workers = workers
+        self.corsOrigins = corsOrigins
+        self.maxBodyBytes = maxBodyBytes
+        self.rateLimit = rateLimit
+        self.rateBurst = rateBurst
+        self.maxRunsPerKey = maxRunsPerKey
+        self.page = page
+    }
+
+    /// The settings of the `server` section, for checking a configuration before it is read.
+    public static let configurationSchema = ConfigurationSchema(
+        section: "server",
+        [
+            "host": .string, "port": .integer(minimum: 0), "workers": .integer(minimum: 0),
+            "cors_origins": .any, "max_body_bytes": .integer(minimum: 1024), "rate_limit": .number(minimum: 0.1),
+            "rate_burst": .integer(minimum: 1), "max_runs_per_key": .integer(minimum: 1), "page": .boolean,
+        ])
+
+    /// The `server` section of `configuration` over the defaults.
+    public init(configuration: NimbusConfiguration) {
+        self.init()
+        if let value = configuration["server.host"]?.stringValue { host = value }
+        if let value = configuration["server.port"]?.intValue { port = value }
+        if let value = configuration["server.workers"]?.intValue { workers = value }
+        if let list = configuration["server.cors_origins"]?.arrayValue {
+            corsOrigins = list.compactMap(\.stringValue)
+        } else if let text = configuration["server.cors_origins"]?.stringValue {
+            corsOrigins = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        }
+        if let value = configuration["server.max_body_bytes"]?.intValue { maxBodyBytes = value }
+        if let value = configuration["server.rate_limit"]?.doubleValue { rateLimit = value }
+        if let value = configuration["server.rate_burst"]?.intValue { rateBurst = value }
+        if let value = configuration["server.max_runs_per_key"]?.intValue { maxRunsPerKey = value }
+        if let value = configuration["server.page"]?.boolValue { page = value }
+    }
+
+    /// Whether `host` only listens on this machine.
+    public var isLoopback: Bool {
+        ["127.0.0.1", "::1", "localhost"].contains(host) || host.hasPrefix("127.")
+    }
+}
