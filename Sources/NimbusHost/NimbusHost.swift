@@ -28,15 +28,22 @@ public final class NimbusHost: Sendable {
     /// The products this host runs; extensible (``register(_:)``) at run time.
     public var catalog: ProductCatalog { catalogBox.value }
     public let logger: Logger
+    /// The environment AWS clients read (endpoint, profile, keys): the process's, unless the host was given one.
+    public let awsEnvironment: [String: String]
     private let catalogBox: CatalogBox
 
     /// Opens everything `configuration` names. The Nimbus home is made private (0700, files 0600) first.
-    public init(configuration: NimbusConfiguration, logger: Logger = Logger(label: "nimbus.host")) throws {
+    public init(
+        configuration: NimbusConfiguration, awsEnvironment: [String: String]? = nil,
+        logger: Logger = Logger(label: "nimbus.host")
+    ) throws {
         try PrivateFiles.secureHome(configuration.home)
         let store = try SQLiteStore(configuration: configuration, logger: Logger(label: "nimbus.store"))
         self.configuration = configuration
         self.store = store
         self.logger = logger
+        let awsEnvironment = awsEnvironment ?? ProcessInfo.processInfo.environment
+        self.awsEnvironment = awsEnvironment
         catalogBox = CatalogBox(Self.standardCatalog())
         let home = configuration.home
         models = try ModelRegistry(
@@ -49,7 +56,8 @@ public final class NimbusHost: Sendable {
                         policy: try ApprovalPolicy.load(home: home), audit: store, requestID: SortableID().rawValue,
                         tool: "model")
                     let aws = try AWSClient(
-                        configuration: AWSConfiguration(region: region, nimbusHome: home), callGuard: gate)
+                        configuration: AWSConfiguration(region: region, environment: awsEnvironment, nimbusHome: home),
+                        callGuard: gate)
                     return GatedRequestSigner(
                         signer: SigV4Signer(
                             credentials: aws.credentialProvider,
@@ -103,7 +111,8 @@ public final class NimbusHost: Sendable {
         profile: String? = nil, region: String? = nil, gate: AWSGate, httpClient: HTTPClient = .shared
     ) throws -> AWSClient {
         try AWSClient(
-            configuration: AWSConfiguration(profile: profile, region: region, nimbusHome: configuration.home),
+            configuration: AWSConfiguration(
+                profile: profile, region: region, environment: awsEnvironment, nimbusHome: configuration.home),
             callGuard: gate, httpClient: httpClient, logger: Logger(label: "nimbus.aws"))
     }
 
@@ -113,13 +122,15 @@ public final class NimbusHost: Sendable {
         events: @escaping @Sendable (ProductEvent) -> Void = { _ in }
     ) -> ProductEnvironment {
         let home = configuration.home
+        let awsEnvironment = awsEnvironment
         return ProductEnvironment(
             store: store, configuration: configuration, modes: modes, onEvent: onEvent, events: events,
             makeModel: { [self] name, agent, threadID in try model(named: name, agent: agent, threadID: threadID) },
             modelName: { [self] agent in modelName(agent: agent) },
             awsClient: { profile, region, gate in
                 try AWSClient(
-                    configuration: AWSConfiguration(profile: profile, region: region, nimbusHome: home),
+                    configuration: AWSConfiguration(
+                        profile: profile, region: region, environment: awsEnvironment, nimbusHome: home),
                     callGuard: gate, logger: Logger(label: "nimbus.aws"))
             },
             policy: { try ApprovalPolicy.load(home: home) }, logger: Logger(label: "nimbus.product"))

@@ -93,6 +93,8 @@ extension Response {
         let report = ErrorReport(error)
         var headers: HTTPFields = [:]
         if let retry = (error as? ServerError)?.retryAfter { headers[.retryAfter] = String(retry) }
-        return .json(.object(["error": report.json]), status: report.kind.httpStatus, headers: headers)
+        let status: HTTPResponse.Status =
+            (error as? ServerError)?.code == .bodyTooLarge ? .contentTooLarge : report.kind.httpStatus
+        return .json(.object(["error": report.json]), status: status, headers: headers)
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import NIOCore
 import NimbusAWS
 import NimbusCore
 import NimbusGraph
@@ -107,7 +108,7 @@ extension NimbusServer {
                 method: .get, path: "/v1/profiles", operationID: "profiles",
                 summary: "AWS profiles this server can use (never their secrets)", access: .key, tag: "server",
                 replies: [200: .init(description: "profiles", schema: Schemas.profiles)]
-            ) { _, _, _ in try Self.profiles() },
+            ) { [self] _, _, _ in try profiles() },
             Route(
                 method: .get, path: "/v1/products", operationID: "products", summary: "The products this server runs",
                 access: .key, tag: "server", replies: [200: .init(description: "products", schema: Schemas.products)]
@@ -320,8 +321,8 @@ extension NimbusServer {
         return .json(["entries": try JSONValue(encoding: entries)])
     }
 
-    static func profiles() throws -> Response {
-        let environment = ProcessInfo.processInfo.environment
+    func profiles() throws -> Response {
+        let environment = host.awsEnvironment
         let chain = DefaultCredentialChain(
             explicitProfile: nil, environment: environment, files: try SharedConfigFiles.load(environment: environment),
             nimbusFile: nil, region: "us-east-1", callGuard: NoAWSCallsAllowed())
@@ -345,6 +346,8 @@ extension NimbusServer {
         do {
             buffer = try await request.body.collect(upTo: settings.maxBodyBytes)
         } catch let error as HTTPError where error.status == .contentTooLarge {
+            throw ServerError.bodyTooLarge(limit: settings.maxBodyBytes)
+        } catch is NIOTooManyBytesError {
             throw ServerError.bodyTooLarge(limit: settings.maxBodyBytes)
         }
         guard buffer.readableBytes > 0 else { throw ServerError.badRequest("the request has no JSON body") }

@@ -39,6 +39,7 @@
         lastRuns: "",
         lastHistory: "",
         module: null, // the module run shown: {threadId, result}
+        asked: new Map(), // thread id → the request in words, from the history, to name runs by
     };
 
     // ---------------------------------------------------------------------------------------------------------
@@ -779,10 +780,11 @@
             select.replaceChildren(el("option", { value: "", text: "default" }));
             for (const profile of profiles) {
                 const name = typeof profile === "string" ? profile : profile.name;
-                if (!name) continue;
                 const region = typeof profile === "object" ? profile.region : null;
                 if (region) regions.add(region);
-                select.append(el("option", { value: name, text: region ? `${name} (${region})` : name }));
+                // "(environment)" stands for the server's own credentials: that is the default, not a name to pick.
+                if (!name || name.startsWith("(")) continue;
+                select.append(el("option", { value: name, text: region ? `${name} · ${region}` : name }));
             }
             setPicker("profile", chosen);
         } catch (error) {
@@ -823,7 +825,7 @@
             return;
         }
         $("runs-updated").textContent = `updated ${new Date().toLocaleTimeString()}`;
-        const signature = JSON.stringify(runs);
+        const signature = JSON.stringify(runs) + state.asked.size;
         if (signature === state.lastRuns) return;
         state.lastRuns = signature;
         const list = $("runs");
@@ -838,13 +840,15 @@
             const waiting = ["waiting", "interrupted", "paused", "awaiting_approval"].includes(String(status))
                 || (typeof run.questions === "number" && run.questions > 0)
                 || (Array.isArray(run.interrupts) && run.interrupts.length > 0);
-            return el("li", { class: "row", dataset: { thread: id || "", status: status || "" } },
+            const words = run.request || run.text || state.asked.get(id);
+            return el("li", { class: "row", title: `run ${id}`, dataset: { thread: id || "", status: status || "" } },
                 el("span", { class: `dot ${statusClass(status)}`, "aria-hidden": "true" }),
                 el("div", { class: "row-main" },
-                    el("span", { class: "row-title", text: run.request || run.text || what }),
+                    el("span", { class: "row-title", text: words || what, title: words || what }),
                     el("span", { class: "row-meta muted small" },
-                        [String(status || "unknown").replace(/_/g, " "), run.request || run.text ? what : null,
-                            shortID(id), ago(run.updated_at || run.created_at)].filter(Boolean).join(" · "))),
+                        [String(status || "unknown").replace(/_/g, " "), words ? what : shortID(id),
+                            ago(run.updated_at || run.updatedAt || run.created_at || run.createdAt)]
+                            .filter(Boolean).join(" · "))),
                 waiting && id ? el("button", {
                     type: "button", class: "ghost small", text: "Open",
                     "aria-label": `Open the waiting run ${shortID(id)}`, onclick: () => openRun(id),
@@ -881,6 +885,10 @@
         const signature = JSON.stringify(entries);
         if (signature === state.lastHistory) return;
         state.lastHistory = signature;
+        for (const entry of entries) {
+            const id = entry.id || entry.thread_id;
+            if (id && (entry.request || entry.text)) state.asked.set(id, entry.request || entry.text);
+        }
         const list = $("history");
         if (entries.length === 0) {
             list.replaceChildren(el("li", { class: "empty-row muted", text: "Nothing asked yet." }));
@@ -895,9 +903,10 @@
             return el("li", { class: "row history-row", dataset: { thread: entry.id || entry.thread_id || "" } },
                 el("span", { class: `dot ${statusClass(entry.status)}`, "aria-hidden": "true" }),
                 el("div", { class: "row-main" },
-                    el("span", { class: "row-title", text: request }),
+                    el("span", { class: "row-title", text: request, title: request }),
                     el("span", { class: "row-meta muted small" },
-                        `${String(entry.status || "").replace(/_/g, " ")} · ${entry.product || "ops"} · ${ago(entry.created_at)}`),
+                        [String(entry.status || "").replace(/_/g, " "), RUN_KINDS[entry.product] || entry.product,
+                            ago(entry.created_at || entry.createdAt)].filter(Boolean).join(" · ")),
                     answer ? el("details", { class: "row-answer" },
                         el("summary", { text: "answer" }), el("pre", { text: answer })) : null),
                 request ? el("button", {
@@ -936,9 +945,10 @@
         state.module = { threadId: threadID, result };
         $("module-result").hidden = false;
         const requirements = outcome.requirements || {};
-        $("module-title").textContent = requirements.family
-            ? `${requirements.family} module “${requirements.name || requirements.family}”`
-            : `Module for “${outcome.request || $("module-request").value}”`;
+        const family = requirements.family;
+        $("module-title").textContent = !family ? `Module for “${outcome.request || $("module-request").value}”`
+            : !requirements.name || requirements.name === family ? `Terraform module: ${family}`
+                : `Terraform module: ${family} “${requirements.name}”`;
         $("module-state").replaceWith(Object.assign(badge(outcome.status || runState), { id: "module-state" }));
         const error = outcome.error || result.error;
         $("module-summary").textContent = outcome.summary
