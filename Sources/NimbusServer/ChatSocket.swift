@@ -172,9 +172,15 @@ struct ChatSocket {
         do {
             let record = try await server.host.thread(thread)
             let product = try server.host.catalog.product(graph: record.graph, thread: thread)
-            _ = await run(
+            let result = await run(
                 RunJob(action: .resume, product: product.name, threadID: thread, answers: answers, key: key.name),
                 conversation: conversation, send: send)
+            // The session's history shows how the request ended, not that it once waited.
+            if let status = result?["outcome"]?["status"]?.stringValue,
+                let index = session.asked.lastIndex(where: { $0.threadID == thread })
+            {
+                session.asked[index].status = status
+            }
         } catch {
             send(Self.error(error))
         }

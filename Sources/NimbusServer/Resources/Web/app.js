@@ -630,8 +630,12 @@
             card.dataset.answered = yes ? "approved" : "declined";
             verdict.hidden = false;
             verdict.textContent = yes ? "You approved. Running…" : "You declined.";
+            const waitingBadge = card.closest(".msg")?.querySelector(".msg-head .badge");
+            const answeredBadge = badge(yes ? "approved" : "declined");
+            waitingBadge?.replaceWith(answeredBadge);
             const ok = await sendAnswers(threadID, { [approval.interrupt_id]: yes }, yes ? "Running…" : "Declining…");
             if (!ok) {
+                if (waitingBadge) answeredBadge.replaceWith(waitingBadge);
                 approve.disabled = decline.disabled = false;
                 delete card.dataset.answered;
                 verdict.hidden = true;
