@@ -42,7 +42,8 @@ struct ChatSocket {
                 send(Self.error(ServerError.badRequest("each message is a JSON object with a \"type\"")))
                 continue
             }
-            if server.limiter.take(key.digest) != nil {
+            // Pings are free; everything else counts against the key's rate.
+            if value["type"] != "ping", server.limiter.take(key.digest) != nil {
                 send(Self.error(ServerError.rateLimited(retryAfter: 1)))
                 continue
             }

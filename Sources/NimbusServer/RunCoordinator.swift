@@ -158,6 +158,11 @@ final class RunCoordinator: Sendable {
     /// Runs the workers until graceful shutdown; then they take no new job, and runs still going after
     /// `grace` are stopped at their next checkpoint and handed back to the queue, for the next start to resume.
     func serve(grace: Duration = .seconds(10)) async {
+        guard workers > 0 else {
+            // An API-only server: nothing to run here, but the service lives as long as the server.
+            try? await gracefulShutdown()
+            return
+        }
         await withGracefulShutdownHandler {
             await runWorkers()
         } onGracefulShutdown: {

@@ -96,7 +96,7 @@ extension NimbusServer {
                 replies: [200: .init(description: "requests", schema: Schemas.history)]
             ) { [self] request, _, _ in
                 let requests = try await host.store.requests(limit: try limit(request))
-                return .json(["requests": try JSONValue(encoding: requests)])
+                return .json(["requests": .array(requests.map(\.json))])
             },
             Route(
                 method: .get, path: "/v1/audit", operationID: "audit",
@@ -318,7 +318,7 @@ extension NimbusServer {
             return date
         }
         let entries = try await host.store.auditEntries(since: since, requestID: nil, limit: try limit(request))
-        return .json(["entries": try JSONValue(encoding: entries)])
+        return .json(["entries": .array(entries.map(\.json))])
     }
 
     func profiles() throws -> Response {
@@ -329,7 +329,8 @@ extension NimbusServer {
         let active = chain.profileName
         return .json([
             "profiles": .array(
-                try chain.summaries().map {
+                // "(environment)" and the like are where credentials come from, not profiles to switch to.
+                try chain.summaries().filter { !$0.name.hasPrefix("(") }.map {
                     [
                         "name": .string($0.name), "region": $0.region.map(JSONValue.string) ?? .null,
                         "credentials": .string($0.kind), "active": .bool($0.name == active),

@@ -348,3 +348,32 @@ extension StoreError {
         return ErrorCode("store", code.rawValue, kind)
     }
 }
+
+extension RequestRecord {
+    /// The request as `nimbus history --output json` and `GET /v1/history` show it.
+    public var json: JSONValue {
+        [
+            "id": .string(id), "product": .string(product), "request": .string(text),
+            "status": .string(status.rawValue),
+            "answer": answer.map(JSONValue.string) ?? .null, "strategy": .string(strategy),
+            "profile": profile.map(JSONValue.string) ?? .null, "region": region.map(JSONValue.string) ?? .null,
+            "steps": .int(steps), "created_at": .string(ISO8601DateFormatter().string(from: createdAt)),
+            "updated_at": .string(ISO8601DateFormatter().string(from: updatedAt)),
+        ]
+    }
+}
+
+extension AuditEntry {
+    /// The call as `nimbus audit --output json` and `GET /v1/audit` show it.
+    public var json: JSONValue {
+        [
+            "id": .string(id), "time": .string(ISO8601DateFormatter().string(from: time)),
+            "request_id": requestID.map(JSONValue.string) ?? .null, "tool": tool.map(JSONValue.string) ?? .null,
+            "profile": profile.map(JSONValue.string) ?? .null, "region": region.map(JSONValue.string) ?? .null,
+            "service": .string(service), "operation": .string(operation), "parameters": parameters,
+            "outcome": .string(outcome.rawValue), "error": error.map(JSONValue.string) ?? .null,
+            "aws_request_id": awsRequestID.map(JSONValue.string) ?? .null,
+            "duration_ms": durationMilliseconds.map(JSONValue.double) ?? .null,
+        ]
+    }
+}

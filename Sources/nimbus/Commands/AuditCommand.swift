@@ -67,16 +67,5 @@ struct AuditCommand: AsyncParsableCommand {
         return text
     }
 
-    static func json(_ entry: AuditEntry) -> JSONValue {
-        [
-            "id": .string(entry.id), "time": .string(ISO8601DateFormatter().string(from: entry.time)),
-            "request_id": entry.requestID.map(JSONValue.string) ?? .null,
-            "tool": entry.tool.map(JSONValue.string) ?? .null, "profile": entry.profile.map(JSONValue.string) ?? .null,
-            "region": entry.region.map(JSONValue.string) ?? .null, "service": .string(entry.service),
-            "operation": .string(entry.operation), "parameters": entry.parameters,
-            "outcome": .string(entry.outcome.rawValue), "error": entry.error.map(JSONValue.string) ?? .null,
-            "aws_request_id": entry.awsRequestID.map(JSONValue.string) ?? .null,
-            "duration_ms": entry.durationMilliseconds.map(JSONValue.double) ?? .null,
-        ]
-    }
+    static func json(_ entry: AuditEntry) -> JSONValue { entry.json }
 }

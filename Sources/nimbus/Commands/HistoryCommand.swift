@@ -76,15 +76,5 @@ struct HistoryCommand: AsyncParsableCommand {
         }
     }
 
-    static func json(_ request: RequestRecord) -> JSONValue {
-        [
-            "id": .string(request.id), "product": .string(request.product), "request": .string(request.text),
-            "status": .string(request.status.rawValue),
-            "answer": request.answer.map(JSONValue.string) ?? .null, "strategy": .string(request.strategy),
-            "profile": request.profile.map(JSONValue.string) ?? .null,
-            "region": request.region.map(JSONValue.string) ?? .null, "steps": .int(request.steps),
-            "created_at": .string(ISO8601DateFormatter().string(from: request.createdAt)),
-            "updated_at": .string(ISO8601DateFormatter().string(from: request.updatedAt)),
-        ]
-    }
+    static func json(_ request: RequestRecord) -> JSONValue { request.json }
 }
