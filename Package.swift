@@ -137,6 +137,7 @@ let package = Package(
                 "NimbusModules", "NimbusOps", "NimbusHost", .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -149,8 +150,8 @@ let package = Package(
         .target(
             name: "NimbusMCP",
             dependencies: [
-                "NimbusCore", "NimbusStore", "NimbusAgents", "NimbusAWS", "NimbusProducts", "NimbusModules",
-                "NimbusOps", "NimbusHost", .product(name: "Logging", package: "swift-log"),
+                "NimbusCore", "NimbusGraph", "NimbusStore", "NimbusAgents", "NimbusAWS", "NimbusProducts",
+                "NimbusModules", "NimbusOps", "NimbusHost", .product(name: "Logging", package: "swift-log"),
                 .product(name: "MCP", package: "swift-sdk"),
             ],
             swiftSettings: strict
@@ -297,6 +298,7 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdWSTesting", package: "hummingbird-websocket"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strict
         ),

@@ -38,7 +38,8 @@ public final class NimbusServer: Sendable {
         metrics = ServerMetrics()
         live = LiveEvents()
         runs = RunCoordinator(
-            host: host, workers: settings.workers, maxRunsPerKey: settings.maxRunsPerKey, metrics: metrics, live: live)
+            host: host, workers: settings.workers, maxRunsPerKey: settings.maxRunsPerKey, metrics: metrics, live: live,
+            webhook: Webhook(settings: settings))
         page = WebPage()
     }
 

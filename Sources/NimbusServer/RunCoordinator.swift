@@ -51,6 +51,7 @@ final class RunCoordinator: Sendable {
     let live: LiveEvents
     let logger: Logger
     let workerName: String
+    let webhook: Webhook?
     private let lease: TimeInterval = 30
     private let state = Mutex(Flights())
     /// Rung when a job is enqueued (or the server stops), so idle workers look at once.
@@ -68,8 +69,12 @@ final class RunCoordinator: Sendable {
         var stopping = false
     }
 
-    init(host: NimbusHost, workers: Int, maxRunsPerKey: Int, metrics: ServerMetrics, live: LiveEvents) {
+    init(
+        host: NimbusHost, workers: Int, maxRunsPerKey: Int, metrics: ServerMetrics, live: LiveEvents,
+        webhook: Webhook? = nil
+    ) {
         self.host = host
+        self.webhook = webhook
         self.workers = workers
         self.maxRunsPerKey = maxRunsPerKey
         self.metrics = metrics
@@ -287,6 +292,13 @@ final class RunCoordinator: Sendable {
             // A run that failed is not run again by the queue: its thread keeps the failure, and the client
             // continues it. Only a crash (a lost lease) runs a job again.
             try? await host.store.completeJob(jobID: record.id, worker: worker, result: result)
+            if let webhook {
+                let event: JSONValue = [
+                    "event": "run.finished", "thread_id": .string(thread), "product": .string(job.product),
+                    "state": result["state"] ?? "failed", "error": result["error"]?["code"] ?? .null,
+                ]
+                Task { await webhook.send(event) }
+            }
         }
         metrics.inFlight(-1)
         live.finish(thread)

@@ -17,11 +17,14 @@ public struct ServerSettings: Sendable, Hashable {
     public var maxRunsPerKey: Int
     /// Serve the web page at `/`.
     public var page: Bool
+    /// Called (POST) when a run ends or pauses, signed with ``webhookSecret`` (HMAC-SHA256).
+    public var webhookURL: String?
+    public var webhookSecret: String?
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, workers: Int = 2, corsOrigins: [String] = [],
         maxBodyBytes: Int = 1 << 20, rateLimit: Double = 20, rateBurst: Int = 40, maxRunsPerKey: Int = 4,
-        page: Bool = true
+        page: Bool = true, webhookURL: String? = nil, webhookSecret: String? = nil
     ) {
         self.host = host
         self.port = port
@@ -32,6 +35,8 @@ public struct ServerSettings: Sendable, Hashable {
         self.rateBurst = rateBurst
         self.maxRunsPerKey = maxRunsPerKey
         self.page = page
+        self.webhookURL = webhookURL
+        self.webhookSecret = webhookSecret
     }
 
     /// The settings of the `server` section, for checking a configuration before it is read.
@@ -41,6 +46,7 @@ public struct ServerSettings: Sendable, Hashable {
             "host": .string, "port": .integer(minimum: 0), "workers": .integer(minimum: 0),
             "cors_origins": .any, "max_body_bytes": .integer(minimum: 1024), "rate_limit": .number(minimum: 0.1),
             "rate_burst": .integer(minimum: 1), "max_runs_per_key": .integer(minimum: 1), "page": .boolean,
+            "webhook_url": .string, "webhook_secret": .string,
         ])
 
     /// The `server` section of `configuration` over the defaults.
@@ -59,6 +65,8 @@ public struct ServerSettings: Sendable, Hashable {
         if let value = configuration["server.rate_burst"]?.intValue { rateBurst = value }
         if let value = configuration["server.max_runs_per_key"]?.intValue { maxRunsPerKey = value }
         if let value = configuration["server.page"]?.boolValue { page = value }
+        webhookURL = configuration["server.webhook_url"]?.stringValue
+        webhookSecret = configuration["server.webhook_secret"]?.stringValue
     }
 
     /// Whether `host` only listens on this machine.

@@ -181,7 +181,7 @@ struct ServeCommandTests {
                     "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance",
                     "--max-examples", "15", "--exclude-path", "/v1/chat", "--exclude-path-regex", "/events$",
                     "--workers", "1", "--no-color",
-                ], environment: ProcessInfo.processInfo.environment)
+                ], environment: ProcessInfo.processInfo.environment, directory: cli.home)
             responses += fuzz.outputText
             #expect(
                 fuzz.status == 0,

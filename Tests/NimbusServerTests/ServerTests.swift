@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -8,6 +9,7 @@ import NimbusHost
 import NimbusServer
 import NimbusStore
 import NimbusTesting
+import Synchronization
 import Testing
 
 /// A server on a private Nimbus home whose AWS is the shared moto server, with a full key and a read-only one.
@@ -304,6 +306,65 @@ struct ServerTests {
             let rejected = try await client.call(
                 .post, "/v1/ask", key: test.key, body: ["text": "list all S3 buckets", "on_busy": "sometimes"])
             #expect(rejected.status == 400, "an unknown policy is refused")
+        }
+    }
+
+    @Test("a finished run calls the configured webhook, signed with HMAC-SHA256 over timestamp and body")
+    func webhook() async throws {
+        let received = Mutex<[(body: String, signature: String, timestamp: String)]>([])
+        let router = Router()
+        router.post("/hook") { request, _ -> HTTPResponse.Status in
+            let body = String(buffer: try await request.body.collect(upTo: 1 << 16))
+            let signature = request.headers[HTTPField.Name("X-Nimbus-Signature")!] ?? ""
+            let timestamp = request.headers[HTTPField.Name("X-Nimbus-Timestamp")!] ?? ""
+            received.withLock { $0.append((body, signature, timestamp)) }
+            return .noContent
+        }
+        try await Application(router: router).test(.live) { receiver in
+            let port = try #require(receiver.port)
+            let test = try await TestServer(
+                settings: ServerSettings(
+                    workers: 1, webhookURL: "http://127.0.0.1:\(port)/hook", webhookSecret: "hook-secret-42"))
+            try await test.server.application().test(.router) { client in
+                let asked = try await client.call(
+                    .post, "/v1/ask", key: test.key, body: ["text": "list all S3 buckets"])
+                let thread = try #require(asked.json["thread_id"]?.stringValue)
+                for _ in 0..<50 where received.withLock({ $0.isEmpty }) {
+                    try await Task.sleep(for: .milliseconds(100))
+                }
+                let call = try #require(received.withLock { $0.first })
+                let event = try JSONValue(parsing: call.body)
+                #expect(event["thread_id"]?.stringValue == thread)
+                #expect(event["state"] == "done" && event["product"] == "ops")
+                let mac = HMAC<SHA256>.authenticationCode(
+                    for: Data("\(call.timestamp).\(call.body)".utf8),
+                    using: SymmetricKey(data: Data("hook-secret-42".utf8)))
+                #expect(call.signature == "sha256=" + mac.map { String(format: "%02x", $0) }.joined())
+            }
+        }
+    }
+
+    @Test("CORS is off by default and answers only the configured origins")
+    func cors() async throws {
+        let closed = try await TestServer()
+        try await closed.server.application().test(.router) { client in
+            let answer = try await client.call(
+                .get, "/v1/health", key: nil, headers: [.origin: "https://dashboard.example"])
+            #expect(answer.response.headers[.accessControlAllowOrigin] == nil)
+        }
+        let open = try await TestServer(
+            settings: ServerSettings(workers: 1, corsOrigins: ["https://dashboard.example"]))
+        try await open.server.application().test(.router) { client in
+            let preflight = try await client.call(
+                .options, "/v1/runs", key: nil,
+                headers: [.origin: "https://dashboard.example", .accessControlRequestMethod: "GET"])
+            #expect(preflight.status == 204)
+            #expect(preflight.response.headers[.accessControlAllowHeaders]?.contains("Authorization") == true)
+            let other = try await client.call(.get, "/v1/health", key: nil, headers: [.origin: "https://evil.example"])
+            #expect(other.response.headers[.accessControlAllowOrigin] == nil)
+            let allowed = try await client.call(
+                .get, "/v1/health", key: nil, headers: [.origin: "https://dashboard.example"])
+            #expect(allowed.response.headers[.accessControlAllowOrigin] == "https://dashboard.example")
         }
     }
 }
