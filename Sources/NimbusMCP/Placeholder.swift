@@ -1,4 +1,0 @@
-import MCP
-
-/// Placeholder while the MCP server is written.
-enum NimbusMCPPlaceholder {}
