@@ -244,4 +244,51 @@ struct ServeCommandTests {
         #expect(state == "done", "the second server ran what the first queued")
         _ = await second.stop()
     }
+
+    @Test("a server killed (SIGKILL) in the middle of a module run: the next start resumes it from its checkpoint")
+    func killedMidRun() async throws {
+        let cli = try CLI()
+        let (environment, _) = try await Self.environment()
+        let key = try await cli.run(["serve", "keys", "add", "crash"]).out.trimmingCharacters(in: .whitespacesAndNewlines)
+        let first = try await Server(cli: cli, arguments: ["--workers", "1"], environment: environment)
+        let accepted = try await Self.request(
+            "POST", "\(first.url)/v1/modules", key: key,
+            body: ["request": "ECS Fargate service behind an application load balancer in a new VPC"],
+            headers: ["Prefer": "respond-async"])
+        #expect(accepted.status == 202, "\(accepted.text)")
+        let thread = try #require(accepted.json["thread_id"]?.stringValue)
+        // Kill it once the run has checkpointed at least one step and before it ends.
+        var killedRunning = false
+        for _ in 0..<400 {
+            let run = try await Self.request("GET", "\(first.url)/v1/runs?limit=5", key: key)
+            let status = (run.json["runs"]?.arrayValue ?? []).first { $0["thread_id"]?.stringValue == thread }
+            if let status, status["status"] == "running", (status["step"]?.intValue ?? 0) >= 1 {
+                kill(first.process.processIdentifier, SIGKILL)
+                first.process.waitUntilExit()
+                killedRunning = true
+                break
+            }
+            if status?["status"] == "completed" { break }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        if !killedRunning {
+            _ = await first.stop()
+            print("the module run ended before it could be killed; nothing to resume (a fast machine)")
+            return
+        }
+        let second = try await Server(cli: cli, arguments: [], environment: environment)
+        var state = ""
+        var result: JSONValue = .null
+        for _ in 0..<300 where state != "done" {
+            try await Task.sleep(for: .milliseconds(100))
+            result = try await Self.request("GET", "\(second.url)/v1/runs/\(thread)", key: key).json
+            state = result["state"]?.stringValue ?? ""
+        }
+        #expect(state == "done", "the run resumed on the next start: \(result.jsonText.prefix(600))")
+        let files = try await Self.request("GET", "\(second.url)/v1/modules/\(thread)/files", key: key)
+        #expect((files.json["files"]?.arrayValue ?? []).contains { $0["path"] == "main.tf" })
+        let history = try await cli.run(["runs", "history", thread, "--output", "json"])
+        #expect(history.status == 0)
+        _ = await second.stop()
+    }
 }
