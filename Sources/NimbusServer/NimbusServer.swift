@@ -22,6 +22,7 @@ public final class NimbusServer: Sendable {
     let live: LiveEvents
     let logger: Logger
     let page: WebPage
+    let tracer: TraceExporter?
     /// How long a request that did not ask for `respond-async` waits for its run before answering 202.
     let patience: Duration
 
@@ -37,9 +38,11 @@ public final class NimbusServer: Sendable {
         limiter = RateLimiter(rate: settings.rateLimit, burst: settings.rateBurst)
         metrics = ServerMetrics()
         live = LiveEvents()
+        let tracer = TraceExporter(settings: settings, environment: host.awsEnvironment)
+        self.tracer = tracer
         runs = RunCoordinator(
             host: host, workers: settings.workers, maxRunsPerKey: settings.maxRunsPerKey, metrics: metrics, live: live,
-            webhook: Webhook(settings: settings))
+            webhook: Webhook(settings: settings), tracer: tracer)
         page = WebPage()
     }
 
@@ -77,7 +80,7 @@ public final class NimbusServer: Sendable {
                 webSocketRouter: sockets,
                 configuration: .init(ws: .init(maxFrameSize: 1 << 20, autoPing: .enabled(timePeriod: .seconds(20))))),
             configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "nimbus"),
-            services: [RunService(runs: runs)],
+            services: [RunService(runs: runs)] + (tracer.map { [$0] } ?? []),
             onServerRunning: { channel in await onStarted(channel.localAddress?.port ?? 0) },
             logger: logger)
     }
@@ -98,11 +101,15 @@ public final class NimbusServer: Sendable {
     /// Authenticates, limits, runs the route, and answers errors in one shape; counts and logs the request.
     func serve(_ route: Route, _ request: Request, _ context: ServerRequestContext) async -> Response {
         let started = ContinuousClock.now
+        let startedAt = Date()
         let requestID = SortableID().rawValue
-        var caller = Caller(key: nil, requestID: requestID)
+        let parent = request.headers[.traceparent].flatMap(TraceContext.init(traceparent:))
+        let span = TraceContext.child(of: parent)
+        var caller = Caller(key: nil, requestID: requestID, trace: span)
         var response: Response
         do {
             caller = try await authenticate(route, request, requestID: requestID)
+            caller.trace = span
             response = try await route.handler(request, context, caller)
         } catch {
             response = .error(error)
@@ -113,6 +120,19 @@ public final class NimbusServer: Sendable {
             }
         }
         response.headers[.requestID] = requestID
+        if let tracer {
+            response.headers[.traceparent] = span.traceparent
+            tracer.record(
+                FinishedSpan(
+                    context: span, parentSpanID: parent?.spanID, name: "\(route.method.rawValue) \(route.path)",
+                    kind: 2,
+                    start: startedAt, end: Date(),
+                    attributes: [
+                        "http.request.method": .string(route.method.rawValue), "http.route": .string(route.path),
+                        "http.response.status_code": .int(Int(response.status.code)),
+                        "nimbus.request_id": .string(requestID), "nimbus.key": .string(caller.name),
+                    ], failed: response.status.code >= 500))
+        }
         let elapsed = ContinuousClock.now - started
         metrics.request(
             route: route.path, method: route.method.rawValue, status: response.status.code, duration: elapsed)

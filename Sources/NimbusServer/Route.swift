@@ -58,6 +58,8 @@ struct Route: Sendable {
 struct Caller: Sendable {
     var key: APIKeyRecord?
     var requestID: String
+    /// The request's span, when traces are sent: runs it starts are its children.
+    var trace: TraceContext? = nil
     var name: String { key?.name ?? "anonymous" }
     var readOnly: Bool { key?.readOnly ?? true }
 }

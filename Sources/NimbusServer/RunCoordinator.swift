@@ -20,11 +20,13 @@ struct RunJob: Codable, Sendable {
     var answers: [String: JSONValue]?
     /// The key that asked, by name (for its cap on runs in flight).
     var key: String
+    /// The span of the request that queued it (`traceparent`), so the run's span joins its trace.
+    var traceparent: String? = nil
 
     static let kind = "nimbus.run"
 
     enum CodingKeys: String, CodingKey {
-        case action, product, request, answers, key
+        case action, product, request, answers, key, traceparent
         case threadID = "thread_id"
     }
 }
@@ -52,6 +54,8 @@ final class RunCoordinator: Sendable {
     let logger: Logger
     let workerName: String
     let webhook: Webhook?
+    /// Where run spans go, when traces are sent.
+    let tracer: TraceExporter?
     private let lease: TimeInterval = 30
     private let state = Mutex(Flights())
     /// Rung when a job is enqueued (or the server stops), so idle workers look at once.
@@ -71,10 +75,11 @@ final class RunCoordinator: Sendable {
 
     init(
         host: NimbusHost, workers: Int, maxRunsPerKey: Int, metrics: ServerMetrics, live: LiveEvents,
-        webhook: Webhook? = nil
+        webhook: Webhook? = nil, tracer: TraceExporter? = nil
     ) {
         self.host = host
         self.webhook = webhook
+        self.tracer = tracer
         self.workers = workers
         self.maxRunsPerKey = maxRunsPerKey
         self.metrics = metrics
@@ -282,8 +287,21 @@ final class RunCoordinator: Sendable {
         }
         state.withLock { $0.running[thread] = (job.key, work) }
         metrics.inFlight(1)
+        let started = Date()
         let result = await work.value
         heartbeat.cancel()
+        if let tracer {
+            let parent = job.traceparent.flatMap(TraceContext.init(traceparent:))
+            tracer.record(
+                FinishedSpan(
+                    context: TraceContext.child(of: parent), parentSpanID: parent?.spanID,
+                    name: "run \(job.product)", kind: 1, start: started, end: Date(),
+                    attributes: [
+                        "nimbus.product": .string(job.product), "nimbus.thread_id": .string(thread),
+                        "nimbus.action": .string(job.action.rawValue), "nimbus.attempt": .int(record.attempts),
+                        "nimbus.state": result["state"] ?? "failed",
+                    ], failed: result["error"] != nil))
+        }
         if stopping, work.isCancelled {
             // Stopped by shutdown: back to the queue, for the next start to resume from the last checkpoint.
             _ = try? await host.store.failJob(

@@ -189,7 +189,8 @@ extension NimbusServer {
         let job = RunJob(
             action: .start, product: OpsProduct.name, threadID: thread, request: try JSONValue(encoding: ops),
             key: caller.name)
-        return try await submit(job, request, conversation: body.conversation, onBusy: body.onBusy ?? .enqueue)
+        return try await submit(
+            job, request, conversation: body.conversation, onBusy: body.onBusy ?? .enqueue, caller: caller)
     }
 
     struct ModuleBody: Decodable {
@@ -213,7 +214,7 @@ extension NimbusServer {
         let job = RunJob(
             action: .start, product: ModulesProduct.name, threadID: thread, request: try JSONValue(encoding: modules),
             key: caller.name)
-        return try await submit(job, request, conversation: nil, onBusy: .enqueue)
+        return try await submit(job, request, conversation: nil, onBusy: .enqueue, caller: caller)
     }
 
     struct AnswersBody: Decodable {
@@ -232,13 +233,15 @@ extension NimbusServer {
         }
         let job = RunJob(
             action: .resume, product: product.name, threadID: thread, answers: body.answers, key: caller.name)
-        return try await submit(job, request, conversation: nil, onBusy: .enqueue)
+        return try await submit(job, request, conversation: nil, onBusy: .enqueue, caller: caller)
     }
 
     /// Queues a run; answers 200 with its outcome when it ends or pauses in time, 202 with its id otherwise.
     func submit(
-        _ job: RunJob, _ request: Request, conversation: String?, onBusy: BusyPolicy
+        _ job: RunJob, _ request: Request, conversation: String?, onBusy: BusyPolicy, caller: Caller? = nil
     ) async throws -> Response {
+        var job = job
+        job.traceparent = caller?.trace?.traceparent
         let respondAsync = request.headers[.prefer]?.lowercased().contains("respond-async") ?? false
         let record = try await runs.submit(
             job, conversation: conversation, onBusy: onBusy, wait: respondAsync ? .zero : patience)

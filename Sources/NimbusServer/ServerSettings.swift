@@ -20,11 +20,14 @@ public struct ServerSettings: Sendable, Hashable {
     /// Called (POST) when a run ends or pauses, signed with ``webhookSecret`` (HMAC-SHA256).
     public var webhookURL: String?
     public var webhookSecret: String?
+    /// An OpenTelemetry collector's OTLP/HTTP endpoint (`http://collector:4318`); nil: the standard
+    /// `OTEL_EXPORTER_OTLP_*` variables, else no traces.
+    public var otlpEndpoint: String?
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, workers: Int = 2, corsOrigins: [String] = [],
         maxBodyBytes: Int = 1 << 20, rateLimit: Double = 20, rateBurst: Int = 40, maxRunsPerKey: Int = 4,
-        page: Bool = true, webhookURL: String? = nil, webhookSecret: String? = nil
+        page: Bool = true, webhookURL: String? = nil, webhookSecret: String? = nil, otlpEndpoint: String? = nil
     ) {
         self.host = host
         self.port = port
@@ -37,6 +40,7 @@ public struct ServerSettings: Sendable, Hashable {
         self.page = page
         self.webhookURL = webhookURL
         self.webhookSecret = webhookSecret
+        self.otlpEndpoint = otlpEndpoint
     }
 
     /// The settings of the `server` section, for checking a configuration before it is read.
@@ -46,7 +50,7 @@ public struct ServerSettings: Sendable, Hashable {
             "host": .string, "port": .integer(minimum: 0), "workers": .integer(minimum: 0),
             "cors_origins": .any, "max_body_bytes": .integer(minimum: 1024), "rate_limit": .number(minimum: 0.1),
             "rate_burst": .integer(minimum: 1), "max_runs_per_key": .integer(minimum: 1), "page": .boolean,
-            "webhook_url": .string, "webhook_secret": .string,
+            "webhook_url": .string, "webhook_secret": .string, "otlp_endpoint": .string,
         ])
 
     /// The `server` section of `configuration` over the defaults.
@@ -67,6 +71,7 @@ public struct ServerSettings: Sendable, Hashable {
         if let value = configuration["server.page"]?.boolValue { page = value }
         webhookURL = configuration["server.webhook_url"]?.stringValue
         webhookSecret = configuration["server.webhook_secret"]?.stringValue
+        otlpEndpoint = configuration["server.otlp_endpoint"]?.stringValue
     }
 
     /// Whether `host` only listens on this machine.

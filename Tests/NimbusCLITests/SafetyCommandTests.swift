@@ -109,6 +109,17 @@ struct SafetyCommandTests {
             Invocation(command: "llm ask", arguments: ["llm", "ask", "hello"]),
             Invocation(command: "llm models", arguments: ["llm", "models"]),
             Invocation(command: "runs list", arguments: ["runs", "list"]),
+            Invocation(command: "serve keys add", arguments: ["serve", "keys", "add", "gatecheck"]),
+            Invocation(command: "serve keys list", arguments: ["serve", "keys", "list"]),
+            Invocation(command: "serve keys revoke", arguments: ["serve", "keys", "revoke", "gatecheck"]),
+            Invocation(
+                command: "mcp", arguments: ["mcp"],
+                input: """
+                    {"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"gatecheck","version":"1"}}}
+                    {"jsonrpc":"2.0","method":"notifications/initialized"}
+                    {"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"s3_list_buckets","arguments":{}}}
+
+                    """, sends: true),
         ]
         var covered = Set<String>()
         var thread: String?

@@ -367,4 +367,42 @@ struct ServerTests {
             #expect(allowed.response.headers[.accessControlAllowOrigin] == "https://dashboard.example")
         }
     }
+
+    @Test("with an OTLP endpoint, each request and each run is a span (OTLP/HTTP JSON), joined to the caller's trace")
+    func traces() async throws {
+        let bodies = Mutex<[JSONValue]>([])
+        let router = Router()
+        router.post("/v1/traces") { request, _ -> HTTPResponse.Status in
+            let body = try await request.body.collect(upTo: 1 << 20)
+            bodies.withLock { $0.append((try? JSONValue(parsing: Data(body.readableBytesView))) ?? .null) }
+            return .ok
+        }
+        try await Application(router: router).test(.live) { collector in
+            let port = try #require(collector.port)
+            let test = try await TestServer(
+                settings: ServerSettings(workers: 1, otlpEndpoint: "http://127.0.0.1:\(port)"))
+            let caller = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+            try await test.server.application().test(.router) { client in
+                let asked = try await client.call(
+                    .post, "/v1/ask", key: test.key, body: ["text": "list all S3 buckets"],
+                    headers: [.traceparent: caller])
+                #expect(asked.response.headers[.traceparent]?.hasPrefix("00-4bf92f3577b34da6a3ce929d0e0e4736-") == true)
+                var spans: [JSONValue] = []
+                for _ in 0..<50 where spans.count < 2 {
+                    try await Task.sleep(for: .milliseconds(100))
+                    spans = bodies.withLock { $0 }.flatMap { body in
+                        (body["resourceSpans"]?.arrayValue ?? []).flatMap { ($0["scopeSpans"]?.arrayValue ?? []) }
+                            .flatMap { $0["spans"]?.arrayValue ?? [] }
+                    }
+                }
+                let request = try #require(spans.first { $0["name"] == "POST /v1/ask" })
+                let run = try #require(spans.first { $0["name"] == "run ops" })
+                #expect(request["traceId"] == "4bf92f3577b34da6a3ce929d0e0e4736")
+                #expect(request["parentSpanId"] == "00f067aa0ba902b7")
+                #expect(run["traceId"] == "4bf92f3577b34da6a3ce929d0e0e4736")
+                #expect(run["parentSpanId"] == request["spanId"], "the run is the request's child")
+                #expect(!bodies.withLock { $0 }.map(\.jsonText).joined().contains(test.key), "no key in a span")
+            }
+        }
+    }
 }
