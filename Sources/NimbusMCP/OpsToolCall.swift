@@ -182,18 +182,7 @@ struct OpsToolCall: Sendable {
 
     /// Values under secret-sounding keys among the arguments are masked in the question, history and audit log.
     static func registerSecrets(in value: JSONValue, scope: String) {
-        switch value {
-        case .object(let members):
-            for (key, member) in members {
-                if SecretRedactor.isSensitiveKey(key), let text = member.stringValue {
-                    SecretRedactor.register(text, scope: scope)
-                } else {
-                    registerSecrets(in: member, scope: scope)
-                }
-            }
-        case .array(let elements): elements.forEach { registerSecrets(in: $0, scope: scope) }
-        default: break
-        }
+        SecretRedactor.registerValuesUnderSensitiveKeys(in: value, scope: scope)
     }
 }
 

@@ -395,21 +395,7 @@ struct OpsNodes: Sendable {
     /// Values under secret-sounding keys in a request's own parameters (`"SecretString": "…"` in a `call`) are
     /// registered with the redactor for the run, so they are masked in logs, history and the audit log.
     static func registerSecrets(in arguments: [JSONValue], scope: String) {
-        func walk(_ value: JSONValue) {
-            switch value {
-            case .object(let members):
-                for (key, member) in members {
-                    if SecretRedactor.isSensitiveKey(key), let text = member.stringValue {
-                        SecretRedactor.register(text, scope: scope)
-                    } else {
-                        walk(member)
-                    }
-                }
-            case .array(let elements): elements.forEach(walk)
-            default: break
-            }
-        }
-        arguments.forEach(walk)
+        SecretRedactor.registerValuesUnderSensitiveKeys(in: .array(arguments), scope: scope)
     }
 
     /// The request's gate: the policy as loaded now (a resumed run reads the file again), read-only, the audit

@@ -37,6 +37,23 @@ public enum SecretRedactor {
     public static var registeredCount: Int { registered.withLock { $0.values.reduce(0) { $0 + $1.count } } }
 
     /// Whether a key names something secret (`AWS_SECRET_ACCESS_KEY`, `apiKey`, `x-api-key`, `password`).
+    /// Registers, under `scope`, every string value whose key sounds secret (`"SecretString": "…"`), at any depth.
+    public static func registerValuesUnderSensitiveKeys(in value: JSONValue, scope: String) {
+        switch value {
+        case .object(let members):
+            for (key, member) in members {
+                if isSensitiveKey(key), let text = member.stringValue {
+                    register(text, scope: scope)
+                } else {
+                    registerValuesUnderSensitiveKeys(in: member, scope: scope)
+                }
+            }
+        case .array(let elements):
+            for element in elements { registerValuesUnderSensitiveKeys(in: element, scope: scope) }
+        default: break
+        }
+    }
+
     public static func isSensitiveKey(_ key: String) -> Bool {
         let normalized = key.lowercased().filter { $0.isLetter || $0.isNumber }
         if normalized.isEmpty { return false }
