@@ -112,6 +112,15 @@ final class RunCoordinator: Sendable {
             flights.jobs[job.threadID] = record.id
             if let conversation { flights.conversations[conversation] = job.threadID }
         }
+        // A worker may have run the job to its end before it was noted here: then it is not in flight.
+        if let current = try await host.store.job(record.id), ![.queued, .running].contains(current.status) {
+            state.withLock { flights in
+                if flights.jobs[job.threadID] == record.id { flights.jobs[job.threadID] = nil }
+                if let conversation, flights.conversations[conversation] == job.threadID {
+                    flights.conversations[conversation] = nil
+                }
+            }
+        }
         bell.ring()
         if wait > .zero { await waitForJob(record.id, timeout: wait) }
         return try await host.store.job(record.id) ?? record

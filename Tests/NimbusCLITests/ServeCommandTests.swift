@@ -99,8 +99,8 @@ struct ServeCommandTests {
         return ((response as? HTTPURLResponse)?.statusCode ?? 0, (try? JSONValue(parsing: text)) ?? .null, text)
     }
 
-    static func environment() async throws -> ([String: String], AWSClient) {
-        let moto = try await MotoServer.shared()
+    static func environment(_ given: MotoServer? = nil) async throws -> ([String: String], AWSClient) {
+        let moto: MotoServer = if let given { given } else { try await MotoServer.shared() }
         var environment = moto.isolatedEnvironment
         environment["AWS_ACCESS_KEY_ID"] = accessKey
         environment["AWS_SECRET_ACCESS_KEY"] = secretKey
@@ -136,7 +136,10 @@ struct ServeCommandTests {
     )
     func pageAndFuzzing() async throws {
         let cli = try CLI()
-        let (environment, aws) = try await Self.environment()
+        // A moto of its own: the page shows the first 50 buckets, and the shared one holds every suite's.
+        let moto = try await MotoServer.start()
+        defer { moto.stop() }
+        let (environment, aws) = try await Self.environment(moto)
         let bucket = "browser-\(String(UInt32.random(in: 0...UInt32.max), radix: 36))"
         _ = try await aws.call("s3", "CreateBucket", ["Bucket": .string(bucket)])
         let key = try await cli.run(["serve", "keys", "add", "browser"]).out.trimmingCharacters(
@@ -249,7 +252,8 @@ struct ServeCommandTests {
     func killedMidRun() async throws {
         let cli = try CLI()
         let (environment, _) = try await Self.environment()
-        let key = try await cli.run(["serve", "keys", "add", "crash"]).out.trimmingCharacters(in: .whitespacesAndNewlines)
+        let key = try await cli.run(["serve", "keys", "add", "crash"]).out.trimmingCharacters(
+            in: .whitespacesAndNewlines)
         let first = try await Server(cli: cli, arguments: ["--workers", "1"], environment: environment)
         let accepted = try await Self.request(
             "POST", "\(first.url)/v1/modules", key: key,

@@ -77,7 +77,8 @@ struct ChatSocketTests {
 
                 try await send(["type": "message", "text": "list all S3 buckets"])
                 let listed = try await next("outcome")
-                #expect(listed["result"]?["outcome"]?["answer"]?.stringValue?.contains(bucket) == true, "\(listed)")
+                #expect(
+                    ServerTests.listed(listed["result"] ?? .null).contains(bucket), "\(listed.jsonText.prefix(300))")
 
                 try await send(["type": "message", "text": .string("delete the S3 bucket \(bucket)")])
                 let waiting = try await next("outcome")
