@@ -53,25 +53,29 @@ public struct ServerSettings: Sendable, Hashable {
             "webhook_url": .string, "webhook_secret": .string, "otlp_endpoint": .string,
         ])
 
-    /// The `server` section of `configuration` over the defaults.
+    /// The `server` section of `configuration` over the defaults. Values from flags and environment variables
+    /// arrive as text (`-c server.rate_limit=500`) and are read as the numbers and switches they spell.
     public init(configuration: NimbusConfiguration) {
         self.init()
-        if let value = configuration["server.host"]?.stringValue { host = value }
-        if let value = configuration["server.port"]?.intValue { port = value }
-        if let value = configuration["server.workers"]?.intValue { workers = value }
-        if let list = configuration["server.cors_origins"]?.arrayValue {
-            corsOrigins = list.compactMap(\.stringValue)
-        } else if let text = configuration["server.cors_origins"]?.stringValue {
+        func value<T: Decodable>(_ key: String, _ type: T.Type) -> T? {
+            try? configuration.decode(type, at: "server.\(key)")
+        }
+        if let value = value("host", String.self) { host = value }
+        if let value = value("port", Int.self) { port = value }
+        if let value = value("workers", Int.self) { workers = value }
+        if let list = value("cors_origins", [String].self) {
+            corsOrigins = list
+        } else if let text = value("cors_origins", String.self) {
             corsOrigins = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         }
-        if let value = configuration["server.max_body_bytes"]?.intValue { maxBodyBytes = value }
-        if let value = configuration["server.rate_limit"]?.doubleValue { rateLimit = value }
-        if let value = configuration["server.rate_burst"]?.intValue { rateBurst = value }
-        if let value = configuration["server.max_runs_per_key"]?.intValue { maxRunsPerKey = value }
-        if let value = configuration["server.page"]?.boolValue { page = value }
-        webhookURL = configuration["server.webhook_url"]?.stringValue
-        webhookSecret = configuration["server.webhook_secret"]?.stringValue
-        otlpEndpoint = configuration["server.otlp_endpoint"]?.stringValue
+        if let value = value("max_body_bytes", Int.self) { maxBodyBytes = value }
+        if let value = value("rate_limit", Double.self) { rateLimit = value }
+        if let value = value("rate_burst", Int.self) { rateBurst = value }
+        if let value = value("max_runs_per_key", Int.self) { maxRunsPerKey = value }
+        if let value = value("page", Bool.self) { page = value }
+        webhookURL = value("webhook_url", String.self)
+        webhookSecret = value("webhook_secret", String.self)
+        otlpEndpoint = value("otlp_endpoint", String.self)
     }
 
     /// Whether `host` only listens on this machine.

@@ -411,4 +411,18 @@ struct ServerTests {
             }
         }
     }
+
+    @Test("server settings given as text (flags, environment variables) are read as numbers and switches")
+    func settingsFromFlags() throws {
+        let configuration = try NimbusConfiguration.load(
+            environment: ["NIMBUS_HOME": FileManager.default.temporaryDirectory.path, "NIMBUS_SERVER__WORKERS": "3"],
+            flags: [
+                ("server.rate_limit", "500"), ("server.rate_burst", "1000"), ("server.port", "9090"),
+                ("server.page", "false"), ("server.cors_origins", "https://a.example, https://b.example"),
+            ])
+        let settings = ServerSettings(configuration: configuration)
+        #expect(settings.rateLimit == 500 && settings.rateBurst == 1000 && settings.port == 9090)
+        #expect(settings.workers == 3 && settings.page == false)
+        #expect(settings.corsOrigins == ["https://a.example", "https://b.example"])
+    }
 }
