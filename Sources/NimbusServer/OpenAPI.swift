@@ -153,7 +153,7 @@ enum Schemas {
     static let runResult = object(
         [
             "product": string, "thread_id": string,
-            "state": ["type": "string", "enum": ["done", "waiting", "refused", "failed", "running"]],
+            "state": ["type": "string", "enum": ["done", "waiting", "refused", "failed", "running", "cancelled"]],
             "questions": array(["type": "object"]), "outcome": ["type": ["object", "null"]],
         ], required: ["thread_id", "state"])
     static let accepted = object(

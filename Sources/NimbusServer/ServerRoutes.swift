@@ -249,6 +249,13 @@ extension NimbusServer {
     }
 
     func reply(_ record: JobRecord, thread: String) throws -> Response {
+        if record.status == .cancelled {
+            // Cancelled while queued, or stopped at a checkpoint by a cancel or an `interrupt`.
+            return .json([
+                "thread_id": .string(thread), "state": "cancelled", "product": record.payload["product"] ?? .null,
+                "questions": .array([]), "outcome": .null,
+            ])
+        }
         guard record.status == .succeeded || record.status == .failed, let result = record.result else {
             let location = "/v1/runs/\(thread)"
             return .json(
@@ -307,8 +314,9 @@ extension NimbusServer {
 
     func cancel(_ context: ServerRequestContext) async throws -> Response {
         let thread = try threadParameter(context)
-        _ = try await host.thread(thread)
         let cancelled = try await runs.cancel(threadID: thread)
+        // A queued run has no thread yet; anything else that was never queued is not a run.
+        if !cancelled { _ = try await host.thread(thread) }
         return .json(["thread_id": .string(thread), "cancelled": .bool(cancelled)])
     }
 

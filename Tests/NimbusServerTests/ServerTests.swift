@@ -425,4 +425,23 @@ struct ServerTests {
         #expect(settings.workers == 3 && settings.page == false)
         #expect(settings.corsOrigins == ["https://a.example", "https://b.example"])
     }
+
+    @Test("a queued run is cancelled before it starts; a read-only key cannot cancel; an unknown run is 404")
+    func cancelQueued() async throws {
+        let test = try await TestServer(settings: ServerSettings(workers: 0))
+        try await test.server.application().test(.router) { client in
+            let accepted = try await client.call(
+                .post, "/v1/ask", key: test.key, body: ["text": "list all S3 buckets"],
+                headers: [HTTPField.Name("Prefer")!: "respond-async"])
+            #expect(accepted.status == 202)
+            let thread = try #require(accepted.json["thread_id"]?.stringValue)
+            #expect(try await client.call(.post, "/v1/runs/\(thread)/cancel", key: test.readOnlyKey).status == 403)
+            let cancelled = try await client.call(.post, "/v1/runs/\(thread)/cancel", key: test.key)
+            #expect(cancelled.json["cancelled"] == true, "\(cancelled.json)")
+            let jobs = try await test.host.store.jobs(status: .cancelled, limit: 10)
+            #expect(jobs.contains { $0.threadID == thread })
+            let unknown = try await client.call(.post, "/v1/runs/01M000000000000000000000AA/cancel", key: test.key)
+            #expect(unknown.status == 404)
+        }
+    }
 }
