@@ -43,6 +43,9 @@ public struct S3ListBuckets: OpsTool {
                     entry["tags"] = Report.tagMap(tagging["TagSet"])
                 } catch let error as AWSError where error.code == "NoSuchTagSet" {
                     entry["tags"] = .object([:])
+                } catch let error as AWSError where error.code == "NoSuchBucket" {
+                    // Deleted between the listing and this call: it is no longer there to list.
+                    continue
                 }
             }
             buckets.append(.object(entry))
