@@ -137,15 +137,7 @@ enum AuroraPlan {
                     comments: ["A prefix, so a major upgrade makes the new family's group before the old one goes."])
                 try Attribute("family", P.ref("data.aws_rds_engine_version.this.parameter_group_family"))
                 try Attribute("description", .template("Parameters of Aurora cluster ", .value(P.ref("var.name"))))
-                for (name, value) in engine.parameters {
-                    try Block("parameter") {
-                        try Attribute("name", .string(name))
-                        try Attribute("value", .string(value))
-                        if name == "rds.force_ssl" || name == "require_secure_transport" {
-                            try Attribute("apply_method", .string("pending-reboot"))
-                        }
-                    }
-                }
+                for (name, value) in engine.parameters { try P.databaseParameter(name, value) }
                 try Attribute("tags", P.ref("local.tags"))
                 try Block("lifecycle") { try Attribute("create_before_destroy", .bool(true)) }
             },

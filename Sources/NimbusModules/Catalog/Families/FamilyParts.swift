@@ -319,6 +319,18 @@ enum FamilyParts {
         }
     }
 
+    /// A parameter of an RDS or Aurora parameter group. The TLS-enforcing ones are static parameters, applied at
+    /// the next reboot.
+    static func databaseParameter(_ name: String, _ value: String) throws -> Block {
+        try Block("parameter") {
+            try Attribute("name", .string(name))
+            try Attribute("value", .string(value))
+            if name == "rds.force_ssl" || name == "require_secure_transport" {
+                try Attribute("apply_method", .string("pending-reboot"))
+            }
+        }
+    }
+
     /// Attaches an AWS managed policy to a role.
     static func managedPolicyAttachment(_ label: String, role: String, policy: String) throws -> Block {
         try Block("resource", "aws_iam_role_policy_attachment", label) {

@@ -164,15 +164,7 @@ enum RDSPlan {
             try Block("resource", "aws_db_parameter_group", "this") {
                 try Attribute("name", P.ref("var.name"))
                 try Attribute("family", .template("\(engine.name)", .value(try P.ref("var.engine_version"))))
-                for (name, value) in engine.parameters {
-                    try Block("parameter") {
-                        try Attribute("name", .string(name))
-                        try Attribute("value", .string(value))
-                        if name == "rds.force_ssl" || name == "require_secure_transport" {
-                            try Attribute("apply_method", .string("pending-reboot"))
-                        }
-                    }
-                }
+                for (name, value) in engine.parameters { try P.databaseParameter(name, value) }
                 try Attribute("tags", P.ref("local.tags"))
                 try Block("lifecycle") { try Attribute("create_before_destroy", .bool(true)) }
             },
