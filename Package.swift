@@ -41,6 +41,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/modelcontextprotocol/swift-sdk", from: "0.12.1"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     ],
     targets: [
         .target(
@@ -68,6 +70,8 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             swiftSettings: strict
         ),
@@ -305,7 +309,7 @@ let package = Package(
         .testTarget(
             name: "NimbusStoreTests",
             dependencies: [
-                "NimbusStore", "NimbusGraph", "NimbusCore", "GraphCrashHarness",
+                "NimbusStore", "NimbusGraph", "NimbusCore", "NimbusTesting", "GraphCrashHarness",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: strict

@@ -23,7 +23,8 @@ import Glibc
 /// and workers make one too and ask it for everything, so none of them wires Nimbus on its own.
 public final class NimbusHost: Sendable {
     public let configuration: NimbusConfiguration
-    public let store: SQLiteStore
+    /// The store `store.url` (PostgreSQL) or `store.path` names, else `nimbus.sqlite` in the Nimbus home.
+    public let store: any Store
     public let models: ModelRegistry
     /// The products this host runs; extensible (``register(_:)``) at run time.
     public var catalog: ProductCatalog { catalogBox.value }
@@ -38,7 +39,7 @@ public final class NimbusHost: Sendable {
         logger: Logger = Logger(label: "nimbus.host")
     ) throws {
         try PrivateFiles.secureHome(configuration.home)
-        let store = try SQLiteStore(configuration: configuration, logger: Logger(label: "nimbus.store"))
+        let store = try StoreLocation(configuration: configuration).open(logger: Logger(label: "nimbus.store"))
         self.configuration = configuration
         self.store = store
         self.logger = logger

@@ -6,7 +6,7 @@ public import NimbusGraph
 /// the response cache, the audit log and the request history. ``SQLiteStore`` implements all of it; each seam is a
 /// protocol of its own, so a part of Nimbus asks only for what it uses (NimbusLLM for ``ExecutionLog`` and
 /// ``ResponseCache``, a worker for ``JobQueue``) and a PostgreSQL store can be written piece by piece.
-public typealias Store = RunStore & JobQueue & ExecutionLog & ResponseCache & AuditStore & APIKeyStore
+public typealias Store = RunStore & JobQueue & ExecutionLog & ResponseCache & AuditStore & APIKeyStore & StoreInspection
 
 /// Graph checkpoints and threads, and the events of runs.
 public protocol RunStore: CheckpointStore, GraphEventLog {
@@ -230,7 +230,14 @@ public struct StoredEvent: Sendable, Hashable, Codable {
 
 /// The state of a queued job.
 public enum JobStatus: String, Sendable, Codable, CaseIterable {
-    case queued, running, succeeded, failed, cancelled
+    case queued, running, succeeded, cancelled
+    /// Failed for good: its worker said not to retry it.
+    case failed
+    /// Failed on its last attempt (or its lease ran out on it): kept for a person to look at, never run again.
+    case deadLettered = "dead_lettered"
+
+    /// Whether the job will not run again.
+    public var isFinal: Bool { ![.queued, .running].contains(self) }
 }
 
 /// A job to enqueue.
@@ -274,12 +281,36 @@ public struct JobRecord: Sendable, Hashable, Codable {
     public var threadID: String?
     public var createdAt: Date
     public var updatedAt: Date
+
+    /// Where a failed job goes: back to the queue when its worker asked for a retry and attempts remain, to the
+    /// dead letters when it asked for one on the last attempt, to `failed` when it asked for none.
+    static func statusAfterFailure(attempts: Int, maxAttempts: Int, retryAfter: TimeInterval?) -> JobStatus {
+        guard retryAfter != nil else { return .failed }
+        return attempts < maxAttempts ? .queued : .deadLettered
+    }
+}
+
+/// How long a worker waits before a failed job's next attempt: exponential, `base` × 2^(attempt − 1), capped.
+public struct RetryBackoff: Sendable, Hashable {
+    public var base: TimeInterval
+    public var maximum: TimeInterval
+
+    public init(base: TimeInterval = 2, maximum: TimeInterval = 300) {
+        self.base = max(0, base)
+        self.maximum = max(self.base, maximum)
+    }
+
+    /// The delay after attempt number `attempt` (1 for the first) failed.
+    public func delay(afterAttempt attempt: Int) -> TimeInterval {
+        min(maximum, base * pow(2, Double(max(0, attempt - 1))))
+    }
 }
 
 /// A problem reading or writing the store.
 public struct StoreError: NimbusError {
     public enum Code: String, Sendable, Hashable, CaseIterable {
         case cannotOpen, newerSchema, corruptRow, unknownJob, leaseLost, invalidTransition, writeFailed, duplicateKey
+        case badLocation, notEmpty
     }
     public let code: Code
     public let message: String
@@ -330,6 +361,23 @@ public struct StoreError: NimbusError {
             suggestion: "choose another name, or revoke the old key first")
     }
 
+    public static func badLocation(_ location: String, detail: String) -> StoreError {
+        StoreError(
+            code: .badLocation, message: "the store location '\(location)' cannot be used: \(detail)",
+            suggestion:
+                "name a PostgreSQL store as postgres://USER:PASSWORD@HOST:PORT/DATABASE (store.url or NIMBUS_STORE_URL)"
+        )
+    }
+
+    public static func notEmpty(_ location: String, rows: [String: Int]) -> StoreError {
+        let held = rows.filter { $0.value > 0 }.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }
+        return StoreError(
+            code: .notEmpty,
+            message:
+                "the store at \(location) already holds data (\(held.joined(separator: ", "))); nothing was copied",
+            suggestion: "copy into an empty database, so nothing stored there is overwritten or mixed")
+    }
+
     var isCorruptRow: Bool { code == .corruptRow }
 }
 
@@ -343,6 +391,8 @@ extension StoreError {
             case .leaseLost: .conflict
             case .invalidTransition: .conflict
             case .duplicateKey: .conflict
+            case .badLocation: .invalidInput
+            case .notEmpty: .conflict
             default: .internal
             }
         return ErrorCode("store", code.rawValue, kind)

@@ -47,7 +47,7 @@ struct StoreUpgradeTests {
         let store = try SQLiteStore(path: cli.home.appendingPathComponent("nimbus.sqlite").path)
         #expect(
             try store.appliedMigrations() == [
-                "v1-core", "v2-llm-cache", "v3-audit", "v4-request-product", "v5-api-keys",
+                "v1-core", "v2-llm-cache", "v3-audit", "v4-request-product", "v5-api-keys", "v6-workflows",
             ])
         let done = try await store.requests(limit: 10).first { $0.id == "fixture-ops" }
         #expect(done?.status == .completed)

@@ -1,6 +1,7 @@
 import Foundation
 import NimbusCore
 import NimbusGraph
+import NimbusTesting
 import Synchronization
 
 @testable import NimbusStore
@@ -29,4 +30,55 @@ final class Tally: Sendable {
     private let value = Mutex(0)
     func increment() { value.withLock { $0 += 1 } }
     var count: Int { value.withLock { $0 } }
+}
+
+/// The engines the store conformance suite runs against: SQLite always, PostgreSQL when the test hook started one.
+enum Engine: String, CaseIterable, Sendable, CustomStringConvertible {
+    case sqlite, postgres
+
+    var description: String { rawValue }
+
+    static var available: [Engine] {
+        if PostgresTestServer.configured == nil {
+            print(PostgresTestServer.skipNote)
+            return [.sqlite]
+        }
+        return [.sqlite, .postgres]
+    }
+}
+
+/// An empty store of one engine, and how to open it again (another process would). A SQLite store's folder is
+/// removed when this goes away; PostgreSQL databases go with the test cluster.
+final class EngineStore: Sendable {
+    let engine: Engine
+    let folder: URL
+    /// The SQLite file's path or the PostgreSQL database's URL.
+    let location: String
+    let store: any Store
+
+    init(_ engine: Engine) throws {
+        self.engine = engine
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("nimbus-test-\(SortableID().rawValue)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        switch engine {
+        case .sqlite: location = folder.appendingPathComponent("nimbus.sqlite").path
+        case .postgres:
+            guard let server = PostgresTestServer.configured else { throw PostgresTestError(message: "no server") }
+            location = try server.makeDatabase("nimbus_store")
+        }
+        store = try StoreLocation(location).open()
+    }
+
+    deinit { try? FileManager.default.removeItem(at: folder) }
+
+    /// A second store on the same file or database.
+    func reopen() throws -> any Store {
+        try StoreLocation(location).open()
+    }
+}
+
+final class Collected: Sendable {
+    private let storage = Mutex<[String]>([])
+    func add(_ value: String) { storage.withLock { $0.append(value) } }
+    var values: [String] { storage.withLock { $0 } }
 }

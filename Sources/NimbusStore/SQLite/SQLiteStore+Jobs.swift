@@ -28,6 +28,13 @@ extension SQLiteStore {
     public func claimJob(worker: String, kinds: [String]?, lease: TimeInterval) async throws -> JobRecord? {
         let now = Date().timeIntervalSince1970
         let row = try write { db -> Row? in
+            // A job whose lease ran out on its last attempt (its worker died every time) is not run again.
+            try db.execute(
+                sql: """
+                    UPDATE jobs SET status = 'dead_lettered', lease_owner = NULL, lease_expires_at = NULL,
+                        error = COALESCE(error || '; ', '') || 'its lease ran out on the last attempt', updated_at = ?
+                    WHERE status = 'running' AND lease_expires_at < ? AND attempts >= max_attempts
+                    """, arguments: [now, now])
             var sql = """
                 SELECT id FROM jobs
                 WHERE ((status = 'queued' AND run_after <= ?) OR (status = 'running' AND lease_expires_at < ?))
@@ -90,20 +97,20 @@ extension SQLiteStore {
             guard current["status"] == "running", current["lease_owner"] == worker else {
                 throw StoreError.leaseLost(jobID, worker: worker)
             }
-            let attempts: Int = current["attempts"]
-            let maxAttempts: Int = current["max_attempts"]
-            if let retryAfter, attempts < maxAttempts {
+            let status = JobRecord.statusAfterFailure(
+                attempts: current["attempts"], maxAttempts: current["max_attempts"], retryAfter: retryAfter)
+            if status == .queued {
                 try db.execute(
                     sql: """
                         UPDATE jobs SET status = 'queued', error = ?, run_after = ?, lease_owner = NULL,
                             lease_expires_at = NULL, updated_at = ? WHERE id = ?
-                        """, arguments: [message, now + retryAfter, now, jobID])
+                        """, arguments: [message, now + (retryAfter ?? 0), now, jobID])
             } else {
                 try db.execute(
                     sql: """
-                        UPDATE jobs SET status = 'failed', error = ?, lease_owner = NULL, lease_expires_at = NULL,
+                        UPDATE jobs SET status = ?, error = ?, lease_owner = NULL, lease_expires_at = NULL,
                             updated_at = ? WHERE id = ?
-                        """, arguments: [message, now, jobID])
+                        """, arguments: [status.rawValue, message, now, jobID])
             }
             return try Row.fetchOne(db, sql: "SELECT * FROM jobs WHERE id = ?", arguments: [jobID])
         }

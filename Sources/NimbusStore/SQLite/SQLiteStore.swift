@@ -363,6 +363,15 @@ public final class SQLiteStore: Store {
                     );
                     """)
         }
+        // The seed's view of runs: one row per top-level workflow run (PostgreSQL has the same view).
+        migrator.registerMigration("v6-workflows") { db in
+            try db.execute(
+                sql: """
+                    CREATE VIEW workflows AS
+                    SELECT thread_id AS id, graph AS name, status, step, error, owner, created_at, updated_at
+                    FROM thread_states WHERE parent_thread_id IS NULL;
+                    """)
+        }
         return migrator
     }
 }
