@@ -1,7 +1,7 @@
 // A child process for the crash test: runs a checkpointed graph whose nodes perform side effects (appending
 // lines to a log), and at a named point announces "CRASH-POINT <name>" and waits to be killed with SIGKILL.
 //
-//   GraphCrashHarness --db PATH --log PATH --thread ID [--crash-at POINT]
+//   GraphCrashHarness --db PATH|postgres://… --log PATH --thread ID [--crash-at POINT]
 //
 // Without --crash-at it runs (or resumes) the thread to the end and prints "FINAL <state as JSON>".
 import Foundation
@@ -69,9 +69,9 @@ final class CallCounter: Sendable {
 
 let calls = CallCounter()
 
-/// Forwards to the SQLite store with crash points before and after each call.
+/// Forwards to the store with crash points before and after each call.
 struct CrashingStore: CheckpointStore {
-    let inner: SQLiteStore
+    let inner: any CheckpointStore
 
     func save(_ checkpoint: Checkpoint, thread: ThreadRecord) async throws {
         let number = calls.next("save")
@@ -180,14 +180,16 @@ func makeGraph(store: any CheckpointStore) throws -> CompiledGraph<Ledger> {
 }
 
 do {
-    let sqlite = try SQLiteStore(
-        path: options.database,
-        transactionHook: { operation in
-            crashPoint("\(operation)#\(calls.next("hook-" + operation)).mid")
-        })
-    let graph = try makeGraph(store: CrashingStore(inner: sqlite))
+    let hook: @Sendable (String) -> Void = { operation in
+        crashPoint("\(operation)#\(calls.next("hook-" + operation)).mid")
+    }
+    let store: any CheckpointStore =
+        options.database.hasPrefix("postgres://")
+        ? try PostgresStore(location: PostgresLocation(url: options.database), transactionHook: hook)
+        : try SQLiteStore(path: options.database, transactionHook: hook)
+    let graph = try makeGraph(store: CrashingStore(inner: store))
     let state: Ledger
-    if let existing = try await sqlite.thread(options.thread) {
+    if let existing = try await store.thread(options.thread) {
         if existing.status == .completed {
             state = try await graph.state(threadID: options.thread).state
         } else {

@@ -1,5 +1,6 @@
 import Foundation
 import NimbusCore
+import NimbusTesting
 import Testing
 
 #if canImport(Glibc)
@@ -7,8 +8,8 @@ import Glibc
 #endif
 
 /// Kills a child process running a checkpointed graph with SIGKILL at many points (inside nodes, between steps,
-/// inside SQLite write transactions), resumes it, and checks that it ends exactly like an uninterrupted run and
-/// that every recorded side effect happened exactly once.
+/// inside the store's write transactions), resumes it, and checks that it ends exactly like an uninterrupted run and
+/// that every recorded side effect happened exactly once: with the checkpoints in SQLite and in PostgreSQL.
 @Suite("Crash recovery", .serialized)
 struct CrashRecoveryTests {
     static let points = [
@@ -38,11 +39,11 @@ struct CrashRecoveryTests {
     }
 
     /// Runs the harness; with `crashAt`, waits for it to reach the point, then kills it with SIGKILL.
-    static func runHarness(in directory: URL, crashAt: String?) async throws -> String {
+    static func runHarness(in directory: URL, store: String?, crashAt: String?) async throws -> String {
         let process = Process()
         process.executableURL = harness
         var arguments = [
-            "--db", directory.appendingPathComponent("graph.sqlite").path,
+            "--db", store ?? directory.appendingPathComponent("graph.sqlite").path,
             "--log", directory.appendingPathComponent("effects.log").path, "--thread", "ledger",
         ]
         if let crashAt { arguments += ["--crash-at", crashAt] }
@@ -75,32 +76,43 @@ struct CrashRecoveryTests {
         return text
     }
 
-    static func finish(in directory: URL) async throws -> Run {
-        let text = try await runHarness(in: directory, crashAt: nil)
+    static func finish(in directory: URL, store: String?) async throws -> Run {
+        let text = try await runHarness(in: directory, store: store, crashAt: nil)
         let line = text.split(separator: "\n").first { $0.hasPrefix("FINAL ") }.map { String($0.dropFirst(6)) } ?? ""
         let log = (try? String(contentsOf: directory.appendingPathComponent("effects.log"), encoding: .utf8)) ?? ""
         return Run(finalState: line, effects: log.split(separator: "\n").map(String.init))
     }
 
-    static func reference() async throws -> Run {
+    static func reference(_ engine: Engine = .sqlite) async throws -> Run {
         let directory = try TemporaryDirectory()
-        return try await finish(in: directory.url)
+        return try await finish(in: directory.url, store: try database(engine))
     }
 
-    @Test("the uninterrupted run performs each effect once")
-    func uninterrupted() async throws {
-        let run = try await Self.reference()
+    /// A new PostgreSQL database for a PostgreSQL case; nil (a file in the case's folder) for SQLite.
+    static func database(_ engine: Engine) throws -> String? {
+        guard engine == .postgres else { return nil }
+        return try PostgresTestServer.configured?.makeDatabase("nimbus_crash")
+    }
+
+    static var cases: [(Engine, String)] {
+        Engine.available.flatMap { engine in points.map { (engine, $0) } }
+    }
+
+    @Test("the uninterrupted run performs each effect once", arguments: Engine.available)
+    func uninterrupted(engine: Engine) async throws {
+        let run = try await Self.reference(engine)
         #expect(run.finalState.contains("\"summary\":\"8 entries, total 14\""))
         #expect(run.effects.count == 9)
         #expect(Set(run.effects).count == 9)
     }
 
-    @Test("killed with SIGKILL, resumed: same final state, every effect exactly once", arguments: points)
-    func killAndResume(point: String) async throws {
+    @Test("killed with SIGKILL, resumed: same final state, every effect exactly once", arguments: cases)
+    func killAndResume(engine: Engine, point: String) async throws {
         let reference = try await Self.reference()
         let directory = try TemporaryDirectory()
-        _ = try await Self.runHarness(in: directory.url, crashAt: point)
-        let resumed = try await Self.finish(in: directory.url)
+        let store = try Self.database(engine)
+        _ = try await Self.runHarness(in: directory.url, store: store, crashAt: point)
+        let resumed = try await Self.finish(in: directory.url, store: store)
         #expect(resumed.finalState == reference.finalState)
         #expect(resumed.effects.sorted() == reference.effects.sorted(), "effects after a kill at \(point)")
     }
