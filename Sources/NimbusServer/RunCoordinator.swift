@@ -31,6 +31,23 @@ struct RunJob: Codable, Sendable {
     }
 }
 
+/// A job that does nothing but leave evidence it ran: `nimbus worker ping` queues them to check that workers are
+/// taking work, and the queue benchmark measures the queue with them. One agent-execution row per attempt (agent
+/// `nimbus.noop`) says which worker ran it; a job that says `fail` fails each attempt and is retried with back-off
+/// until it is dead-lettered.
+struct NoopJob: Codable, Sendable {
+    var fail: String?
+    /// How long the job holds its worker, in milliseconds (at most a minute).
+    var sleepMilliseconds: Int?
+
+    static let kind = "nimbus.noop"
+
+    enum CodingKeys: String, CodingKey {
+        case fail
+        case sleepMilliseconds = "sleep_ms"
+    }
+}
+
 /// How a message to a conversation whose run is still in flight is handled.
 enum BusyPolicy: String, Codable, Sendable, CaseIterable {
     /// Wait for it, then run.
@@ -56,7 +73,12 @@ final class RunCoordinator: Sendable {
     let webhook: Webhook?
     /// Where run spans go, when traces are sent.
     let tracer: TraceExporter?
-    private let lease: TimeInterval = 30
+    /// How long a claimed job is leased; heartbeats renew it every third of that.
+    let lease: TimeInterval
+    /// The job kinds the workers take.
+    let kinds: [String]
+    /// The wait before a failed no-op job's next attempt.
+    let backoff: RetryBackoff
     private let state = Mutex(Flights())
     /// Rung when a job is enqueued (or the server stops), so idle workers look at once.
     private let bell = WakeSignal()
@@ -73,19 +95,24 @@ final class RunCoordinator: Sendable {
         var stopping = false
     }
 
+    /// `role` names the workers' process kind in their lease owner (`server:HOST:PID:N`, `worker:HOST:PID:N`).
     init(
         host: NimbusHost, workers: Int, maxRunsPerKey: Int, metrics: ServerMetrics, live: LiveEvents,
-        webhook: Webhook? = nil, tracer: TraceExporter? = nil
+        webhook: Webhook? = nil, tracer: TraceExporter? = nil, role: String = "server", lease: TimeInterval = 30,
+        kinds: [String] = [RunJob.kind], backoff: RetryBackoff = RetryBackoff()
     ) {
         self.host = host
+        self.lease = max(1, lease)
+        self.kinds = kinds
+        self.backoff = backoff
         self.webhook = webhook
         self.tracer = tracer
         self.workers = workers
         self.maxRunsPerKey = maxRunsPerKey
         self.metrics = metrics
         self.live = live
-        logger = Logger(label: "nimbus.server.runs")
-        workerName = "server:\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier)"
+        logger = Logger(label: "nimbus.\(role).runs")
+        workerName = "\(role):\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier)"
     }
 
     // MARK: Asking
@@ -122,8 +149,39 @@ final class RunCoordinator: Sendable {
             }
         }
         bell.ring()
-        if wait > .zero { await waitForJob(record.id, timeout: wait) }
+        if wait > .zero {
+            // Run here (a local waiter hears its end) or by a worker elsewhere (the store tells).
+            let deadline = ContinuousClock.now + wait
+            while ContinuousClock.now < deadline {
+                await waitForJob(record.id, timeout: min(deadline - ContinuousClock.now, pollInterval))
+                if await settle(jobID: record.id, threadID: job.threadID) { break }
+            }
+        }
         return try await host.store.job(record.id) ?? record
+    }
+
+    /// How often a waiter looks at the store for a job run by another process.
+    private var pollInterval: Duration { workers > 0 ? .milliseconds(500) : .milliseconds(100) }
+
+    /// Whether the job has ended, by the store; when it has, it is no longer tracked here (another process ran it).
+    private func settle(jobID: String, threadID: String) async -> Bool {
+        if state.withLock({ $0.jobs[threadID] != jobID && $0.running[threadID] == nil }) {
+            // Not tracked (any more): ended here, or never here.
+            if let current = try? await host.store.job(jobID) { return current.status.isFinal }
+            return true
+        }
+        guard let current = try? await host.store.job(jobID), current.status.isFinal else { return false }
+        let waiters = state.withLock { flights -> [CheckedContinuation<Void, Never>] in
+            // A run going on here is cleared by its own end.
+            guard flights.running[threadID] == nil else { return [] }
+            if flights.jobs[threadID] == jobID { flights.jobs[threadID] = nil }
+            for (conversation, value) in flights.conversations where value == threadID {
+                flights.conversations[conversation] = nil
+            }
+            return Array((flights.waiters.removeValue(forKey: jobID) ?? [:]).values)
+        }
+        for waiter in waiters { waiter.resume() }
+        return true
     }
 
     /// Cancels a thread's queued or running run; false if it has none.
@@ -168,7 +226,8 @@ final class RunCoordinator: Sendable {
 
     private func waitForThread(_ threadID: String) async {
         while let jobID = state.withLock({ $0.jobs[threadID] }) {
-            await waitForJob(jobID, timeout: .seconds(600))
+            await waitForJob(jobID, timeout: pollInterval)
+            _ = await settle(jobID: jobID, threadID: threadID)
         }
     }
 
@@ -182,6 +241,13 @@ final class RunCoordinator: Sendable {
             try? await gracefulShutdown()
             return
         }
+        // A store shared by many processes says when a job becomes due elsewhere: idle workers start it at once.
+        let listener = (host.store as? any JobNotifying).map { store in
+            Task { [bell] in
+                for await _ in store.jobNotifications() { bell.ring() }
+            }
+        }
+        defer { listener?.cancel() }
         await withGracefulShutdownHandler {
             await runWorkers()
         } onGracefulShutdown: {
@@ -195,17 +261,18 @@ final class RunCoordinator: Sendable {
         }
     }
 
-    /// Hands back jobs whose worker was a server process on this machine that is gone (killed), so they run
-    /// again now rather than when their lease runs out.
+    /// Hands back jobs whose worker was a server or worker process on this machine that is gone (killed), so they
+    /// run again now rather than when their lease runs out. Jobs of processes on other machines come back when
+    /// their lease runs out.
     func releaseAbandonedJobs() async throws {
-        for job in try await host.store.jobs(status: .running, limit: 500) where job.kind == RunJob.kind {
-            guard let owner = job.leaseOwner, owner.hasPrefix("server:") else { continue }
+        for job in try await host.store.jobs(status: .running, limit: 500) where kinds.contains(job.kind) {
+            guard let owner = job.leaseOwner, owner.hasPrefix("server:") || owner.hasPrefix("worker:") else { continue }
             let parts = owner.split(separator: ":")
             guard parts.count >= 3, !NimbusHost.ownerIsAlive("\(parts[1]):\(parts[2])"),
                 String(parts[2]) != String(ProcessInfo.processInfo.processIdentifier)
             else { continue }
             _ = try? await host.store.failJob(
-                jobID: job.id, worker: owner, error: "its server stopped; the run resumes from its last checkpoint",
+                jobID: job.id, worker: owner, error: "its process stopped; the run resumes from its last checkpoint",
                 retryAfter: 0)
         }
     }
@@ -233,7 +300,7 @@ final class RunCoordinator: Sendable {
         while !Task.isCancelled, !stopping {
             let heard = bell.count
             do {
-                if let job = try await host.store.claimJob(worker: name, kinds: [RunJob.kind], lease: lease) {
+                if let job = try await host.store.claimJob(worker: name, kinds: kinds, lease: lease) {
                     await run(job, worker: name)
                     continue
                 }
@@ -246,6 +313,7 @@ final class RunCoordinator: Sendable {
     }
 
     private func run(_ record: JobRecord, worker: String) async {
+        if record.kind == NoopJob.kind { return await runNoop(record, worker: worker) }
         guard let decoded = try? record.payload.decode(RunJob.self) else {
             _ = try? await host.store.failJob(
                 jobID: record.id, worker: worker, error: "the job's payload is not a run", retryAfter: nil)
@@ -338,6 +406,35 @@ final class RunCoordinator: Sendable {
             return Array((flights.waiters.removeValue(forKey: record.id) ?? [:]).values)
         }
         for waiter in waiters { waiter.resume() }
+    }
+}
+
+extension RunCoordinator {
+    /// Runs a no-op job: sleeps if asked, records that this worker ran it, then completes it (or fails it, with
+    /// back-off, when it says so).
+    fileprivate func runNoop(_ record: JobRecord, worker: String) async {
+        let job = (try? record.payload.decode(NoopJob.self)) ?? NoopJob()
+        let started = Date()
+        if let milliseconds = job.sleepMilliseconds, milliseconds > 0 {
+            try? await Task.sleep(for: .milliseconds(min(milliseconds, 60_000)))
+        }
+        let execution = AgentExecution(
+            id: "\(record.id).\(record.attempts)", agent: NoopJob.kind, jobID: record.id,
+            status: job.fail == nil ? .succeeded : .failed, input: record.payload, output: ["worker": .string(worker)],
+            error: job.fail, startedAt: started, finishedAt: Date())
+        do {
+            try await host.store.record(execution)
+            if let failure = job.fail {
+                _ = try await host.store.failJob(
+                    jobID: record.id, worker: worker, error: failure,
+                    retryAfter: backoff.delay(afterAttempt: record.attempts))
+            } else {
+                try await host.store.completeJob(jobID: record.id, worker: worker, result: ["worker": .string(worker)])
+            }
+        } catch {
+            logger.error("a no-op job could not be finished", metadata: ["job": "\(record.id)", "error": "\(error)"])
+        }
+        metrics.run(product: NoopJob.kind, state: job.fail == nil ? "done" : "failed")
     }
 }
 

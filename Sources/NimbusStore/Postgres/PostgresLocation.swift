@@ -91,7 +91,7 @@ public struct PostgresLocation: Sendable, Hashable, CustomStringConvertible {
                 username: user, password: password, database: database)
         } else {
             configuration = PostgresClient.Configuration(
-                host: host, port: port, username: user, password: password, database: database, tls: clientTLS)
+                host: host, port: port, username: user, password: password, database: database, tls: poolTLS)
         }
         configuration.options.maximumConnections = poolSize
         configuration.options.connectTimeout = .seconds(10)
@@ -99,7 +99,28 @@ public struct PostgresLocation: Sendable, Hashable, CustomStringConvertible {
         return configuration
     }
 
-    private var clientTLS: PostgresClient.Configuration.TLS {
+    /// The same server, for one connection outside the pool (migrations).
+    func connectionConfiguration() throws -> PostgresConnection.Configuration {
+        var configuration: PostgresConnection.Configuration
+        if let socketDirectory {
+            configuration = PostgresConnection.Configuration(
+                unixSocketPath: (socketDirectory as NSString).appendingPathComponent(".s.PGSQL.\(port)"),
+                username: user, password: password, database: database)
+        } else {
+            let tls: PostgresConnection.Configuration.TLS =
+                switch clientTLS {
+                case .disable: .disable
+                case .prefer(let settings): .prefer(try NIOSSLContext(configuration: settings))
+                case .require(let settings): .require(try NIOSSLContext(configuration: settings))
+                }
+            configuration = PostgresConnection.Configuration(
+                host: host, port: port, username: user, password: password, database: database, tls: tls)
+        }
+        configuration.options.connectTimeout = .seconds(10)
+        return configuration
+    }
+
+    private var clientTLS: TLSChoice {
         switch tls {
         case .disable: return .disable
         case .prefer, .require:
@@ -108,6 +129,20 @@ public struct PostgresLocation: Sendable, Hashable, CustomStringConvertible {
             return tls == .prefer ? .prefer(configuration) : .require(configuration)
         case .verifyFull:
             return .require(.makeClientConfiguration())
+        }
+    }
+
+    private enum TLSChoice {
+        case disable
+        case prefer(TLSConfiguration)
+        case require(TLSConfiguration)
+    }
+
+    private var poolTLS: PostgresClient.Configuration.TLS {
+        switch clientTLS {
+        case .disable: .disable
+        case .prefer(let settings): .prefer(settings)
+        case .require(let settings): .require(settings)
         }
     }
 }

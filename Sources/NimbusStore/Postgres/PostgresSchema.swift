@@ -217,8 +217,12 @@ enum PostgresSchema {
     ]
 
     /// Brings the database up to date; refuses one written by a newer Nimbus.
-    static func migrate(_ client: PostgresClient, location: PostgresLocation, logger: Logger) async throws {
-        try await client.withConnection { connection in
+    /// Runs on a connection of its own, made once: a server that is down or refuses the login is an error at once
+    /// (the pool would keep trying in the background).
+    static func migrate(location: PostgresLocation, logger: Logger) async throws {
+        let connection = try await PostgresConnection.connect(
+            configuration: try location.connectionConfiguration(), id: 0, logger: logger)
+        do {
             _ = try await connection.query("SELECT pg_advisory_lock(\(migrationLock))", logger: logger).collect()
             do {
                 try await apply(on: connection, location: location, logger: logger)
@@ -228,7 +232,11 @@ enum PostgresSchema {
                 throw error
             }
             _ = try await connection.query("SELECT pg_advisory_unlock(\(migrationLock))", logger: logger).collect()
+        } catch {
+            try? await connection.close()
+            throw error
         }
+        try? await connection.close()
     }
 
     private static func apply(

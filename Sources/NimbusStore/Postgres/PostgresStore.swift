@@ -61,8 +61,8 @@ public final class PostgresStore: Store, JobNotifying {
         if isReady.load(ordering: .acquiring) { return }
         let task = readiness.withLock { current -> Task<Void, any Error> in
             if let current { return current }
-            let task = Task { [client, location, logger] in
-                try await PostgresSchema.migrate(client, location: location, logger: logger)
+            let task = Task { [location, logger] in
+                try await PostgresSchema.migrate(location: location, logger: logger)
             }
             current = task
             return task

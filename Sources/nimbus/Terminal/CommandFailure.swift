@@ -6,7 +6,7 @@ import NimbusGraph
 
 /// A problem a command finds itself (a path that is not there, a file of the wrong kind).
 struct CommandProblem: NimbusError {
-    enum Code: String { case invalidInput = "invalid_input", notFound = "not_found" }
+    enum Code: String { case invalidInput = "invalid_input", notFound = "not_found", timedOut = "timed_out" }
     let code: Code
     let message: String
     let suggestion: String?
@@ -17,6 +17,10 @@ struct CommandProblem: NimbusError {
 
     static func notFound(_ message: String, hint: String? = nil) -> CommandProblem {
         CommandProblem(code: .notFound, message: message, suggestion: hint)
+    }
+
+    static func timedOut(_ message: String, hint: String? = nil) -> CommandProblem {
+        CommandProblem(code: .timedOut, message: message, suggestion: hint)
     }
 }
 
@@ -81,6 +85,7 @@ extension CommandProblem {
         let kind: ErrorKind =
             switch code {
             case .notFound: .notFound
+            case .timedOut: .timeout
             default: .invalidInput
             }
         return ErrorCode("command_problem", code.rawValue, kind)
