@@ -18,11 +18,16 @@ public final class NimbusWorker: Sendable {
         public var lease: TimeInterval
         /// The wait before a failed job's next attempt (no-op jobs; runs that fail keep their failure).
         public var backoff: RetryBackoff
+        /// Exit once no job is due (each slot stops when it finds none).
+        public var drain: Bool
 
-        public init(concurrency: Int = 2, lease: TimeInterval = 30, backoff: RetryBackoff = RetryBackoff()) {
+        public init(
+            concurrency: Int = 2, lease: TimeInterval = 30, backoff: RetryBackoff = RetryBackoff(), drain: Bool = false
+        ) {
             self.concurrency = max(1, concurrency)
             self.lease = max(1, lease)
             self.backoff = backoff
+            self.drain = drain
         }
     }
 
@@ -39,7 +44,8 @@ public final class NimbusWorker: Sendable {
         runs = RunCoordinator(
             host: host, workers: settings.concurrency, maxRunsPerKey: .max, metrics: ServerMetrics(),
             live: LiveEvents(), webhook: Webhook(settings: server), tracer: nil, role: "worker",
-            lease: settings.lease, kinds: [RunJob.kind, NoopJob.kind], backoff: settings.backoff)
+            lease: settings.lease, kinds: [RunJob.kind, NoopJob.kind], backoff: settings.backoff,
+            drain: settings.drain)
     }
 
     /// This process's workers' name in lease owners: `worker:HOST:PID` (each slot adds `:N`).
@@ -53,7 +59,12 @@ public final class NimbusWorker: Sendable {
         await onStarted()
         let group = ServiceGroup(
             configuration: .init(
-                services: [.init(service: WorkerService(runs: runs, grace: grace))],
+                // A draining worker's service ends by itself: that ends the worker, not as a failure.
+                services: [
+                    .init(
+                        service: WorkerService(runs: runs, grace: grace),
+                        successTerminationBehavior: .gracefullyShutdownGroup)
+                ],
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
     }

@@ -79,6 +79,8 @@ final class RunCoordinator: Sendable {
     let kinds: [String]
     /// The wait before a failed no-op job's next attempt.
     let backoff: RetryBackoff
+    /// Each worker stops when it finds no due job (`nimbus worker --drain`).
+    let drain: Bool
     private let state = Mutex(Flights())
     /// Rung when a job is enqueued (or the server stops), so idle workers look at once.
     private let bell = WakeSignal()
@@ -99,9 +101,10 @@ final class RunCoordinator: Sendable {
     init(
         host: NimbusHost, workers: Int, maxRunsPerKey: Int, metrics: ServerMetrics, live: LiveEvents,
         webhook: Webhook? = nil, tracer: TraceExporter? = nil, role: String = "server", lease: TimeInterval = 30,
-        kinds: [String] = [RunJob.kind], backoff: RetryBackoff = RetryBackoff()
+        kinds: [String] = [RunJob.kind], backoff: RetryBackoff = RetryBackoff(), drain: Bool = false
     ) {
         self.host = host
+        self.drain = drain
         self.lease = max(1, lease)
         self.kinds = kinds
         self.backoff = backoff
@@ -304,6 +307,7 @@ final class RunCoordinator: Sendable {
                     await run(job, worker: name)
                     continue
                 }
+                if drain { return }
             } catch {
                 logger.error("claiming a job failed", metadata: ["error": "\(error)"])
             }

@@ -112,6 +112,11 @@ struct SafetyCommandTests {
             Invocation(command: "serve keys add", arguments: ["serve", "keys", "add", "gatecheck"]),
             Invocation(command: "serve keys list", arguments: ["serve", "keys", "list"]),
             Invocation(command: "serve keys revoke", arguments: ["serve", "keys", "revoke", "gatecheck"]),
+            Invocation(command: "store info", arguments: ["store", "info"]),
+            Invocation(
+                command: "store migrate", arguments: ["store", "migrate", "--to", "postgres://u@127.0.0.1:9/db"]),
+            Invocation(command: "worker ping", arguments: ["worker", "ping", "--wait", "0"]),
+            Invocation(command: "worker", arguments: ["worker", "--drain"]),
             Invocation(
                 command: "mcp", arguments: ["mcp"],
                 input: """

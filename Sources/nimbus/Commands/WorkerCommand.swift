@@ -31,6 +31,9 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(help: "Seconds before a failed job's second attempt; each later attempt waits twice as long.")
     var backoff: Double = 2
 
+    @Flag(help: "Run what is due, then exit once no job is left to run (for batch runs and cron).")
+    var drain = false
+
     func run() async throws {
         guard (1...256).contains(concurrency) else {
             throw ValidationError("--concurrency takes 1 to 256, not \(concurrency)")
@@ -40,7 +43,7 @@ struct WorkerCommand: AsyncParsableCommand {
         let worker = NimbusWorker(
             host: host,
             settings: NimbusWorker.Settings(
-                concurrency: concurrency, lease: lease, backoff: RetryBackoff(base: max(0, backoff))))
+                concurrency: concurrency, lease: lease, backoff: RetryBackoff(base: max(0, backoff)), drain: drain))
         let location = (try? StoreLocation(configuration: host.configuration).description) ?? "the store"
         let slots = concurrency
         let name = worker.name
@@ -82,6 +85,13 @@ struct WorkerCommand: AsyncParsableCommand {
             try await store.connect()
             let started = Date()
             let jobs = try await NimbusWorker.ping(store: store, count: count, fail: fail, maxAttempts: attempts)
+            if wait <= 0 {
+                switch output {
+                case .json: Console.json(["queued": .int(jobs.count), "jobs": .array(jobs.map { .string($0.id) })])
+                case .text: Console.out("\(jobs.count) no-op job\(jobs.count == 1 ? "" : "s") queued.")
+                }
+                return
+            }
             var ended: [JobRecord] = []
             let deadline = Date(timeIntervalSinceNow: wait)
             var pending = Set(jobs.map(\.id))
