@@ -282,6 +282,14 @@ public struct JobRecord: Sendable, Hashable, Codable {
     public var createdAt: Date
     public var updatedAt: Date
 
+    /// A job as it is when first queued.
+    static func queued(_ job: NewJob, at now: Date = Date()) -> JobRecord {
+        JobRecord(
+            id: SortableID().rawValue, kind: job.kind, payload: job.payload, status: .queued, priority: job.priority,
+            attempts: 0, maxAttempts: job.maxAttempts, runAfter: job.runAfter, leaseOwner: nil, leaseExpiresAt: nil,
+            result: nil, error: nil, threadID: job.threadID, createdAt: now, updatedAt: now)
+    }
+
     /// Where a failed job goes: back to the queue when its worker asked for a retry and attempts remain, to the
     /// dead letters when it asked for one on the last attempt, to `failed` when it asked for none.
     static func statusAfterFailure(attempts: Int, maxAttempts: Int, retryAfter: TimeInterval?) -> JobStatus {

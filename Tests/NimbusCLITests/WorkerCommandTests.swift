@@ -323,17 +323,6 @@ struct WorkerCommandTests {
     static func request(
         _ method: String, _ url: String, key: String?, body: JSONValue? = nil, headers: [String: String] = [:]
     ) async throws -> (status: Int, json: JSONValue, text: String) {
-        var request = URLRequest(url: URL(string: url)!)
-        request.httpMethod = method
-        request.timeoutInterval = 120
-        if let key { request.setValue("Bearer \(key)", forHTTPHeaderField: "Authorization") }
-        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
-        if let body {
-            request.httpBody = Data(body.jsonText.utf8)
-            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        }
-        let (data, response) = try await URLSession.shared.data(for: request)
-        let text = String(decoding: data, as: UTF8.self)
-        return ((response as? HTTPURLResponse)?.statusCode ?? 0, (try? JSONValue(parsing: text)) ?? .null, text)
+        try await ServeCommandTests.request(method, url, key: key, body: body, headers: headers)
     }
 }

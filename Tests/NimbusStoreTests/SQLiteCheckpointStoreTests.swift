@@ -8,23 +8,6 @@ import Testing
 
 @Suite("SQLite store")
 struct SQLiteCheckpointStoreTests {
-    func approvalGraph(store: any CheckpointStore, effects: Tally) throws -> CompiledGraph<Notes> {
-        var graph = StateGraph<Notes>()
-        graph.addNode("gather") { _, _ in Update(\.items, ["a", "b"]) }
-        graph.addNode("publish") { state, context in
-            _ = try await context.step("write-report") { _ in
-                effects.increment()
-                return state.items.count
-            }
-            let answer = try context.interrupt(["publish": state.items])
-            return Update(\.status, answer.boolValue == true ? "published" : "held")
-        }
-        graph.addEdge(from: START, to: "gather")
-        graph.addEdge(from: "gather", to: "publish")
-        graph.addEdge(from: "publish", to: END)
-        return try graph.compile(name: "report", checkpointer: store)
-    }
-
     @Test("a corrupt row fails only its own thread")
     func corruptRowIsolated() async throws {
         let directory = try TemporaryDirectory()

@@ -10,23 +10,6 @@ import Testing
 /// `scripts/test.d/postgres.sh`, a new database per case), through the `Store` protocols alone.
 @Suite("Store conformance")
 struct StoreConformanceTests {
-    func approvalGraph(store: any CheckpointStore, effects: Tally) throws -> CompiledGraph<Notes> {
-        var graph = StateGraph<Notes>()
-        graph.addNode("gather") { _, _ in Update(\.items, ["a", "b"]) }
-        graph.addNode("publish") { state, context in
-            _ = try await context.step("write-report") { _ in
-                effects.increment()
-                return state.items.count
-            }
-            let answer = try context.interrupt(["publish": state.items])
-            return Update(\.status, answer.boolValue == true ? "published" : "held")
-        }
-        graph.addEdge(from: START, to: "gather")
-        graph.addEdge(from: "gather", to: "publish")
-        graph.addEdge(from: "publish", to: END)
-        return try graph.compile(name: "report", checkpointer: store)
-    }
-
     @Test("a run paused by one store instance is resumed by another", arguments: Engine.available)
     func durableAcrossReopen(engine: Engine) async throws {
         let opened = try EngineStore(engine)

@@ -82,3 +82,21 @@ final class Collected: Sendable {
     func add(_ value: String) { storage.withLock { $0.append(value) } }
     var values: [String] { storage.withLock { $0 } }
 }
+
+/// Gathers two items, records one side effect, then asks whether to publish them.
+func approvalGraph(store: any CheckpointStore, effects: Tally) throws -> CompiledGraph<Notes> {
+    var graph = StateGraph<Notes>()
+    graph.addNode("gather") { _, _ in Update(\.items, ["a", "b"]) }
+    graph.addNode("publish") { state, context in
+        _ = try await context.step("write-report") { _ in
+            effects.increment()
+            return state.items.count
+        }
+        let answer = try context.interrupt(["publish": state.items])
+        return Update(\.status, answer.boolValue == true ? "published" : "held")
+    }
+    graph.addEdge(from: START, to: "gather")
+    graph.addEdge(from: "gather", to: "publish")
+    graph.addEdge(from: "publish", to: END)
+    return try graph.compile(name: "report", checkpointer: store)
+}

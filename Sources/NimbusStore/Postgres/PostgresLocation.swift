@@ -87,7 +87,7 @@ public struct PostgresLocation: Sendable, Hashable, CustomStringConvertible {
         var configuration: PostgresClient.Configuration
         if let socketDirectory {
             configuration = PostgresClient.Configuration(
-                unixSocketPath: (socketDirectory as NSString).appendingPathComponent(".s.PGSQL.\(port)"),
+                unixSocketPath: socketPath(in: socketDirectory),
                 username: user, password: password, database: database)
         } else {
             configuration = PostgresClient.Configuration(
@@ -99,12 +99,17 @@ public struct PostgresLocation: Sendable, Hashable, CustomStringConvertible {
         return configuration
     }
 
+    /// The server's socket in a Unix socket directory, as libpq names it.
+    private func socketPath(in directory: String) -> String {
+        (directory as NSString).appendingPathComponent(".s.PGSQL.\(port)")
+    }
+
     /// The same server, for one connection outside the pool (migrations).
     func connectionConfiguration() throws -> PostgresConnection.Configuration {
         var configuration: PostgresConnection.Configuration
         if let socketDirectory {
             configuration = PostgresConnection.Configuration(
-                unixSocketPath: (socketDirectory as NSString).appendingPathComponent(".s.PGSQL.\(port)"),
+                unixSocketPath: socketPath(in: socketDirectory),
                 username: user, password: password, database: database)
         } else {
             let tls: PostgresConnection.Configuration.TLS =

@@ -5,10 +5,7 @@ import PostgresNIO
 extension PostgresStore {
     public func enqueue(_ job: NewJob) async throws -> JobRecord {
         let now = Date()
-        let record = JobRecord(
-            id: SortableID().rawValue, kind: job.kind, payload: job.payload, status: .queued, priority: job.priority,
-            attempts: 0, maxAttempts: job.maxAttempts, runAfter: job.runAfter, leaseOwner: nil, leaseExpiresAt: nil,
-            result: nil, error: nil, threadID: job.threadID, createdAt: now, updatedAt: now)
+        let record = JobRecord.queued(job, at: now)
         try await rows(
             """
             INSERT INTO jobs (id, kind, payload, status, priority, attempts, max_attempts, run_after, thread_id,
