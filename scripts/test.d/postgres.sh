@@ -31,10 +31,17 @@ nimbus_test_setup_postgres() {
     [ "$(id -u)" = 0 ] && chown postgres "$nimbus_postgres_dir"
     "${runner[@]}" "$bin/initdb" -D "$nimbus_postgres_dir/data" -U postgres --auth=trust -E UTF8 > "$nimbus_postgres_dir/initdb.log" 2>&1 ||
         { cat "$nimbus_postgres_dir/initdb.log" >&2; return 1; }
+    # TLS with a self-signed certificate, so `sslmode=require` is tested against a server that speaks it (plain
+    # connections stay allowed).
+    command -v openssl > /dev/null || nimbus_install_apt openssl
+    openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=127.0.0.1" \
+        -keyout "$nimbus_postgres_dir/server.key" -out "$nimbus_postgres_dir/server.crt" > /dev/null 2>&1
+    chmod 600 "$nimbus_postgres_dir/server.key"
+    [ "$(id -u)" = 0 ] && chown postgres "$nimbus_postgres_dir/server.key" "$nimbus_postgres_dir/server.crt"
     # Tests run several worker processes at once, each with a pool: room for them all. fsync stays on: the crash
     # tests rely on what PostgreSQL promises, not on a shortcut.
     "${runner[@]}" "$bin/pg_ctl" -D "$nimbus_postgres_dir/data" -l "$nimbus_postgres_dir/server.log" -w -t 60 \
-        -o "-p $nimbus_postgres_port -c listen_addresses=127.0.0.1 -k $nimbus_postgres_dir -c max_connections=300" \
+        -o "-p $nimbus_postgres_port -c listen_addresses=127.0.0.1 -k $nimbus_postgres_dir -c max_connections=300 -c ssl=on -c ssl_cert_file=$nimbus_postgres_dir/server.crt -c ssl_key_file=$nimbus_postgres_dir/server.key" \
         start > /dev/null ||
         { cat "$nimbus_postgres_dir/server.log" >&2; return 1; }
     nimbus_postgres_runner=("${runner[@]}")
