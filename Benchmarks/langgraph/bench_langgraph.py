@@ -5,6 +5,9 @@ Builds the same three graphs as Benchmarks/Sources/GraphScenarios, times them th
 graph-compare prints. scripts/bench-graph.sh runs both and makes the table.
 
     python bench_langgraph.py [--scenario NAME ...] [--runs N] [--loop-runs N] [--warmup N]
+                              [--postgres-url URL]
+
+With --postgres-url the loop checkpoints into PostgreSQL (langgraph-checkpoint-postgres) instead of SQLite.
 """
 
 from __future__ import annotations
@@ -142,7 +145,32 @@ def run_fan_out(runs, warmup):
     )
 
 
-def run_loop(runs, warmup):
+def run_loop_postgres(runs, warmup, url):
+    from langgraph.checkpoint.postgres import PostgresSaver
+    from psycopg import Connection
+    from psycopg.rows import dict_row
+
+    # As langgraph-checkpoint-postgres's documentation opens it: autocommit, dict rows.
+    with Connection.connect(url, autocommit=True, prepare_threshold=0, row_factory=dict_row) as connection:
+        saver = PostgresSaver(connection)
+        saver.setup()
+        graph = make_loop_graph(saver)
+
+        def body(run):
+            config = {"configurable": {"thread_id": f"run-{run}"}}
+            check_loop(graph.invoke({"count": 0}, config))
+
+        result = measure(runs, warmup, body)
+        last = {"configurable": {"thread_id": f"run-{warmup + runs - 1}"}}
+        stored = graph.get_state(last).values
+        if stored.get("count") != LOOP_TARGET:
+            raise CheckFailure(f"loop10_postgres: stored thread has {stored}")
+        return result
+
+
+def run_loop(runs, warmup, postgres_url=None):
+    if postgres_url:
+        return run_loop_postgres(runs, warmup, postgres_url)
     with tempfile.TemporaryDirectory(prefix="langgraph-bench-") as directory:
         connection = sqlite3.connect(str(Path(directory) / "checkpoints.sqlite"), check_same_thread=False)
         try:
@@ -194,11 +222,12 @@ def main(argv=None):
     parser.add_argument("--runs", type=int, default=2000, help="timed runs of chain3 and fanout5_join")
     parser.add_argument("--loop-runs", type=int, default=200, help="timed runs of loop10_sqlite")
     parser.add_argument("--warmup", type=int, default=100, help="untimed runs first (a tenth for the loop)")
+    parser.add_argument("--postgres-url", help="checkpoint the loop in this PostgreSQL database")
     args = parser.parse_args(argv)
     runners = {
         "chain3": lambda: run_chain(args.runs, args.warmup),
         "fanout5_join": lambda: run_fan_out(args.runs, args.warmup),
-        "loop10_sqlite": lambda: run_loop(args.loop_runs, max(1, args.warmup // 10)),
+        "loop10_sqlite": lambda: run_loop(args.loop_runs, max(1, args.warmup // 10), args.postgres_url),
     }
     for scenario in args.scenario or SCENARIOS:
         timings, total_ns = runners[scenario]()

@@ -24,12 +24,15 @@ struct GraphCompare {
           --runs <runs>           Timed runs of the chain and fan-out scenarios. (default: 20000)
           --loop-runs <runs>      Timed runs of the SQLite loop scenario. (default: 500)
           --warmup <warmup>       Untimed runs before timing (a tenth of that for the loop). (default: 500)
+          --store-url <url>       Checkpoint the loop in this PostgreSQL database instead of a SQLite file.
         """
 
     var scenarios: [String] = []
     var runs = 20_000
     var loopRuns = 500
     var warmup = 500
+    /// A PostgreSQL database for the loop's checkpoints instead of a SQLite file (`--store-url`).
+    var storeURL: String?
 
     static func main() async {
         do {
@@ -65,6 +68,7 @@ struct GraphCompare {
             case "--runs": runs = try number(argument)
             case "--loop-runs": loopRuns = try number(argument)
             case "--warmup": warmup = try number(argument)
+            case "--store-url": storeURL = try value(argument)
             default: throw UsageError("unknown argument '\(argument)'\n\(GraphCompare.usage)")
             }
         }
@@ -77,7 +81,8 @@ struct GraphCompare {
             switch scenario {
             case .chain: timings = try await Self.runChain(runs: runs, warmup: warmup)
             case .fanOut: timings = try await Self.runFanOut(runs: runs, warmup: warmup)
-            case .loop: timings = try await Self.runLoop(runs: loopRuns, warmup: max(1, warmup / 10))
+            case .loop:
+                timings = try await Self.runLoop(runs: loopRuns, warmup: max(1, warmup / 10), storeURL: storeURL)
             }
             print(timings.jsonLine(scenario: scenario))
         }
@@ -107,11 +112,16 @@ struct GraphCompare {
         }
     }
 
-    static func runLoop(runs: Int, warmup: Int) async throws -> Timings {
+    static func runLoop(runs: Int, warmup: Int, storeURL: String?) async throws -> Timings {
         let directory = FileManager.default.temporaryDirectory
             .appendingPathComponent("nimbus-graph-bench-\(getpid())-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
-        let store = try SQLiteStore(path: directory.appendingPathComponent("checkpoints.sqlite").path)
+        let store: any CheckpointStore =
+            if let storeURL {
+                try PostgresStore(url: storeURL)
+            } else {
+                try SQLiteStore(path: directory.appendingPathComponent("checkpoints.sqlite").path)
+            }
         let graph = try makeLoopGraph(store: store)
         let timings = try await measure(runs: runs, warmup: warmup) { run in
             let result = try await graph.invoke(LoopState(), configuration: RunConfiguration(threadID: "run-\(run)"))
