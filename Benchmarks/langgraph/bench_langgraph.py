@@ -145,52 +145,41 @@ def run_fan_out(runs, warmup):
     )
 
 
-def run_loop_postgres(runs, warmup, url):
-    from langgraph.checkpoint.postgres import PostgresSaver
-    from psycopg import Connection
-    from psycopg.rows import dict_row
+def time_loop(saver, runs, warmup):
+    """Times the loop on `saver`; checks the last run's thread really reached the store (its newest checkpoint
+    holds the final count, with every step's checkpoint before it)."""
+    graph = make_loop_graph(saver)
 
-    # As langgraph-checkpoint-postgres's documentation opens it: autocommit, dict rows.
-    with Connection.connect(url, autocommit=True, prepare_threshold=0, row_factory=dict_row) as connection:
-        saver = PostgresSaver(connection)
-        saver.setup()
-        graph = make_loop_graph(saver)
+    def body(run):
+        config = {"configurable": {"thread_id": f"run-{run}"}}
+        check_loop(graph.invoke({"count": 0}, config))
 
-        def body(run):
-            config = {"configurable": {"thread_id": f"run-{run}"}}
-            check_loop(graph.invoke({"count": 0}, config))
-
-        result = measure(runs, warmup, body)
-        last = {"configurable": {"thread_id": f"run-{warmup + runs - 1}"}}
-        stored = graph.get_state(last).values
-        if stored.get("count") != LOOP_TARGET:
-            raise CheckFailure(f"loop10_postgres: stored thread has {stored}")
-        return result
+    result = measure(runs, warmup, body)
+    last = {"configurable": {"thread_id": f"run-{warmup + runs - 1}"}}
+    stored = graph.get_state(last).values
+    history = list(graph.get_state_history(last))
+    if stored.get("count") != LOOP_TARGET or len(history) < LOOP_TARGET + 1:
+        raise CheckFailure(f"loop10: stored thread has {stored} and {len(history)} checkpoints")
+    return result
 
 
 def run_loop(runs, warmup, postgres_url=None):
     if postgres_url:
-        return run_loop_postgres(runs, warmup, postgres_url)
+        from langgraph.checkpoint.postgres import PostgresSaver
+        from psycopg import Connection
+        from psycopg.rows import dict_row
+
+        # As langgraph-checkpoint-postgres's documentation opens it: autocommit, dict rows.
+        with Connection.connect(
+            postgres_url, autocommit=True, prepare_threshold=0, row_factory=dict_row
+        ) as connection:
+            saver = PostgresSaver(connection)
+            saver.setup()
+            return time_loop(saver, runs, warmup)
     with tempfile.TemporaryDirectory(prefix="langgraph-bench-") as directory:
         connection = sqlite3.connect(str(Path(directory) / "checkpoints.sqlite"), check_same_thread=False)
         try:
-            saver = SqliteSaver(connection)
-            graph = make_loop_graph(saver)
-
-            def body(run):
-                config = {"configurable": {"thread_id": f"run-{run}"}}
-                check_loop(graph.invoke({"count": 0}, config))
-
-            result = measure(runs, warmup, body)
-            # The last run's thread really reached the store: its newest checkpoint holds the final count.
-            last = {"configurable": {"thread_id": f"run-{warmup + runs - 1}"}}
-            stored = graph.get_state(last).values
-            history = list(graph.get_state_history(last))
-            if stored.get("count") != LOOP_TARGET or len(history) < LOOP_TARGET + 1:
-                raise CheckFailure(
-                    f"loop10_sqlite: stored thread has {stored} and {len(history)} checkpoints"
-                )
-            return result
+            return time_loop(SqliteSaver(connection), runs, warmup)
         finally:
             connection.close()
 

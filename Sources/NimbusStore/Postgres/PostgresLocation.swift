@@ -113,10 +113,12 @@ public struct PostgresLocation: Sendable, Hashable, CustomStringConvertible {
                 username: user, password: password, database: database)
         } else {
             let tls: PostgresConnection.Configuration.TLS =
-                switch clientTLS {
-                case .disable: .disable
-                case .prefer(let settings): .prefer(try NIOSSLContext(configuration: settings))
-                case .require(let settings): .require(try NIOSSLContext(configuration: settings))
+                if let settings = tlsSettings {
+                    self.tls == .prefer
+                        ? .prefer(try NIOSSLContext(configuration: settings))
+                        : .require(try NIOSSLContext(configuration: settings))
+                } else {
+                    .disable
                 }
             configuration = PostgresConnection.Configuration(
                 host: host, port: port, username: user, password: password, database: database, tls: tls)
@@ -125,29 +127,20 @@ public struct PostgresLocation: Sendable, Hashable, CustomStringConvertible {
         return configuration
     }
 
-    private var clientTLS: TLSChoice {
+    /// The TLS settings `sslmode` asks for, nil when it says `disable`: `prefer` and `require` do not check the
+    /// certificate (as libpq's do not), `verify-full` checks it against the system's roots and the host name.
+    private var tlsSettings: TLSConfiguration? {
+        var settings = TLSConfiguration.makeClientConfiguration()
         switch tls {
-        case .disable: return .disable
-        case .prefer, .require:
-            var configuration = TLSConfiguration.makeClientConfiguration()
-            configuration.certificateVerification = .none
-            return tls == .prefer ? .prefer(configuration) : .require(configuration)
-        case .verifyFull:
-            return .require(.makeClientConfiguration())
+        case .disable: return nil
+        case .prefer, .require: settings.certificateVerification = .none
+        case .verifyFull: break
         }
-    }
-
-    private enum TLSChoice {
-        case disable
-        case prefer(TLSConfiguration)
-        case require(TLSConfiguration)
+        return settings
     }
 
     private var poolTLS: PostgresClient.Configuration.TLS {
-        switch clientTLS {
-        case .disable: .disable
-        case .prefer(let settings): .prefer(settings)
-        case .require(let settings): .require(settings)
-        }
+        guard let settings = tlsSettings else { return .disable }
+        return tls == .prefer ? .prefer(settings) : .require(settings)
     }
 }
