@@ -27,6 +27,7 @@ let package = Package(
         .library(name: "NimbusAgents", targets: ["NimbusAgents"]),
         .library(name: "NimbusServer", targets: ["NimbusServer"]),
         .library(name: "NimbusMCP", targets: ["NimbusMCP"]),
+        .library(name: "NimbusSandbox", targets: ["NimbusSandbox"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -75,7 +76,8 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        // One system call Swift cannot reach: renameat2 with RENAME_EXCHANGE, for swapping a module directory atomically.
+        // What Swift cannot reach: renameat2 with RENAME_EXCHANGE (swapping a module directory atomically), and fork with
+        // resource limits and a supervised wait (the sandbox).
         .target(name: "CNimbusSystem", path: "Sources/CNimbusSystem"),
         .target(
             name: "NimbusAgents",
@@ -157,6 +159,19 @@ let package = Package(
                 "NimbusCore", "NimbusGraph", "NimbusStore", "NimbusAgents", "NimbusAWS", "NimbusProducts",
                 "NimbusModules", "NimbusOps", "NimbusHost", .product(name: "Logging", package: "swift-log"),
                 .product(name: "MCP", package: "swift-sdk"),
+            ],
+            swiftSettings: strict
+        ),
+        // Runs generated code: bubblewrap namespaces and limits, and the signing proxy that is its only way out.
+        .target(
+            name: "NimbusSandbox",
+            dependencies: [
+                "NimbusCore", "NimbusAWS", "CNimbusSystem",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: strict
         ),
@@ -304,6 +319,11 @@ let package = Package(
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "NimbusSandboxTests",
+            dependencies: ["NimbusSandbox", "NimbusAWS", "NimbusCore", "NimbusTesting"],
             swiftSettings: strict
         ),
         .testTarget(

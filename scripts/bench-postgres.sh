@@ -75,8 +75,9 @@ echo "==> building graph-compare and nimbus (release)" >&2
 touch "$bench/Sources/graph-compare/GraphCompare.swift"
 swift build "${build_flags[@]}" --package-path "$bench" --product graph-compare >&2
 graph_compare="$(swift build "${build_flags[@]}" --package-path "$bench" --show-bin-path)/graph-compare"
-swift build "${build_flags[@]}" --package-path "$root" --scratch-path "$root/.build-release" --product nimbus >&2
-nimbus="$(swift build "${build_flags[@]}" --package-path "$root" --scratch-path "$root/.build-release" --show-bin-path)/nimbus"
+# nimbus links Foundation's networking, which a static standard library would need libcurl's static archive for.
+swift build -c release --package-path "$root" --scratch-path "$root/.build-release" --product nimbus >&2
+nimbus="$(swift build -c release --package-path "$root" --scratch-path "$root/.build-release" --show-bin-path)/nimbus"
 
 results="$(mktemp -d "${TMPDIR:-/tmp}/bench-postgres.XXXXXX")"
 echo "==> loop10 on PostgreSQL: NimbusGraph" >&2

@@ -118,7 +118,7 @@ public struct LoopState: GraphState, Equatable {
 public let loopTarget = 10
 
 /// Builds START → inc ⟲ (until count == 10) → END, checkpointing into `store`.
-public func makeLoopGraph(store: SQLiteStore) throws -> CompiledGraph<LoopState> {
+public func makeLoopGraph(store: any CheckpointStore) throws -> CompiledGraph<LoopState> {
     var graph = StateGraph<LoopState>()
     graph.addNode("inc") { state, _ in Update(\.count, state.count + 1) }
     graph.addEdge(from: START, to: "inc")
