@@ -241,6 +241,7 @@ let package = Package(
                 "NimbusAgents",
                 "NimbusServer",
                 "NimbusMCP",
+                "NimbusSandbox",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -2,6 +2,10 @@ public import Foundation
 import NimbusAWS
 import NimbusCore
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// The Python environment sandboxed scripts run with: a virtual environment with boto3 (and the botocore release
 /// Nimbus's own service models come from), made once under NIMBUS_HOME from PyPI and mounted read-only.
 public struct SandboxPython: Sendable {
@@ -42,8 +46,18 @@ public struct SandboxPython: Sendable {
         if isReady { return }
         let python = try Self.systemPython()
         let manager = FileManager.default
-        try? manager.removeItem(at: directory)
+        // Two processes preparing at once (two test targets, two commands) take turns; the second finds it made.
         try manager.createDirectory(at: directory.deletingLastPathComponent(), withIntermediateDirectories: true)
+        let lockPath = directory.path + ".lock"
+        let lock = open(lockPath, O_CREAT | O_RDWR | O_CLOEXEC, 0o644)
+        guard lock >= 0 else { throw SandboxError(.noPython, "cannot open \(lockPath)") }
+        defer { close(lock) }
+        while flock(lock, LOCK_EX | LOCK_NB) != 0 {
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        defer { flock(lock, LOCK_UN) }
+        if isReady { return }
+        try? manager.removeItem(at: directory)
         progress("making the sandbox's Python environment in \(directory.path)")
         let venv = try await ChildProcess.run(URL(fileURLWithPath: python), ["-m", "venv", directory.path])
         guard venv.status == 0 else {

@@ -416,7 +416,16 @@ final class ProxyCore: Sendable {
         }
     }
 
+    /// Signing names that differ from the bundled model's name.
+    static let signingAliases = ["elasticloadbalancing": "elbv2", "monitoring": "cloudwatch"]
+
     static func model(signingName: String) -> ServiceModel? {
+        let direct = signingAliases[signingName] ?? signingName
+        if ModelCatalog.services.contains(direct), let model = try? ModelCatalog.model(direct),
+            model.signingName == signingName || model.name == signingName
+        {
+            return model
+        }
         for name in ModelCatalog.services {
             guard let model = try? ModelCatalog.model(name) else { continue }
             if model.signingName == signingName || model.name == signingName { return model }

@@ -23,7 +23,7 @@ struct NimbusCommand: AsyncParsableCommand {
             ProfilesCommand.self,
             ValidateCommand.self, TransferCommand.self, AWSCallCommand.self, LLMCommand.self,
             AskCommand.self, ChatCommand.self, HistoryCommand.self, AuditCommand.self, ServeCommand.self,
-            MCPCommand.self, WorkerCommand.self, StoreCommand.self,
+            MCPCommand.self, WorkerCommand.self, StoreCommand.self, SandboxCommand.self,
         ]
     )
 

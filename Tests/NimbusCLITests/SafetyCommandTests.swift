@@ -57,6 +57,13 @@ struct SafetyCommandTests {
         try "one".write(to: work.appendingPathComponent("data/one.txt"), atomically: true, encoding: .utf8)
         try #"resource "aws_s3_bucket" "b" { bucket = "x" }"#.write(
             to: work.appendingPathComponent("main.tf"), atomically: true, encoding: .utf8)
+        // A sandboxed script's calls reach AWS only through the signing proxy, which audits each one.
+        environment["NIMBUS_SANDBOX_PYTHON"] =
+            URL(fileURLWithPath: NSHomeDirectory()).appendingPathComponent(".cache/nimbus/sandbox/python").path
+        try "import boto3\nboto3.client('s3').list_buckets()\nboto3.client('s3').delete_bucket(Bucket='\(bucket)')\n"
+            .write(to: work.appendingPathComponent("list.py"), atomically: true, encoding: .utf8)
+        try #"{"Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}"#.write(
+            to: work.appendingPathComponent("policy.json"), atomically: true, encoding: .utf8)
 
         // Each leaf command with invocations that would call AWS if they could; `sends` says whether some AWS
         // call is expected, so the count cannot agree by both being zero when a command does call AWS.
@@ -117,6 +124,10 @@ struct SafetyCommandTests {
                 command: "store migrate", arguments: ["store", "migrate", "--to", "postgres://u@127.0.0.1:9/db"]),
             Invocation(command: "worker ping", arguments: ["worker", "ping", "--wait", "0"]),
             Invocation(command: "worker", arguments: ["worker", "--drain"]),
+            Invocation(command: "sandbox prepare", arguments: ["sandbox", "prepare"]),
+            Invocation(
+                command: "sandbox run", arguments: ["sandbox", "run", "./list.py", "--policy", "./policy.json"],
+                sends: true),
             Invocation(
                 command: "mcp", arguments: ["mcp"],
                 input: """
