@@ -139,6 +139,28 @@ struct WorkerCommandTests {
         for worker in workers { _ = await worker.stop() }
     }
 
+    @Test("ping --one-by-one queues each job after the one before it ended")
+    func oneByOne() async throws {
+        guard let server = Self.server else { return }
+        let cli = try CLI()
+        let store = try server.makeDatabase("nimbus_one_by_one")
+        let workers = try await Self.workers(1, home: cli.home, store: store)
+        let ping = try await cli.run(
+            ["worker", "ping", "--count", "5", "--one-by-one", "--wait", "30", "--output", "json"],
+            environment: ["NIMBUS_STORE_URL": store])
+        #expect(ping.status == 0, "\(ping.err)")
+        #expect(try JSONValue(parsing: ping.out)["statuses"] == ["succeeded": 5])
+        let database = String(store.split(separator: "/").last?.split(separator: "?").first ?? "")
+        // No job was queued before the one before it had finished.
+        let overlaps = try server.psql(
+            """
+            SELECT count(*) FROM (SELECT j.created_at, lag(e.finished_at) OVER (ORDER BY j.created_at) AS previous
+            FROM jobs j JOIN agent_executions e ON e.job_id = j.id) t WHERE t.created_at < t.previous
+            """, database: database)
+        #expect(overlaps.trimmingCharacters(in: .whitespacesAndNewlines) == "0")
+        for worker in workers { _ = await worker.stop() }
+    }
+
     @Test("three processes migrating one new database at once apply each migration once")
     func concurrentMigrations() async throws {
         guard let server = Self.server else { return }

@@ -75,6 +75,9 @@ struct WorkerCommand: AsyncParsableCommand {
         @Option(help: "Seconds to wait for the jobs to end (0: queue them and return).")
         var wait: Double = 30
 
+        @Flag(help: "Queue each job only after the one before it ended: how fast an idle worker starts a job.")
+        var oneByOne = false
+
         @Option(help: "Print as text or JSON.")
         var output: OutputFormat = .text
 
@@ -84,7 +87,20 @@ struct WorkerCommand: AsyncParsableCommand {
             let store = try global.host().store
             try await store.connect()
             let started = Date()
-            let jobs = try await NimbusWorker.ping(store: store, count: count, fail: fail, maxAttempts: attempts)
+            var jobs: [JobRecord] = []
+            if oneByOne {
+                guard wait > 0 else { throw ValidationError("--one-by-one waits for each job; give --wait above 0") }
+                let deadline = Date(timeIntervalSinceNow: wait)
+                for _ in 0..<count where Date() < deadline {
+                    let job = try await NimbusWorker.ping(store: store, count: 1, fail: fail, maxAttempts: attempts)[0]
+                    jobs.append(job)
+                    while Date() < deadline, !((try await store.job(job.id))?.status.isFinal ?? true) {
+                        try await Task.sleep(for: .milliseconds(5))
+                    }
+                }
+            } else {
+                jobs = try await NimbusWorker.ping(store: store, count: count, fail: fail, maxAttempts: attempts)
+            }
             if wait <= 0 {
                 switch output {
                 case .json: Console.json(["queued": .int(jobs.count), "jobs": .array(jobs.map { .string($0.id) })])
