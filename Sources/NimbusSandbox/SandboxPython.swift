@@ -11,8 +11,29 @@ import Glibc
 public struct SandboxPython: Sendable {
     /// The virtual environment's directory.
     public let directory: URL
+    /// What `prepare` installs besides the standard library.
+    public let packages: [String]
 
-    public init(directory: URL) { self.directory = directory }
+    public init(directory: URL, packages: [String] = SandboxPython.packages) {
+        self.directory = directory
+        self.packages = packages
+    }
+
+    /// The checkers scripts are validated with — ruff, bandit and parliament from PyPI — in an environment of their
+    /// own (`<home>/sandbox/checkers`, or `NIMBUS_SANDBOX_CHECKERS`), never mounted into the sandbox.
+    public static func checkers(
+        home: URL, environment: [String: String] = ProcessInfo.processInfo.environment
+    )
+        -> SandboxPython
+    {
+        let directory =
+            environment["NIMBUS_SANDBOX_CHECKERS"].flatMap { $0.isEmpty ? nil : URL(fileURLWithPath: $0) }
+            ?? home.appendingPathComponent("sandbox/checkers")
+        return SandboxPython(directory: directory, packages: checkerPackages)
+    }
+
+    /// The checkers, pinned so a new release cannot change what passes unannounced.
+    public static let checkerPackages = ["ruff==0.17.6", "bandit==1.9.4", "parliament==1.6.4"]
 
     /// `<home>/sandbox/python`, or the directory `NIMBUS_SANDBOX_PYTHON` names (a prepared environment to share).
     public static func location(
@@ -37,7 +58,8 @@ public struct SandboxPython: Sendable {
     /// Whether the environment has been made.
     public var isReady: Bool {
         FileManager.default.isExecutableFile(atPath: directory.appendingPathComponent("bin/python3").path)
-            && FileManager.default.fileExists(atPath: marker.path)
+            && (try? String(contentsOf: marker, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
+                == packages.joined(separator: " ")
     }
 
     /// Makes the environment if it is not there: `python3 -m venv`, then `pip install` of ``packages``. `progress`
@@ -65,14 +87,15 @@ public struct SandboxPython: Sendable {
                 .noPython,
                 "python3 -m venv failed: \(venv.errorText.suffix(400)) (Debian: apt-get install python3-venv)")
         }
-        progress("installing \(Self.packages.joined(separator: " ")) from PyPI")
+        progress("installing \(packages.joined(separator: " ")) from PyPI")
         let pip = try await ChildProcess.run(
             directory.appendingPathComponent("bin/pip"),
-            ["install", "--quiet", "--disable-pip-version-check", "--no-input"] + Self.packages)
+            ["install", "--quiet", "--disable-pip-version-check", "--no-input"] + packages)
         guard pip.status == 0 else {
-            throw SandboxError(.noPython, "pip install of boto3 failed: \(pip.errorText.suffix(600))")
+            throw SandboxError(
+                .noPython, "pip install of \(packages.joined(separator: " ")) failed: \(pip.errorText.suffix(600))")
         }
-        try Data("\(Self.packages.joined(separator: " "))\n".utf8).write(to: marker)
+        try Data("\(packages.joined(separator: " "))\n".utf8).write(to: marker)
         // Readable by the sandbox user.
         _ = try? await ChildProcess.run(URL(fileURLWithPath: "/bin/chmod"), ["-R", "a+rX", directory.path])
     }

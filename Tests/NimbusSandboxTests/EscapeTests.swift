@@ -165,7 +165,7 @@ struct EscapeTests {
                 print('{"children": %d, "error": "%s"}' % (children, type(error).__name__), flush=True)
             time.sleep(30)
             """
-        let limits = SandboxLimits(wallSeconds: 3, processes: 32)
+        let limits = SandboxLimits(wallSeconds: 10, processes: 32)
         let result = try await sandbox.run(SandboxJob(script: script, limits: limits))
         let lines = result.stdoutText.split(separator: "\n").compactMap {
             try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
