@@ -40,6 +40,16 @@ static long long now_us(void) {
     return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
+/// Closes both ends of each pipe that was made.
+static void close_pairs(int out[2], int err[2], int failure[2], int report[2]) {
+    int *pairs[] = {out, err, failure, report};
+    for (int i = 0; i < 4; i++) {
+        for (int end = 0; end < 2; end++) {
+            if (pairs[i][end] >= 0) close(pairs[i][end]);
+        }
+    }
+}
+
 static void set_limit(int resource, long long value) {
     if (value <= 0) return;
     struct rlimit limit = {(rlim_t)value, (rlim_t)value};
@@ -80,41 +90,19 @@ int nimbus_run_limited(const char *path, char *const argv[], char *const envp[],
                        const nimbus_limits *limits, nimbus_cancel_flag *cancel, nimbus_run_result *result) {
     memset(result, 0, sizeof *result);
     result->exit_status = -1;
-    int out[2], err[2], failure[2], report[2];
-    if (pipe2(report, O_CLOEXEC) != 0) return -1;
-    if (pipe2(out, O_CLOEXEC) != 0) {
-        close(report[0]);
-        close(report[1]);
-        return -1;
-    }
-    if (pipe2(err, O_CLOEXEC) != 0) {
-        close(report[0]);
-        close(report[1]);
-        close(out[0]);
-        close(out[1]);
-        return -1;
-    }
-    if (pipe2(failure, O_CLOEXEC) != 0) {
-        close(report[0]);
-        close(report[1]);
-        close(out[0]);
-        close(out[1]);
-        close(err[0]);
-        close(err[1]);
+    int out[2] = {-1, -1}, err[2] = {-1, -1}, failure[2] = {-1, -1}, report[2] = {-1, -1};
+    if (pipe2(report, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0 ||
+        pipe2(failure, O_CLOEXEC) != 0) {
+        int saved = errno;
+        close_pairs(out, err, failure, report);
+        errno = saved;
         return -1;
     }
     long long started = now_us();
     pid_t pid = fork();
     if (pid < 0) {
         int saved = errno;
-        close(report[0]);
-        close(report[1]);
-        close(out[0]);
-        close(out[1]);
-        close(err[0]);
-        close(err[1]);
-        close(failure[0]);
-        close(failure[1]);
+        close_pairs(out, err, failure, report);
         errno = saved;
         return -1;
     }
