@@ -194,22 +194,29 @@ struct StoreConformanceTests {
     func failureAndRetry(engine: Engine) async throws {
         let opened = try EngineStore(engine)
         let store = opened.store
-        let backoff = RetryBackoff(base: 0.2)
+        // A failure asking for a retry an hour from now is queued again, and not claimable before then. (No timing:
+        // the back-off is far longer than any test could take.)
+        let later = try await store.enqueue(NewJob(kind: "k", payload: [:], maxAttempts: 3))
+        let failedAt = Date()
+        let claimedLater = try #require(try await store.claimJob(worker: "w", kinds: nil, lease: 30))
+        let waiting = try await store.failJob(jobID: claimedLater.id, worker: "w", error: "boom", retryAfter: 3600)
+        #expect(waiting.status == .queued)
+        #expect(waiting.runAfter >= failedAt.addingTimeInterval(3600 - 1))
+        #expect(try await store.claimJob(worker: "w", kinds: nil, lease: 30) == nil, "not before its back-off")
+        #expect(try await store.cancelJob(jobID: later.id).status == .cancelled)
+
+        // A job that always fails, retried at once each time, is dead-lettered after its attempts.
         let job = try await store.enqueue(NewJob(kind: "k", payload: [:], maxAttempts: 3))
         var attempt = 0
         var last: JobRecord?
-        // A job that always fails: each failure asks for a retry after the back-off.
         while let claimed = try await store.claimJob(worker: "w", kinds: nil, lease: 30) {
             attempt += 1
             last = try await store.failJob(
-                jobID: claimed.id, worker: "w", error: "boom token=abcdef123456",
-                retryAfter: backoff.delay(afterAttempt: claimed.attempts))
-            if last?.status == .queued {
-                #expect(try await store.claimJob(worker: "w", kinds: nil, lease: 30) == nil, "not before its back-off")
-                try await Task.sleep(for: .seconds(backoff.delay(afterAttempt: claimed.attempts) + 0.05))
-            }
+                jobID: claimed.id, worker: "w", error: "boom token=abcdef123456", retryAfter: 0)
         }
         #expect(attempt == 3)
+        let backoff = RetryBackoff(base: 2, maximum: 10)
+        #expect((1...5).map { backoff.delay(afterAttempt: $0) } == [2, 4, 8, 10, 10])
         #expect(last?.status == .deadLettered)
         #expect(last?.attempts == 3)
         #expect(last?.error?.contains("abcdef123456") == false)
