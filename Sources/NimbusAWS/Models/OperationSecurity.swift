@@ -18,9 +18,13 @@ extension OperationModel {
 
     /// What the operation does, from its model name (`list-buckets` and `ListBuckets` are the same read;
     /// `DeleteBucket` deletes); anything that is neither a read nor a delete is a write.
-    public var access: AWSAccess {
-        if !Self.notReads.contains(name), Self.readPrefixes.contains(where: { name.hasPrefix($0) }) { return .read }
-        if Self.deletePrefixes.contains(where: { name.hasPrefix($0) }) { return .delete }
+    public var access: AWSAccess { Self.access(named: name) }
+
+    /// What an operation or IAM action named `name` (`ListBuckets`, or `s3:ListAllMyBuckets`) does, by its name.
+    public static func access(named name: String) -> AWSAccess {
+        let name = name.split(separator: ":").last.map(String.init) ?? name
+        if !notReads.contains(name), readPrefixes.contains(where: { name.hasPrefix($0) }) { return .read }
+        if deletePrefixes.contains(where: { name.hasPrefix($0) }) { return .delete }
         return .write
     }
 
@@ -55,6 +59,10 @@ extension OperationModel {
         "UploadPartCopy": ["PutObject", "GetObject"], "CopyObject": ["PutObject", "GetObject"],
         "DeleteObjects": ["DeleteObject"], "ListParts": ["ListMultipartUploadParts"],
         "ListMultipartUploads": ["ListBucketMultipartUploads"],
+        "GetBucketEncryption": ["GetEncryptionConfiguration"], "PutBucketEncryption": ["PutEncryptionConfiguration"],
+        "DeleteBucketEncryption": ["PutEncryptionConfiguration"],
+        "GetPublicAccessBlock": ["GetBucketPublicAccessBlock"], "PutPublicAccessBlock": ["PutBucketPublicAccessBlock"],
+        "DeletePublicAccessBlock": ["PutBucketPublicAccessBlock"],
     ]
 
     /// The parameters with sensitive members masked, and the values that were masked.
