@@ -28,6 +28,7 @@ let package = Package(
         .library(name: "NimbusServer", targets: ["NimbusServer"]),
         .library(name: "NimbusMCP", targets: ["NimbusMCP"]),
         .library(name: "NimbusSandbox", targets: ["NimbusSandbox"]),
+        .library(name: "NimbusInspect", targets: ["NimbusInspect"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -130,7 +131,8 @@ let package = Package(
             name: "NimbusHost",
             dependencies: [
                 "NimbusCore", "NimbusGraph", "NimbusStore", "NimbusAgents", "NimbusAWS", "NimbusLLM", "NimbusProducts",
-                "NimbusModules", "NimbusOps", "NimbusSample", .product(name: "Logging", package: "swift-log"),
+                "NimbusModules", "NimbusOps", "NimbusSample", "NimbusInspect",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: strict
@@ -173,6 +175,16 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
+            swiftSettings: strict
+        ),
+        // Inspection: the grounded boto3 scripts (Scripts/*.py) and, next, the iterative inspection graph.
+        .target(
+            name: "NimbusInspect",
+            dependencies: [
+                "NimbusCore", "NimbusGraph", "NimbusStore", "NimbusAgents", "NimbusAWS", "NimbusLLM", "NimbusProducts",
+                "NimbusSandbox",
+            ],
+            resources: [.copy("Scripts")],
             swiftSettings: strict
         ),
         .target(
@@ -242,6 +254,7 @@ let package = Package(
                 "NimbusServer",
                 "NimbusMCP",
                 "NimbusSandbox",
+                "NimbusInspect",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -325,6 +338,15 @@ let package = Package(
         .testTarget(
             name: "NimbusSandboxTests",
             dependencies: ["NimbusSandbox", "NimbusAWS", "NimbusCore", "NimbusTesting"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "NimbusInspectTests",
+            dependencies: [
+                "NimbusInspect", "NimbusSandbox", "NimbusAWS", "NimbusCore", "NimbusTesting", "NimbusStore",
+                "NimbusLLM",
+                "NimbusProducts", "NimbusGraph",
+            ],
             swiftSettings: strict
         ),
         .testTarget(

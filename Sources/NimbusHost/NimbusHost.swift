@@ -5,6 +5,7 @@ public import NimbusAWS
 public import NimbusAgents
 public import NimbusCore
 public import NimbusGraph
+import NimbusInspect
 public import NimbusLLM
 import NimbusModules
 import NimbusOps
@@ -67,10 +68,11 @@ public final class NimbusHost: Sendable {
                 }))
     }
 
-    /// The products this build knows: the sample review, modules and AWS operations.
+    /// The products this build knows: the sample review, modules, AWS operations and inspection.
     public static func standardCatalog() -> ProductCatalog {
         ProductCatalog([
             RegisteredProduct(SampleProduct()), RegisteredProduct(ModulesProduct()), RegisteredProduct(OpsProduct()),
+            RegisteredProduct(InspectProduct()),
         ])
     }
 

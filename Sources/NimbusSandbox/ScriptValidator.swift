@@ -19,6 +19,14 @@ public struct ScriptValidation: Sendable, Codable, Hashable {
         /// The checker's own code (`F821`, `B324`, `UNKNOWN_ACTION`).
         public var code: String?
         public var message: String
+
+        public init(check: String, severity: Severity, line: Int? = nil, code: String? = nil, message: String) {
+            self.check = check
+            self.severity = severity
+            self.line = line
+            self.code = code
+            self.message = message
+        }
     }
 
     public var findings: [Finding]

@@ -22,7 +22,8 @@ struct NimbusCommand: AsyncParsableCommand {
             ModuleCommand.self, DemoCommand.self, RunsCommand.self, ConfigCommand.self, HCLCommand.self,
             ProfilesCommand.self,
             ValidateCommand.self, TransferCommand.self, AWSCallCommand.self, LLMCommand.self,
-            AskCommand.self, ChatCommand.self, HistoryCommand.self, AuditCommand.self, ServeCommand.self,
+            AskCommand.self, ChatCommand.self, InspectCommand.self, HistoryCommand.self, AuditCommand.self,
+            ServeCommand.self,
             MCPCommand.self, WorkerCommand.self, StoreCommand.self, SandboxCommand.self,
         ]
     )

@@ -60,6 +60,8 @@ struct SafetyCommandTests {
         // A sandboxed script's calls reach AWS only through the signing proxy, which audits each one.
         environment["NIMBUS_SANDBOX_PYTHON"] =
             URL(fileURLWithPath: NSHomeDirectory()).appendingPathComponent(".cache/nimbus/sandbox/python").path
+        environment["NIMBUS_SANDBOX_CHECKERS"] =
+            URL(fileURLWithPath: NSHomeDirectory()).appendingPathComponent(".cache/nimbus/sandbox/checkers").path
         try "import boto3\nboto3.client('s3').list_buckets()\nboto3.client('s3').delete_bucket(Bucket='\(bucket)')\n"
             .write(to: work.appendingPathComponent("list.py"), atomically: true, encoding: .utf8)
         try #"{"Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}"#.write(
@@ -128,6 +130,7 @@ struct SafetyCommandTests {
             Invocation(
                 command: "sandbox run", arguments: ["sandbox", "run", "./list.py", "--policy", "./policy.json"],
                 sends: true),
+            Invocation(command: "inspect", arguments: ["inspect", "which S3 buckets are public?"], sends: true),
             Invocation(
                 command: "mcp", arguments: ["mcp"],
                 input: """

@@ -1,0 +1,210 @@
+import Foundation
+import NimbusAWS
+import NimbusCore
+import NimbusTesting
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `nimbus inspect` the way a new user runs it: offline, against moto, in bubblewrap, with report files; a script
+/// of the user's own whose policy needs approval; and a run killed mid-iteration that resumes without running a
+/// finished script again.
+@Suite("nimbus inspect", .serialized)
+struct InspectCommandTests {
+    static func environment(_ moto: MotoServer) -> [String: String]? {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/bwrap") else {
+            if ProcessInfo.processInfo.environment["CI"] != nil { Issue.record("bubblewrap is not installed") }
+            return nil
+        }
+        let cache = URL(fileURLWithPath: NSHomeDirectory()).appendingPathComponent(".cache/nimbus/sandbox")
+        return moto.isolatedEnvironment.merging([
+            "NIMBUS_SANDBOX_PYTHON": cache.appendingPathComponent("python").path,
+            "NIMBUS_SANDBOX_CHECKERS": cache.appendingPathComponent("checkers").path,
+        ]) { _, new in new }
+    }
+
+    static func tag() -> String { String(UInt32.random(in: 0...UInt32.max), radix: 36) }
+
+    @Test("\"which S3 buckets are public?\" finds the public ones, spares the private one, with evidence and reports")
+    func publicBuckets() async throws {
+        let moto = try await MotoServer.shared()
+        guard let environment = Self.environment(moto) else { return }
+        let cli = try CLI()
+        let aws = try moto.client()
+        let tag = Self.tag()
+        let (open, acl, closed) = ("cli-open-\(tag)", "cli-acl-\(tag)", "cli-closed-\(tag)")
+        for bucket in [open, acl, closed] {
+            _ = try await aws.call("s3", "CreateBucket", .object(["Bucket": .string(bucket)]))
+        }
+        let policy =
+            #"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::\#(open)/*"}]}"#
+        _ = try await aws.call("s3", "PutBucketPolicy", .object(["Bucket": .string(open), "Policy": .string(policy)]))
+        _ = try await aws.call("s3", "PutBucketAcl", .object(["Bucket": .string(acl), "ACL": "public-read"]))
+
+        let reports = ["md", "html", "json", "csv", "asff"].map { cli.home.appendingPathComponent("report.\($0)") }
+        let run = try await cli.run(
+            ["inspect", "which S3 buckets are public?", "--output", "json"]
+                + reports.flatMap { ["--report", $0.path] },
+            environment: environment)
+        #expect(run.status == 0, "\(run.err.suffix(1500))")
+        let outcome = try JSONValue(parsing: run.out)
+        let findings = outcome["findings"]?.arrayValue ?? []
+        let resources = findings.compactMap { $0["resource"]?.stringValue }
+        #expect(resources.contains("arn:aws:s3:::\(open)") && resources.contains("arn:aws:s3:::\(acl)"), "\(resources)")
+        #expect(!resources.contains("arn:aws:s3:::\(closed)"), "the private bucket is no finding")
+        for finding in findings where finding["resource"]?.stringValue?.hasSuffix(tag) == true {
+            let requests = finding["requests"]?.arrayValue?.compactMap(\.stringValue) ?? []
+            #expect(
+                !requests.isEmpty && requests.allSatisfy { !$0.hasSuffix(" -") }, "evidence by request id: \(requests)")
+        }
+        #expect(outcome["answer"]?.stringValue?.contains("finding") == true)
+        let iteration = try #require(outcome["iterations"]?.arrayValue?.first)
+        #expect(iteration["script"] == "s3-public-buckets" && iteration["outcome"] == "ran")
+        #expect(iteration["policy"]?.arrayValue?.contains("s3:GetBucketPolicy") == true)
+
+        // The reports: each format, and the same findings in each.
+        for report in reports {
+            #expect(FileManager.default.fileExists(atPath: report.path), "\(report.lastPathComponent) written")
+        }
+        let markdown = try String(contentsOf: reports[0], encoding: .utf8)
+        #expect(markdown.contains("# Inspection: which S3 buckets are public?") && markdown.contains(open))
+        #expect(markdown.contains("## Evidence trail") && markdown.contains("s3:GetBucketPolicy"))
+        let html = try String(contentsOf: reports[1], encoding: .utf8)
+        #expect(html.hasPrefix("<!doctype html>") && html.contains(acl))
+        let json = try JSONValue(parsing: String(contentsOf: reports[2], encoding: .utf8))
+        #expect(json["findings"]?.arrayValue?.count == findings.count)
+        let csv = try String(contentsOf: reports[3], encoding: .utf8).split(separator: "\n")
+        #expect(
+            csv.first == "severity,resource,title,recommendation,script,requests" && csv.count == findings.count + 1)
+        let asff = try JSONValue(parsing: String(contentsOf: reports[4], encoding: .utf8))
+        let items = asff["Findings"]?.arrayValue ?? []
+        #expect(items.count == findings.count)
+        #expect(
+            items.first?["AwsAccountId"] == "123456789012",
+            "the account, from STS: \(items.first?["AwsAccountId"] ?? .null)")
+        #expect(items.allSatisfy { $0["SchemaVersion"] == "2018-10-08" && $0["Severity"]?["Label"] != nil })
+
+        // Every call is in the audit log under the script's name; nothing secret is.
+        let audit = try await cli.run(["audit", "--output", "json"], environment: environment)
+        #expect(audit.out.contains("inspect:s3-public-buckets") && audit.out.contains("GetBucketPolicy"))
+        let thread = try #require(outcome["thread_id"]?.stringValue)
+        let shown = try await cli.run(["runs", "show", thread, "--output", "json"], environment: environment)
+        #expect(shown.status == 0 && shown.out.contains("s3-public-buckets"), "\(shown.err)")
+    }
+
+    @Test("a script of your own: a read-only policy runs; a policy with a write waits for approval and can be declined")
+    func ownScript() async throws {
+        let moto = try await MotoServer.shared()
+        guard let environment = Self.environment(moto) else { return }
+        let cli = try CLI()
+        let tag = Self.tag()
+        let bucket = "cli-own-\(tag)"
+        _ = try await moto.client().call("s3", "CreateBucket", .object(["Bucket": .string(bucket)]))
+        let script = cli.home.appendingPathComponent("mine.py")
+        try """
+        import json
+
+        import boto3
+
+        s3 = boto3.client("s3")
+        names = [b["Name"] for b in s3.list_buckets()["Buckets"]]
+        found = [{"severity": "low", "resource": "arn:aws:s3:::" + n, "title": "a bucket of this test",
+                  "evidence": {"operation": "s3:ListAllMyBuckets"}, "recommendation": "none"}
+                 for n in names if n.endswith("\(tag)")]
+        print(json.dumps({"checked": len(names), "findings": found}))
+        """.write(to: script, atomically: true, encoding: .utf8)
+        let reads = cli.home.appendingPathComponent("reads.json")
+        try #"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:ListAllMyBuckets","Resource":"*"}]}"#
+            .write(to: reads, atomically: true, encoding: .utf8)
+        let run = try await cli.run(
+            ["inspect", "--script", script.path, "--policy", reads.path, "what buckets are mine?", "--output", "json"],
+            environment: environment)
+        #expect(run.status == 0, "\(run.err.suffix(1500))")
+        let outcome = try JSONValue(parsing: run.out)
+        #expect(outcome["findings"]?.arrayValue?.first?["resource"]?.stringValue == "arn:aws:s3:::\(bucket)")
+        #expect(outcome["iterations"]?.arrayValue?.first?["origin"] == "user")
+
+        let writes = cli.home.appendingPathComponent("writes.json")
+        try
+            #"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:ListAllMyBuckets","s3:DeleteBucket"],"Resource":"*"}]}"#
+            .write(to: writes, atomically: true, encoding: .utf8)
+        let waiting = try await cli.run(
+            [
+                "inspect", "--script", script.path, "--policy", writes.path, "what buckets are mine?", "--output",
+                "json",
+            ],
+            environment: environment)
+        #expect(waiting.status == 2, "a policy with a write waits for approval: \(waiting.err.suffix(800))")
+        let paused = try JSONValue(parsing: waiting.out)
+        let thread = try #require(paused["thread_id"]?.stringValue)
+        let question = try #require(paused["questions"]?.arrayValue?.first)
+        #expect(question["value"]?["question"]?.stringValue?.contains("s3:DeleteBucket") == true)
+        let id = try #require(question["id"]?.stringValue)
+        let declined = try await cli.run(
+            ["runs", "resume", thread, "--answer", "\(id)=false", "--output", "json"], environment: environment)
+        #expect(declined.status == 0, "\(declined.err.suffix(800))")
+        #expect(declined.out.contains("was not approved"), "\(declined.out.prefix(800))")
+
+        // Bad input is named.
+        let noPolicy = try await cli.run(["inspect", "--script", script.path, "q"], environment: environment)
+        #expect(noPolicy.status != 0 && noPolicy.err.contains("--policy"))
+        let badFormat = try await cli.run(["inspect", "q", "--report", "out.pdf"], environment: environment)
+        #expect(badFormat.status != 0 && badFormat.err.contains("out.pdf"))
+        let missing = try await cli.run(
+            ["inspect", "--script", "/nonexistent.py", "--policy", reads.path, "q"], environment: environment)
+        #expect(missing.status != 0 && missing.err.contains("/nonexistent.py"))
+    }
+
+    @Test("killed (SIGKILL) right after a script ran: resumed, the finished script is not run again")
+    func killedMidIteration() async throws {
+        let moto = try await MotoServer.shared()
+        guard var environment = Self.environment(moto) else { return }
+        let cli = try CLI()
+        environment["NIMBUS_HOME"] = cli.home.path
+        let thread = SortableID().rawValue
+        let process = Process()
+        process.executableURL = CLI.binary
+        process.arguments = ["inspect", "which S3 buckets are public or unencrypted?", "--thread", thread]
+        process.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("NIMBUS_") }
+            .merging(environment) { _, new in new }
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        // Read progress until the first script has run, then kill at once: its result is recorded, the node that
+        // ran it has not necessarily finished.
+        var seen = ""
+        var killed = false
+        while let chunk = try errors.fileHandleForReading.read(upToCount: 256), !chunk.isEmpty {
+            seen += String(decoding: chunk, as: UTF8.self)
+            if seen.contains("ran s3-public-buckets") {
+                kill(process.processIdentifier, SIGKILL)
+                killed = true
+                break
+            }
+        }
+        process.waitUntilExit()
+        #expect(killed, "the first script ran before the process ended: \(seen.suffix(1200))")
+        guard killed else { return }
+
+        let resumed = try await cli.run(["runs", "resume", thread, "--output", "json"], environment: environment)
+        #expect(resumed.status == 0, "\(resumed.err.suffix(1500))")
+        let outcome = try JSONValue(parsing: resumed.out)
+        let scripts =
+            outcome["outcome"]?["iterations"]?.arrayValue?.compactMap { $0["script"]?.stringValue }
+            ?? outcome["iterations"]?.arrayValue?.compactMap { $0["script"]?.stringValue } ?? []
+        #expect(scripts.first == "s3-public-buckets" && scripts.count >= 2, "\(resumed.out.prefix(1200))")
+
+        // The audit log: the first script listed the buckets once, in the killed process, never again.
+        let audit = try JSONValue(
+            parsing: try await cli.run(["audit", "--output", "json", "--limit", "1000"], environment: environment).out)
+        let entries = audit["entries"]?.arrayValue ?? audit.arrayValue ?? []
+        let listings = entries.filter {
+            $0["tool"] == "inspect:s3-public-buckets" && $0["operation"] == "ListBuckets"
+        }
+        #expect(
+            listings.count == 1, "one ListBuckets by the first script: \(listings.count) in \(entries.count) entries")
+    }
+}

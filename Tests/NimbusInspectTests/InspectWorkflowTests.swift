@@ -1,0 +1,155 @@
+import Foundation
+import NimbusAWS
+import NimbusCore
+import NimbusGraph
+import NimbusInspect
+import NimbusLLM
+import NimbusProducts
+import NimbusSandbox
+import NimbusStore
+import NimbusTesting
+import Testing
+
+/// The inspection's iteration and retry paths with a scripted model (the model's choices are scripted; validation,
+/// the sandbox, the proxy and moto are real): a script that fails validation, one that fails at run time, one that
+/// asks for a write.
+@Suite("Inspection workflow", .serialized)
+struct InspectWorkflowTests {
+    final class Harness: Sendable {
+        let root: URL
+        let store: SQLiteStore
+        let moto: MotoServer
+
+        init() async throws {
+            root = FileManager.default.temporaryDirectory.appendingPathComponent(
+                "nimbus-inspect-\(SortableID().rawValue)")
+            try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+            store = try SQLiteStore(path: root.appendingPathComponent("nimbus.sqlite").path)
+            moto = try await MotoServer.shared()
+        }
+
+        deinit { try? FileManager.default.removeItem(at: root) }
+
+        /// The sandbox's Python lives in the tests' shared cache, so the home is that cache's parent.
+        func environment(model: ScriptedChatModel?) -> ProductEnvironment {
+            let moto = moto
+            let root = root
+            return ProductEnvironment(
+                store: store, configuration: NimbusConfiguration(home: InspectionScriptTests.cache),
+                makeModel: { name, _, _ in
+                    guard let model, model.name == name else { throw ProductError.noModel(name) }
+                    return model
+                },
+                awsClient: { _, _, gate in try moto.client(nimbusHome: root, callGuard: gate) })
+        }
+    }
+
+    static func available() async throws -> Bool {
+        guard BubblewrapSandbox.findBubblewrap() != nil else {
+            if ProcessInfo.processInfo.environment["CI"] != nil { Issue.record("bubblewrap is not installed") }
+            return false
+        }
+        _ = try await InspectionScriptTests.environments()
+        return true
+    }
+
+    static func written(_ script: String, actions: [String]) -> ScriptedReply {
+        .json([
+            "title": "written by the model", "script": .string(script),
+            "actions": .array(actions.map(JSONValue.string)),
+        ])
+    }
+
+    @Test("a script that fails validation, then one that fails at run time, then one that works: three attempts")
+    func retries() async throws {
+        guard try await Self.available() else { return }
+        let harness = try await Harness()
+        let aws = try harness.moto.client()
+        let bucket = "insp-model-\(String(UInt32.random(in: 0...UInt32.max), radix: 36))"
+        _ = try await aws.call("s3", "CreateBucket", .object(["Bucket": .string(bucket)]))
+        let policy =
+            #"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::\#(bucket)/*"}]}"#
+        _ = try await aws.call(
+            "s3", "PutBucketPolicy", .object(["Bucket": .string(bucket), "Policy": .string(policy)]))
+
+        let grounded = try #require(InspectionLibrary.script("s3-public-buckets"))
+        let model = ScriptedChatModel([
+            Self.written(
+                "import json\nimport subprocess\n\nprint(json.dumps({\"checked\": 0, \"findings\": []}))\nsubprocess.run([\"ls\"])\n",
+                actions: ["s3:ListAllMyBuckets"]),
+            Self.written(
+                "import json\n\nimport boto3\n\ns3 = boto3.client(\"s3\")\nnames = [b[\"Name\"] for b in s3.list_buckets()[\"Buckets\"]]\n"
+                    + "raise SystemExit(\"cannot make sense of \" + json.dumps(names[:1]))\n",
+                actions: ["s3:ListAllMyBuckets"]),
+            Self.written(grounded.source, actions: grounded.actions),
+        ])
+        let outcome = try await InspectProduct().start(
+            InspectProduct.Request(question: "which S3 buckets are public?", maxIterations: 1, model: model.name),
+            threadID: nil, environment: harness.environment(model: model))
+        #expect(outcome.state == .done, "\(outcome.answer)")
+        #expect(outcome.model == model.name)
+        let iteration = try #require(outcome.iterations.first)
+        #expect(outcome.iterations.count == 1)
+        #expect(iteration.attempts == 3)
+        #expect(iteration.origin == .model && iteration.outcome == "ran")
+        #expect(model.requests.count == 3)
+        let second = model.requests[1].messages.last?.content ?? ""
+        #expect(second.contains("validation failed") && second.contains("subprocess"), "\(second.suffix(400))")
+        let third = model.requests[2].messages.last?.content ?? ""
+        #expect(third.contains("the run failed") && third.contains("cannot make sense"), "\(third.suffix(400))")
+        let found = outcome.findings.filter { $0.resource == "arn:aws:s3:::\(bucket)" }
+        #expect(found.count == 1, "\(outcome.findings.map(\.resource))")
+        #expect(found.first?.requests.first?.hasPrefix("s3:GetBucketPolicy ") == true, "\(found.first?.requests ?? [])")
+        #expect(outcome.gaps.isEmpty, "\(outcome.gaps)")
+    }
+
+    @Test("a script that asks for a write is refused at validation, every time, and the bucket stays")
+    func write() async throws {
+        guard try await Self.available() else { return }
+        let harness = try await Harness()
+        let aws = try harness.moto.client()
+        let bucket = "insp-keep-\(String(UInt32.random(in: 0...UInt32.max), radix: 36))"
+        _ = try await aws.call("s3", "CreateBucket", .object(["Bucket": .string(bucket)]))
+        let deleting = Self.written(
+            "import json\n\nimport boto3\n\ns3 = boto3.client(\"s3\")\ns3.delete_bucket(Bucket=\"\(bucket)\")\n"
+                + "print(json.dumps({\"checked\": 1, \"findings\": []}))\n",
+            actions: ["s3:DeleteBucket"])
+        let model = ScriptedChatModel([deleting, deleting])
+        let outcome = try await InspectProduct().start(
+            InspectProduct.Request(
+                question: "which S3 buckets are public?", maxIterations: 1, maxRetries: 1, model: model.name),
+            threadID: nil, environment: harness.environment(model: model))
+        let iteration = try #require(outcome.iterations.first)
+        #expect(iteration.outcome == "failed validation" && iteration.attempts == 2)
+        #expect(iteration.execution == nil, "nothing ran")
+        #expect(iteration.validation.contains { $0.code == "write-action" })
+        #expect(outcome.gaps.count == 1 && outcome.findings.isEmpty)
+        #expect(model.requests.count == 2)
+        let buckets = try await aws.call("s3", "ListBuckets")
+        #expect("\(buckets)".contains(bucket), "the bucket is still in moto")
+    }
+
+    @Test("offline, a question no grounded script covers is answered with what Nimbus can look at")
+    func unanswerable() async throws {
+        let harness = try await Harness()
+        let outcome = try await InspectProduct().start(
+            InspectProduct.Request(question: "what is the weather in Lisbon?"), threadID: nil,
+            environment: harness.environment(model: nil))
+        #expect(outcome.state == .refused && outcome.unanswerable)
+        #expect(outcome.answer.contains("S3 buckets open to the public"))
+        await #expect(throws: InspectError.self) {
+            _ = try await InspectProduct().start(
+                InspectProduct.Request(question: "  "), threadID: nil, environment: harness.environment(model: nil))
+        }
+        await #expect(throws: InspectError.self) {
+            _ = try await InspectProduct().start(
+                InspectProduct.Request(question: "x", maxIterations: 0), threadID: nil,
+                environment: harness.environment(model: nil))
+        }
+        await #expect(throws: SandboxError.self) {
+            _ = try await InspectProduct().start(
+                InspectProduct.Request(question: "which S3 buckets are public?", sandbox: "docker"), threadID: nil,
+                environment: harness.environment(model: nil))
+        }
+    }
+}
