@@ -142,7 +142,8 @@ let package = Package(
             name: "NimbusServer",
             dependencies: [
                 "NimbusCore", "NimbusGraph", "NimbusStore", "NimbusAgents", "NimbusAWS", "NimbusProducts",
-                "NimbusModules", "NimbusOps", "NimbusHost", .product(name: "Logging", package: "swift-log"),
+                "NimbusModules", "NimbusOps", "NimbusHost", "NimbusInspect",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

@@ -142,7 +142,7 @@ extension NimbusServer {
                     hint: ServerError.notWebSocket.suggestion)
                 return .json(["error": report.json], status: HTTPResponse.Status(code: 426))
             },
-        ]
+        ] + inspectRoutes
     }
 
     // MARK: Handlers

@@ -208,3 +208,69 @@ struct InspectCommandTests {
             listings.count == 1, "one ListBuckets by the first script: \(listings.count) in \(entries.count) entries")
     }
 }
+
+/// The inspection over HTTP: POST /v1/inspect queues it, GET /v1/inspect/{id} says where it stands, /results gives
+/// the report in each format; a plain-process sandbox and an empty question are refused.
+@Suite("nimbus serve: /v1/inspect", .serialized)
+struct InspectServerTests {
+    @Test("POST /v1/inspect, then its status and its report in every format")
+    func inspectOverHTTP() async throws {
+        let moto = try await MotoServer.shared()
+        guard let sandbox = InspectCommandTests.environment(moto) else { return }
+        let cli = try CLI()
+        let (base, aws) = try await ServeCommandTests.environment(moto)
+        let environment = base.merging(sandbox) { first, _ in first }
+        let tag = InspectCommandTests.tag()
+        let open = "srv-open-\(tag)"
+        _ = try await aws.call("s3", "CreateBucket", .object(["Bucket": .string(open)]))
+        _ = try await aws.call("s3", "PutBucketAcl", .object(["Bucket": .string(open), "ACL": "public-read"]))
+        let key = try await cli.run(["serve", "keys", "add", "inspector", "--read-only"]).out
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let server = try await ServeCommandTests.Server(
+            cli: cli, arguments: ["--workers", "1"], environment: environment)
+
+        let refused = try await ServeCommandTests.request(
+            "POST", "\(server.url)/v1/inspect", key: key,
+            body: ["question": "which S3 buckets are public?", "sandbox": "process"])
+        #expect(refused.status == 400 && refused.text.contains("bubblewrap only"), "\(refused.text)")
+        let empty = try await ServeCommandTests.request(
+            "POST", "\(server.url)/v1/inspect", key: key, body: ["question": " "])
+        #expect(empty.status == 400)
+        let anonymous = try await ServeCommandTests.request(
+            "POST", "\(server.url)/v1/inspect", key: nil, body: ["question": "which S3 buckets are public?"])
+        #expect(anonymous.status == 401)
+
+        let accepted = try await ServeCommandTests.request(
+            "POST", "\(server.url)/v1/inspect", key: key, body: ["question": "which S3 buckets are public?"],
+            headers: ["Prefer": "respond-async"])
+        #expect(accepted.status == 202, "\(accepted.text)")
+        let thread = try #require(accepted.json["thread_id"]?.stringValue)
+        var status: JSONValue = .null
+        for _ in 0..<600 {
+            status = try await ServeCommandTests.request("GET", "\(server.url)/v1/inspect/\(thread)", key: key).json
+            if status["state"] == "done" || status["state"] == "failed" { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(status["state"] == "done", "\(status.jsonText.prefix(800)) \(server.printed.suffix(1500))")
+        #expect(status["iteration"]?.intValue == 1 && (status["findings"]?.intValue ?? 0) >= 1)
+        #expect(status["links"]?["results"] == .string("/v1/inspect/\(thread)/results"))
+
+        let json = try await ServeCommandTests.request("GET", "\(server.url)/v1/inspect/\(thread)/results", key: key)
+        #expect(json.status == 200)
+        let resources = json.json["findings"]?.arrayValue?.compactMap { $0["resource"]?.stringValue } ?? []
+        #expect(resources.contains("arn:aws:s3:::\(open)"), "\(resources)")
+        for (format, marker) in [
+            ("md", "# Inspection"), ("html", "<!doctype html>"), ("csv", "severity,resource"), ("asff", "\"Findings\""),
+        ] {
+            let report = try await ServeCommandTests.request(
+                "GET", "\(server.url)/v1/inspect/\(thread)/results?format=\(format)", key: key)
+            #expect(report.status == 200 && report.text.contains(marker) && report.text.contains(open), "\(format)")
+        }
+        let bad = try await ServeCommandTests.request(
+            "GET", "\(server.url)/v1/inspect/\(thread)/results?format=pdf", key: key)
+        #expect(bad.status == 400)
+        let missing = try await ServeCommandTests.request("GET", "\(server.url)/v1/inspect/nothing-here", key: key)
+        #expect(missing.status == 404)
+        _ = await server.stop()
+    }
+}
