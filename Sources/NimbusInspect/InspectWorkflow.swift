@@ -378,7 +378,14 @@ public enum InspectWorkflow {
                 let name = "\(call.service):\(call.operation)".lowercased()
                 return name == operation || call.actions.contains { $0.lowercased() == operation }
             }
-            let behind = (named.isEmpty ? calls : named).map { "\($0.service):\($0.operation) \($0.requestID ?? "-")" }
+            // Calls that read this very resource (S3's are one per bucket, by path), else the operation's calls.
+            let name = finding.resource.split(whereSeparator: { $0 == ":" || $0 == "/" }).last.map(String.init) ?? ""
+            let own = named.filter { call in
+                guard let path = call.path, !name.isEmpty else { return false }
+                return path.split(separator: "/").contains { $0 == name }
+            }
+            let chosen = own.isEmpty ? (named.isEmpty ? calls : named) : own
+            let behind = chosen.prefix(20).map { "\($0.service):\($0.operation) \($0.requestID ?? "-")" }
             return Finding(
                 severity: finding.severity, resource: finding.resource, title: finding.title,
                 recommendation: finding.recommendation, script: script, iteration: iteration,

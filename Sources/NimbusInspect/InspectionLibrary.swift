@@ -90,7 +90,11 @@ public enum InspectionLibrary {
         }
         // A question that names services is about those services.
         let named = words.intersection(all.map(service))
-        let candidates = scored.filter { $0.1 > 1 && (named.isEmpty || named.contains(service($0.0))) }.sorted {
+        let eligible = scored.filter { $0.1 > 1 && (named.isEmpty || named.contains(service($0.0))) }
+        let best = eligible.map(\.1).max() ?? 0
+        // Scripts that match about as well as the best one: "open to the world" alone does not make a security
+        // group question about S3.
+        let candidates = eligible.filter { $0.1 * 4 >= best * 3 }.sorted {
             $0.1 > $1.1 || ($0.1 == $1.1 && $0.0.id < $1.0.id)
         }
         .map(\.0)

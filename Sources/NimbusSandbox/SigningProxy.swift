@@ -34,6 +34,8 @@ public final class SigningProxy: Sendable {
         public var requestID: String?
         public var durationMilliseconds: Double
         public var time: Date
+        /// The request's URL path, without its query (`/bucket` for S3): what ties a call to the resource it read.
+        public var path: String? = nil
     }
 
     /// What the proxy enforces and where it sends requests.
@@ -347,7 +349,7 @@ final class ProxyCore: Sendable {
                 SigningProxy.Call(
                     service: model.name, operation: operation.name, actions: actions, region: region, allowed: true,
                     refusal: nil, status: Int(response.status.code), requestID: requestID,
-                    durationMilliseconds: Self.milliseconds(since: started), time: Date()))
+                    durationMilliseconds: Self.milliseconds(since: started), time: Date(), path: Self.path(request)))
             return ProxyAnswer(status: Int(response.status.code), headers: answerHeaders, body: bytes)
         } catch {
             return await refuse(
@@ -368,8 +370,13 @@ final class ProxyCore: Sendable {
             SigningProxy.Call(
                 service: service, operation: operation, actions: actions, region: region, allowed: false,
                 refusal: "\(code): \(message)", status: status, requestID: requestID,
-                durationMilliseconds: Self.milliseconds(since: started), time: Date()))
+                durationMilliseconds: Self.milliseconds(since: started), time: Date(), path: Self.path(request)))
         return Self.errorAnswer(protocol: wire, status: status, code: code, message: message, requestID: requestID)
+    }
+
+    private static func path(_ request: ProxyRequest) -> String {
+        String(request.uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? "")
+            .removingPercentEncoding ?? ""
     }
 
     private func record(_ call: SigningProxy.Call) async {

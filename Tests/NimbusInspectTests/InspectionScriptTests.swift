@@ -54,8 +54,8 @@ struct InspectionScriptTests {
         #expect(InspectionLibrary.matching("check my S3 buckets").map(\.id).sorted() == s3.sorted())
         #expect(InspectionLibrary.matching("is CloudTrail logging?").first?.id == "cloudtrail-trails")
         #expect(
-            InspectionLibrary.matching("find security groups open to the world").first?.id
-                == "ec2-open-security-groups")
+            InspectionLibrary.matching("find security groups open to the world").map(\.id)
+                == ["ec2-open-security-groups"])
         #expect(InspectionLibrary.matching("what is the weather").isEmpty)
     }
 
