@@ -58,6 +58,8 @@ struct InspectCommandTests {
             let requests = finding["requests"]?.arrayValue?.compactMap(\.stringValue) ?? []
             #expect(
                 !requests.isEmpty && requests.allSatisfy { !$0.hasSuffix(" -") }, "evidence by request id: \(requests)")
+            // The call that read this bucket, not every bucket's.
+            #expect(requests.count == 1, "\(finding["resource"] ?? .null): \(requests)")
         }
         #expect(outcome["answer"]?.stringValue?.contains("finding") == true)
         let iteration = try #require(outcome["iterations"]?.arrayValue?.first)
