@@ -94,6 +94,24 @@ struct InspectCommandTests {
         let thread = try #require(outcome["thread_id"]?.stringValue)
         let shown = try await cli.run(["runs", "show", thread, "--output", "json"], environment: environment)
         #expect(shown.status == 0 && shown.out.contains("s3-public-buckets"), "\(shown.err)")
+
+        // The run as a timed tree: each node, and the AWS calls inside the one that ran the script.
+        let trace = try await cli.run(["runs", "trace", thread, "--output", "json"], environment: environment)
+        #expect(trace.status == 0, "\(trace.err)")
+        let tree = try JSONValue(parsing: trace.out)
+        #expect(tree["kind"] == "run" && (tree["attributes"]?["aws_calls"]?.intValue ?? 0) >= 3)
+        let nodes = tree["children"]?.arrayValue ?? []
+        #expect(
+            ["orchestrate", "prompt", "generate", "validate", "execute", "analyse", "report"].allSatisfy { name in
+                nodes.contains { $0["name"]?.stringValue == name && $0["duration_ms"]?.doubleValue != nil }
+            }, "\(nodes.compactMap { $0["name"]?.stringValue })")
+        let execute = try #require(nodes.first { $0["name"] == "execute" })
+        let inside = execute["children"]?.arrayValue?.filter { $0["kind"] == "aws" }.compactMap {
+            $0["name"]?.stringValue
+        }
+        #expect(inside?.contains("s3:GetBucketPolicy") == true, "\(inside ?? [])")
+        let text = try await cli.run(["runs", "trace", thread], environment: environment)
+        #expect(text.status == 0 && text.out.contains("execute") && text.out.contains("s3:ListBuckets"))
     }
 
     @Test("a script of your own: a read-only policy runs; a policy with a write waits for approval and can be declined")

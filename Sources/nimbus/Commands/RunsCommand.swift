@@ -18,7 +18,7 @@ struct RunsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "runs",
         abstract: "List, inspect and resume stored graph runs.",
-        subcommands: [List.self, Show.self, History.self, Resume.self, Delete.self, Prune.self],
+        subcommands: [List.self, Show.self, History.self, Trace.self, Resume.self, Delete.self, Prune.self],
         defaultSubcommand: List.self)
 
     struct List: AsyncParsableCommand {
@@ -206,6 +206,32 @@ struct RunsCommand: AsyncParsableCommand {
                     ]
                 }
                 Console.table(["STEP", "CHECKPOINT", "SOURCE", "RAN", "NEXT", "TIME"], rows)
+            }
+        }
+    }
+
+    struct Trace: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print a run as a timed tree: its nodes, and the model and AWS calls made in each.",
+            discussion:
+                "Built from the store alone (events, the execution log, the audit log); nothing is sent anywhere.")
+
+        @OptionGroup var global: GlobalOptions
+
+        @Argument(help: "The run's thread id.")
+        var thread: String
+
+        @Option(help: "Print as text or JSON.")
+        var output: OutputFormat = .text
+
+        func run() async throws {
+            let host = try global.host()
+            let trace = try await host.trace(threadID: thread)
+            switch output {
+            case .json: Console.json((try? JSONValue(encoding: trace)) ?? .null)
+            case .text:
+                Console.out("  OFFSET      DURATION  SPAN")
+                for line in trace.lines() { Console.out(line) }
             }
         }
     }
