@@ -211,42 +211,16 @@ public struct InspectProduct: Product {
                 let sandbox: any Sandbox =
                     sandboxName == "process"
                     ? PlainProcessSandbox(python: python) : try BubblewrapSandbox(python: python)
-                let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
-                    "nimbus-inspect-\(SortableID().rawValue)")
-                try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-                chmod(directory.path, 0o711)
-                defer { try? FileManager.default.removeItem(at: directory) }
-                let profile = client.profileName
-                let proxy = try await SigningProxy.start(
-                    socketPath: directory.appendingPathComponent("aws.sock").path,
-                    region: client.region ?? "us-east-1",
-                    settings: SigningProxy.Settings(
-                        policy: script.policy, credentials: client.credentialProvider, endpoints: client.endpoints,
-                        readOnly: true, socketOwner: getuid() == 0 ? 65534 : nil)
-                ) { call in
-                    try? await store.recordAudit(
-                        AuditEntry(
-                            time: call.time, requestID: thread, tool: "inspect:\(script.id)", profile: profile,
-                            region: call.region, service: call.service, operation: call.operation,
-                            outcome: call.allowed ? (call.status < 400 ? .succeeded : .failed) : .refused,
-                            error: call.refusal, awsRequestID: call.requestID,
-                            durationMilliseconds: call.durationMilliseconds))
-                }
-                let result: SandboxResult
-                do {
-                    result = try await sandbox.run(
-                        SandboxJob(script: script.source, arguments: script.arguments, aws: proxy.access))
-                } catch {
-                    await proxy.stop()
-                    throw error
-                }
-                await proxy.stop()
+                let (result, calls) = try await AuditedSandbox.run(
+                    SandboxJob(script: script.source, arguments: script.arguments), in: sandbox,
+                    policy: script.policy, client: client, audit: store, requestID: thread,
+                    tool: "inspect:\(script.id)")
                 return InspectWorkflow.Execution(
                     summary: result.summary, exitStatus: result.exitStatus, wallSeconds: result.wallSeconds,
                     cpuSeconds: result.cpuSeconds, peakMemoryBytes: result.peakMemoryBytes,
                     stdout: String(result.stdoutText.prefix(1 << 20)),
                     stderrTail: String(result.stderrText.suffix(2000)),
-                    calls: proxy.calls)
+                    calls: calls)
             })
     }
 }

@@ -118,6 +118,7 @@ struct SafetyCommandTests {
             Invocation(command: "llm ask", arguments: ["llm", "ask", "hello"]),
             Invocation(command: "llm models", arguments: ["llm", "models"]),
             Invocation(command: "runs list", arguments: ["runs", "list"]),
+            Invocation(command: "runs trace", arguments: ["runs", "trace", "no-such-thread"]),
             Invocation(command: "serve keys add", arguments: ["serve", "keys", "add", "gatecheck"]),
             Invocation(command: "serve keys list", arguments: ["serve", "keys", "list"]),
             Invocation(command: "serve keys revoke", arguments: ["serve", "keys", "revoke", "gatecheck"]),

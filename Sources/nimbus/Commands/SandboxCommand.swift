@@ -3,6 +3,7 @@ import Foundation
 import NimbusAWS
 import NimbusCore
 import NimbusHost
+import NimbusInspect
 import NimbusSandbox
 import NimbusStore
 
@@ -122,56 +123,26 @@ struct SandboxCommand: AsyncParsableCommand {
                 wallSeconds: timeout, cpuSeconds: cpuSeconds, memoryBytes: memoryMiB << 20, outputBytes: outputMiB << 20
             )
             let runID = SortableID().rawValue
-            var proxy: SigningProxy?
-            var scratch: URL?
+            var parsed: SandboxPolicy?
             if let policyPath = policy {
                 let expanded = (policyPath as NSString).expandingTildeInPath
                 guard let data = FileManager.default.contents(atPath: expanded) else {
                     throw CommandProblem.notFound("there is no policy at \(expanded)")
                 }
-                let parsed = try SandboxPolicy(json: data)
-                let client = try host.awsClient(
-                    profile: profile, region: region,
-                    gate: try host.gate(tool: "sandbox", requestID: runID, readOnly: true))
-                let directory = FileManager.default.temporaryDirectory.appendingPathComponent("nimbus-proxy-\(runID)")
-                try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-                chmod(directory.path, 0o711)
-                scratch = directory
-                let store = host.store
-                let profileName = client.profileName
-                let usedRegion = client.region ?? "us-east-1"
-                if output == .text {
+                parsed = try SandboxPolicy(json: data)
+                if output == .text, let parsed {
                     Console.progress(
                         "the script may call: \(parsed.allowedActions.joined(separator: ", ")) (reads only)")
                 }
-                proxy = try await SigningProxy.start(
-                    socketPath: directory.appendingPathComponent("aws.sock").path, region: usedRegion,
-                    settings: SigningProxy.Settings(
-                        policy: parsed, credentials: client.credentialProvider, endpoints: client.endpoints,
-                        readOnly: true, socketOwner: getuid() == 0 ? 65534 : nil)
-                ) { call in
-                    try? await store.recordAudit(
-                        AuditEntry(
-                            time: call.time, requestID: runID, tool: "sandbox", profile: profileName,
-                            region: call.region, service: call.service, operation: call.operation,
-                            outcome: call.allowed ? (call.status < 400 ? .succeeded : .failed) : .refused,
-                            error: call.refusal, awsRequestID: call.requestID,
-                            durationMilliseconds: call.durationMilliseconds))
-                }
             }
-            defer { if let scratch { try? FileManager.default.removeItem(at: scratch) } }
-            let result: SandboxResult
-            do {
-                result = try await runner.run(
-                    SandboxJob(
-                        script: String(decoding: source, as: UTF8.self), arguments: arguments, limits: limits,
-                        aws: proxy?.access))
-            } catch {
-                await proxy?.stop()
-                throw error
+            let client = try parsed.map { _ in
+                try host.awsClient(
+                    profile: profile, region: region,
+                    gate: try host.gate(tool: "sandbox", requestID: runID, readOnly: true))
             }
-            await proxy?.stop()
-            let calls = proxy?.calls ?? []
+            let (result, calls) = try await AuditedSandbox.run(
+                SandboxJob(script: String(decoding: source, as: UTF8.self), arguments: arguments, limits: limits),
+                in: runner, policy: parsed, client: client, audit: host.store, requestID: runID, tool: "sandbox")
             switch output {
             case .json:
                 Console.json([
