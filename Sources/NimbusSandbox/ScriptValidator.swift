@@ -83,6 +83,9 @@ public struct ScriptValidator: Sendable {
         try Data(script.utf8).write(to: scriptURL)
         try Data(Self.analyzer.utf8).write(to: analyzerURL)
 
+        // The checkers run while the analyser does: four processes at once, not one after another.
+        let checkers = checkers?.isReady == true ? checkers : nil
+        async let checked = checkersFindings(checkers, script: scriptURL, policy: policy)
         let analysis = try await ChildProcess.run(
             runtime.directory.appendingPathComponent("bin/python3"), ["-I", "-B", analyzerURL.path, scriptURL.path],
             environment: ["PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"])
@@ -149,25 +152,30 @@ public struct ScriptValidator: Sendable {
                     check: "policy", severity: .warning, line: nil, code: nil,
                     message: "the policy allows \(allowed), which the script never calls (keep it minimal)"))
         }
-        if let checkers, checkers.isReady {
-            findings += try await checkersFindings(checkers, script: scriptURL, policy: policy)
-        }
+        findings += try await checked
         return ScriptValidation(findings: findings, operations: operations, requiredActions: actions)
     }
 
     private func checkersFindings(
-        _ checkers: SandboxPython, script: URL, policy: SandboxPolicy
+        _ checkers: SandboxPython?, script: URL, policy: SandboxPolicy
     ) async throws
         -> [ScriptValidation.Finding]
     {
+        guard let checkers else { return [] }
         var findings: [ScriptValidation.Finding] = []
         let bin = checkers.directory.appendingPathComponent("bin")
         let environment = ["PATH": "\(bin.path):/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": "/tmp"]
         // ruff: syntax, undefined names and likely bugs (F, E9, B) are errors; nothing stylistic is checked.
-        let ruff = try await ChildProcess.run(
+        async let ruffRun = ChildProcess.run(
             bin.appendingPathComponent("ruff"),
             ["check", "--output-format", "json", "--no-cache", "--isolated", "--select", "E9,F,B", script.path],
             environment: environment)
+        async let banditRun = ChildProcess.run(
+            bin.appendingPathComponent("bandit"), ["-f", "json", "-q", script.path], environment: environment)
+        async let parliamentRun = ChildProcess.run(
+            bin.appendingPathComponent("parliament"),
+            ["--json", "--string", String(decoding: policy.document, as: UTF8.self)], environment: environment)
+        let ruff = try await ruffRun
         struct RuffFinding: Decodable {
             struct Location: Decodable { let row: Int }
             let code: String?
@@ -184,8 +192,7 @@ public struct ScriptValidator: Sendable {
                     message: finding.message))
         }
         // bandit: high-severity issues are errors.
-        let bandit = try await ChildProcess.run(
-            bin.appendingPathComponent("bandit"), ["-f", "json", "-q", script.path], environment: environment)
+        let bandit = try await banditRun
         struct BanditReport: Decodable {
             struct Result: Decodable {
                 let test_id: String
@@ -202,9 +209,7 @@ public struct ScriptValidator: Sendable {
                     line: result.line_number, code: result.test_id, message: result.issue_text))
         }
         // parliament: unknown actions and services, and anything medium or worse, are errors.
-        let parliament = try await ChildProcess.run(
-            bin.appendingPathComponent("parliament"),
-            ["--json", "--string", String(decoding: policy.document, as: UTF8.self)], environment: environment)
+        let parliament = try await parliamentRun
         struct ParliamentFinding: Decodable {
             let issue: String
             let severity: String
