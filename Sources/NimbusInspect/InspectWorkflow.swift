@@ -430,7 +430,7 @@ public enum InspectWorkflow {
         topic: String, state: State, model: (any ChatModel)?, context: NodeContext
     ) async throws -> ScriptPackage {
         if topic == userTopic, let user = state.userScript { return user }
-        let grounded = InspectionLibrary.script(topic).map(ScriptPackage.init(grounded:))
+        let grounded = InspectionLibrary.script(topic).map { ScriptPackage(grounded: $0, question: state.question) }
         guard let model, state.model != nil else {
             guard let grounded else { throw WorkflowStop("no grounded script for \(topic) and no model to write one") }
             context.progress("using the grounded script \(grounded.id)")

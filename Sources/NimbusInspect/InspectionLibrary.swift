@@ -157,11 +157,22 @@ public struct ScriptPackage: Sendable, Hashable, Codable {
         self.origin = origin
     }
 
-    /// A grounded script, with its parameters' defaults as arguments.
-    public init(grounded script: InspectionScript) {
+    /// A grounded script, its parameters taken from the question where it names them ("keys older than 30 days"
+    /// sets a `…_days` parameter), else their defaults.
+    public init(grounded script: InspectionScript, question: String = "") {
         self.init(
             id: script.id, title: script.title, source: script.source, actions: script.actions,
-            arguments: script.parameters.map(\.defaultValue), origin: .library)
+            arguments: script.parameters.map { Self.value(of: $0, in: question) }, origin: .library)
+    }
+
+    /// A parameter's value as the question gives it: a number of days for `…_days`, else its default.
+    static func value(of parameter: InspectionScript.Parameter, in question: String) -> String {
+        guard parameter.name.hasSuffix("_days") else { return parameter.defaultValue }
+        let words = question.lowercased().split(whereSeparator: { !$0.isLetter && !$0.isNumber })
+        for (index, word) in words.enumerated().dropFirst() where word.hasPrefix("day") {
+            if let days = Int(words[index - 1]), (0...36_500).contains(days) { return String(days) }
+        }
+        return parameter.defaultValue
     }
 
     /// A user's script and policy: the actions are the policy's.

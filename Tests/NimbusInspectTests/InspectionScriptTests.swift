@@ -53,6 +53,11 @@ struct InspectionScriptTests {
         let s3 = InspectionLibrary.all.filter { $0.id.hasPrefix("s3-") }.map(\.id)
         #expect(InspectionLibrary.matching("check my S3 buckets").map(\.id).sorted() == s3.sorted())
         #expect(InspectionLibrary.matching("is CloudTrail logging?").first?.id == "cloudtrail-trails")
+        // Parameters come from the question where it names them.
+        let keys = try #require(InspectionLibrary.script("iam-old-access-keys"))
+        #expect(ScriptPackage(grounded: keys, question: "access keys older than 30 days").arguments == ["30"])
+        #expect(ScriptPackage(grounded: keys, question: "old access keys").arguments == ["90"])
+        #expect(InspectionLibrary.matching("IAM access keys older than 30 days").first?.id == "iam-old-access-keys")
         #expect(
             InspectionLibrary.matching("find security groups open to the world").map(\.id)
                 == ["ec2-open-security-groups"])
