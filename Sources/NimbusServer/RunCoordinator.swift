@@ -373,9 +373,15 @@ final class RunCoordinator: Sendable {
         heartbeat.cancel()
         if let tracer {
             let parent = job.traceparent.flatMap(TraceContext.init(traceparent:))
+            let context = TraceContext.child(of: parent)
+            // The run's nodes, and the model and AWS calls inside them, as its children: the same tree
+            // `nimbus runs trace` prints, for this attempt.
+            if let tree = try? await host.trace(threadID: thread) {
+                tracer.record(children: tree, of: context, since: started)
+            }
             tracer.record(
                 FinishedSpan(
-                    context: TraceContext.child(of: parent), parentSpanID: parent?.spanID,
+                    context: context, parentSpanID: parent?.spanID,
                     name: "run \(job.product)", kind: 1, start: started, end: Date(),
                     attributes: [
                         "nimbus.product": .string(job.product), "nimbus.thread_id": .string(thread),

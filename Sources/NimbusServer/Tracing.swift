@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import NIOCore
 import NimbusCore
+import NimbusHost
 import ServiceLifecycle
 import Synchronization
 
@@ -45,7 +46,7 @@ struct FinishedSpan: Sendable {
     var context: TraceContext
     var parentSpanID: String?
     var name: String
-    /// 1 internal, 2 server.
+    /// 1 internal, 2 server, 3 client.
     var kind: Int
     var start: Date
     var end: Date
@@ -98,6 +99,24 @@ final class TraceExporter: Service, Sendable {
             return nil
         }
         serviceName = environment["OTEL_SERVICE_NAME"] ?? "nimbus"
+    }
+
+    /// The children of `tree` that began at or after `since` (one attempt of a run), under `parent`, recursively;
+    /// progress messages (spans without a duration) are left out.
+    func record(children tree: TraceSpan, of parent: TraceContext, since: Date) {
+        for child in tree.children where child.start >= since.addingTimeInterval(-0.001) {
+            guard let duration = child.durationMilliseconds else { continue }
+            let context = TraceContext.child(of: parent)
+            var attributes: [String: JSONValue] = ["nimbus.kind": .string(child.kind)]
+            for (key, value) in child.attributes { attributes["nimbus.\(key)"] = value }
+            record(
+                FinishedSpan(
+                    context: context, parentSpanID: parent.spanID, name: "\(child.kind) \(child.name)",
+                    kind: child.kind == "aws" || child.kind == "llm" ? 3 : 1, start: child.start,
+                    end: child.start.addingTimeInterval(duration / 1000), attributes: attributes,
+                    failed: child.attributes["outcome"].map { $0 != "succeeded" && child.kind == "aws" } ?? false))
+            record(children: child, of: context, since: since)
+        }
     }
 
     func record(_ span: FinishedSpan) {

@@ -394,22 +394,50 @@ struct ServerTests {
                     headers: [.traceparent: caller])
                 #expect(asked.response.headers[.traceparent]?.hasPrefix("00-4bf92f3577b34da6a3ce929d0e0e4736-") == true)
                 var spans: [JSONValue] = []
-                for _ in 0..<50 where spans.count < 2 {
+                for _ in 0..<50 {
                     try await Task.sleep(for: .milliseconds(100))
-                    spans = bodies.withLock { $0 }.flatMap { body in
-                        (body["resourceSpans"]?.arrayValue ?? []).flatMap { ($0["scopeSpans"]?.arrayValue ?? []) }
-                            .flatMap { $0["spans"]?.arrayValue ?? [] }
-                    }
+                    spans = Self.spans(bodies.withLock { $0 })
+                    if Self.named("run ops", in: spans) != nil { break }
                 }
-                let request = try #require(spans.first { $0["name"] == "POST /v1/ask" })
-                let run = try #require(spans.first { $0["name"] == "run ops" })
+                let request = try #require(Self.named("POST /v1/ask", in: spans))
+                let run = try #require(Self.named("run ops", in: spans))
                 #expect(request["traceId"] == "4bf92f3577b34da6a3ce929d0e0e4736")
                 #expect(request["parentSpanId"] == "00f067aa0ba902b7")
                 #expect(run["traceId"] == "4bf92f3577b34da6a3ce929d0e0e4736")
                 #expect(run["parentSpanId"] == request["spanId"], "the run is the request's child")
+                // The run's nodes are its children, and the AWS call is inside the node that made it.
+                let (nodes, calls) = Self.children(of: run, in: spans, call: "aws s3:ListBuckets")
+                #expect(!nodes.isEmpty, "the run's nodes are spans of its own")
+                #expect(calls == 1, "the ListBuckets call is a span inside a node")
                 #expect(!bodies.withLock { $0 }.map(\.jsonText).joined().contains(test.key), "no key in a span")
             }
         }
+    }
+
+    static func spans(_ bodies: [JSONValue]) -> [JSONValue] {
+        var spans: [JSONValue] = []
+        for body in bodies {
+            for resource in body["resourceSpans"]?.arrayValue ?? [] {
+                for scope in resource["scopeSpans"]?.arrayValue ?? [] { spans += scope["spans"]?.arrayValue ?? [] }
+            }
+        }
+        return spans
+    }
+
+    static func named(_ name: String, in spans: [JSONValue]) -> JSONValue? {
+        spans.first { $0["name"]?.stringValue == name }
+    }
+
+    /// The node spans under `run`, and how many spans named `call` sit under one of them.
+    static func children(of run: JSONValue, in spans: [JSONValue], call: String) -> (nodes: [String], calls: Int) {
+        let nodes = spans.filter {
+            $0["parentSpanId"] == run["spanId"] && $0["name"]?.stringValue?.hasPrefix("node ") == true
+        }
+        let ids = Set(nodes.compactMap { $0["spanId"]?.stringValue })
+        let calls = spans.filter {
+            $0["name"]?.stringValue == call && ids.contains($0["parentSpanId"]?.stringValue ?? "")
+        }
+        return (nodes.compactMap { $0["name"]?.stringValue }, calls.count)
     }
 
     @Test("server settings given as text (flags, environment variables) are read as numbers and switches")
