@@ -160,7 +160,8 @@ let package = Package(
             name: "NimbusMCP",
             dependencies: [
                 "NimbusCore", "NimbusGraph", "NimbusStore", "NimbusAgents", "NimbusAWS", "NimbusProducts",
-                "NimbusModules", "NimbusOps", "NimbusHost", .product(name: "Logging", package: "swift-log"),
+                "NimbusModules", "NimbusOps", "NimbusHost", "NimbusInspect",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "MCP", package: "swift-sdk"),
             ],
             swiftSettings: strict

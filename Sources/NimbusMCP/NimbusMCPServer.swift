@@ -110,6 +110,8 @@ public struct NimbusMCPServer: Sendable {
             result = await AskTool(host: host, configuration: configuration).call(arguments: arguments, person: person)
         case .module:
             result = await ModuleTool(host: host).call(arguments: arguments, person: person)
+        case .inspect:
+            result = await InspectTool(host: host).call(arguments: arguments)
         case .unknown(let suggestion):
             throw MCPError.invalidParams(
                 "unknown tool '\(parameters.name)'" + (suggestion.map { "; did you mean '\($0)'?" } ?? ""))

@@ -4,7 +4,7 @@ import NimbusCore
 import NimbusOps
 
 /// The tools a Nimbus MCP server lists: every ops tool it serves, with its JSON input schema and hints, then
-/// `nimbus_ask` and `generate_module`. A read-only server serves only the tools that can read; for the generic
+/// `nimbus_ask`, `generate_module` and `inspect_account`. A read-only server serves only the tools that can read; for the generic
 /// ones (`aws.call`, `s3.presign`) it allows only inputs that read, so they are listed as read-only there. Uploads
 /// and downloads are served only when the server has a directory for local files.
 struct ToolCatalog: Sendable {
@@ -26,7 +26,7 @@ struct ToolCatalog: Sendable {
     /// Everything listed, ops tools first.
     var tools: [MCP.Tool] {
         served.map { Self.definition($0, readOnly: readOnly) } + [
-            AskTool.definition(readOnly: readOnly), ModuleTool.definition,
+            AskTool.definition(readOnly: readOnly), ModuleTool.definition, InspectTool.definition,
         ]
     }
 
@@ -36,12 +36,14 @@ struct ToolCatalog: Sendable {
         case ops(RegisteredTool<OpsToolEnvironment>)
         case ask
         case module
+        case inspect
         case unknown(suggestion: String?)
     }
 
     func lookup(_ name: String) -> Lookup {
         if name == AskTool.name { return .ask }
         if name == ModuleTool.name { return .module }
+        if name == InspectTool.name { return .inspect }
         guard let tool = registry.tool(named: name) else {
             let names = tools.map(\.name)
             return .unknown(suggestion: closestMatch(to: name, in: names))

@@ -62,6 +62,11 @@ struct MCPCommandTests {
         var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("NIMBUS_") }
         environment.merge(moto.isolatedEnvironment) { _, moto in moto }
         environment["NIMBUS_HOME"] = cli.home.path
+        // inspect_account runs scripts in bubblewrap, with the tests' shared sandbox environments.
+        let sandbox = URL(fileURLWithPath: NSHomeDirectory()).appendingPathComponent(".cache/nimbus/sandbox")
+        environment["NIMBUS_SANDBOX_PYTHON"] = sandbox.appendingPathComponent("python").path
+        environment["NIMBUS_SANDBOX_CHECKERS"] = sandbox.appendingPathComponent("checkers").path
+        if FileManager.default.isExecutableFile(atPath: "/usr/bin/bwrap") { environment["MCP_TEST_INSPECT"] = "1" }
         let run = try await ChildProcess.run(
             URL(fileURLWithPath: try #require(Self.python)),
             [Self.client.path, "--nimbus", CLI.binary.path, "--bucket", keep, "--doomed-bucket", doomed],
