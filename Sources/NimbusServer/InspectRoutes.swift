@@ -27,7 +27,12 @@ extension NimbusServer {
                 method: .get, path: "/v1/inspect/{id}/results", operationID: "inspectResults",
                 summary: "An inspection's report: json (the default), md, html, csv or asff", access: .key,
                 tag: "inspect", parameters: [Parameters.id, InspectSchemas.format],
-                replies: [200: .init(description: "the report", schema: nil, contentType: "application/json")]
+                replies: [
+                    200: .init(
+                        description: "the report", schema: ["type": "object"], contentType: "application/json",
+                        alternatives: ["text/markdown", "text/html", "text/csv"]),
+                    409: .init(description: "the inspection is still running", schema: Schemas.error),
+                ]
             ) { [self] request, context, _ in try await inspectResults(request, context) },
         ]
     }

@@ -32,6 +32,9 @@ extension NimbusServer {
                 } else {
                     content = [.init(stringLiteral: reply.contentType): ["schema": ["type": "string"]]]
                 }
+                for alternative in reply.alternatives {
+                    content[alternative] = ["schema": ["type": "string"]]
+                }
                 responses[String(code)] = ["description": .string(reply.description), "content": content]
             }
             for (code, description) in Self.errorReplies(route) where responses[String(code)] == nil {

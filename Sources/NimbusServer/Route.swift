@@ -30,6 +30,8 @@ struct Route: Sendable {
         /// The JSON schema of the body (`application/json`), or nil for another content type.
         var schema: JSONValue?
         var contentType: String = "application/json"
+        /// Further content types the reply may have (a report in another format), each a string.
+        var alternatives: [String] = []
     }
 
     var method: HTTPRequest.Method
