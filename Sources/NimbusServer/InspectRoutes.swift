@@ -15,7 +15,9 @@ extension NimbusServer {
                 method: .post, path: "/v1/inspect", operationID: "inspect",
                 summary: "A question about the account, answered by sandboxed boto3 scripts with evidence (queued)",
                 access: .key, tag: "inspect", parameters: [Parameters.prefer], body: InspectSchemas.request,
-                replies: Replies.run
+                replies: Replies.run.merging([
+                    404: .init(description: "no AWS profile of that name", schema: Schemas.error)
+                ]) { first, _ in first }
             ) { [self] request, _, caller in try await inspect(request, caller) },
             Route(
                 method: .get, path: "/v1/inspect/{id}", operationID: "inspectStatus",
