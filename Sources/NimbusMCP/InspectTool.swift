@@ -15,19 +15,6 @@ struct InspectTool: Sendable {
 
     let host: NimbusHost
 
-    struct Input: Decodable {
-        var question: String
-        var profile: String?
-        var region: String?
-        var maxIterations: Int?
-        var offline: Bool?
-
-        enum CodingKeys: String, CodingKey {
-            case question, profile, region, offline
-            case maxIterations = "max_iterations"
-        }
-    }
-
     static let definition = MCP.Tool(
         name: name, title: "Inspect the AWS account",
         description:
@@ -48,25 +35,28 @@ struct InspectTool: Sendable {
             openWorldHint: true))
 
     func call(arguments: JSONValue) async -> CallTool.Result {
-        let input: Input
+        var input: InspectProduct.Request
         do {
             do {
-                input = try arguments.decode(Input.self)
+                input = try arguments.decode(InspectProduct.Request.self)
             } catch {
                 throw NimbusMCPError.invalidArguments(tool: Self.name, problem: JSONValueError.describe(error))
             }
             guard !input.question.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
                 throw NimbusMCPError.invalidArguments(tool: Self.name, problem: "the question is empty")
             }
+            guard input.script == nil, input.policy == nil else {
+                throw NimbusMCPError.invalidArguments(
+                    tool: Self.name, problem: "scripts of your own run with `nimbus inspect --script`, not here")
+            }
         } catch {
             return ToolReply.failure(error, status: "invalid_arguments")
         }
+        // Bubblewrap, and the model the host configures: nothing a client could widen.
+        input.sandbox = "bubblewrap"
+        input.model = nil
         do {
-            let outcome = try await InspectProduct().start(
-                InspectProduct.Request(
-                    question: input.question, profile: input.profile, region: input.region, sandbox: "bubblewrap",
-                    maxIterations: input.maxIterations, offline: input.offline),
-                threadID: nil, environment: host.environment())
+            let outcome = try await InspectProduct().start(input, threadID: nil, environment: host.environment())
             var lines = [outcome.answer]
             for finding in outcome.findings {
                 lines.append(

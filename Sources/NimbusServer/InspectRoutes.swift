@@ -39,42 +39,22 @@ extension NimbusServer {
         ]
     }
 
-    struct InspectBody: Decodable {
-        var question: String
-        var profile: String?
-        var region: String?
-        var maxIterations: Int?
-        var maxRetries: Int?
-        var offline: Bool?
-        var script: String?
-        var policy: JSONValue?
-        var scriptName: String?
-        var sandbox: String?
-
-        enum CodingKeys: String, CodingKey {
-            case question, profile, region, offline, script, policy, sandbox
-            case maxIterations = "max_iterations"
-            case maxRetries = "max_retries"
-            case scriptName = "script_name"
-        }
-    }
-
     func inspect(_ request: Request, _ caller: Caller) async throws -> Response {
-        let body = try await decode(InspectBody.self, request)
-        guard !body.question.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+        // The body is the product's own request; what only the command line may choose is refused or cleared.
+        var inspect = try await decode(InspectProduct.Request.self, request)
+        guard !inspect.question.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
             throw ServerError.badRequest(
                 "the question is empty", suggestion: "ask about the account: \"which S3 buckets are public?\"")
         }
-        guard body.sandbox == nil || body.sandbox == "bubblewrap" else {
+        guard inspect.sandbox == nil || inspect.sandbox == "bubblewrap" else {
             throw ServerError.badRequest(
-                "the server runs scripts in bubblewrap only, not '\(body.sandbox ?? "")'",
+                "the server runs scripts in bubblewrap only, not '\(inspect.sandbox ?? "")'",
                 suggestion:
                     "leave out sandbox; a plain process is for `nimbus inspect --sandbox process` on your own machine")
         }
-        let inspect = InspectProduct.Request(
-            question: body.question, profile: body.profile, region: body.region, sandbox: "bubblewrap",
-            maxIterations: body.maxIterations, maxRetries: body.maxRetries, offline: body.offline,
-            script: body.script, policy: body.policy, scriptName: body.scriptName)
+        inspect.sandbox = "bubblewrap"
+        // The server's configured model writes scripts, never one a request names.
+        inspect.model = nil
         let thread = SortableID().rawValue
         let job = RunJob(
             action: .start, product: InspectProduct.name, threadID: thread, request: try JSONValue(encoding: inspect),

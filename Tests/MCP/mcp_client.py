@@ -151,19 +151,7 @@ async def read_only(client: ClientSession, bucket: str) -> None:
         sorted(name for name, tool in tools.items() if not (tool.annotations and tool.annotations.read_only_hint)),
     )
     check("--read-only still lists s3_list_buckets", "s3_list_buckets" in tools, sorted(tools))
-    inspect = tools.get("inspect_account")
-    check("lists inspect_account, read-only", inspect is not None and inspect.annotations.read_only_hint is True, sorted(tools))
-    if os.environ.get("MCP_TEST_INSPECT") == "1":
-        inspected = await client.call_tool(
-            "inspect_account", {"question": "which S3 buckets are public?", "offline": True}
-        )
-        outcome = inspected.structured_content or {}
-        check(
-            "inspect_account answers with findings and their evidence",
-            not inspected.is_error and outcome.get("status") == "completed" and "findings" in outcome
-            and outcome.get("iterations", [{}])[0].get("script") == "s3-public-buckets",
-            text_of(inspected)[:800],
-        )
+    check("--read-only still lists inspect_account", "inspect_account" in tools, sorted(tools))
 
     refused = await client.call_tool("s3_delete_bucket", {"bucket": bucket})
     words = text_of(refused)
