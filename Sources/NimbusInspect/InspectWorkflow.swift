@@ -85,6 +85,8 @@ public enum InspectWorkflow {
         /// A script of the user's own (`--script`), run instead of generated ones.
         public var userScript: ScriptPackage?
         public var planned: [String] = []
+        /// A follow-up's resources: the ones the iteration that asked for it found; its findings are about them.
+        public var focus: [String: [String]] = [:]
         public var iteration: Int = 0
         public var current: String?
         public var task: String = ""
@@ -120,7 +122,8 @@ public enum InspectWorkflow {
             .field("question", \.question), .field("max_iterations", \.maxIterations),
             .field("max_retries", \.maxRetries), .field("profile", \.profile), .field("region", \.region),
             .field("sandbox", \.sandbox), .field("model", \.model), .field("user_script", \.userScript),
-            .field("planned", \.planned), .field("iteration", \.iteration), .field("current", \.current),
+            .field("planned", \.planned), .field("focus", \.focus, .merge), .field("iteration", \.iteration),
+            .field("current", \.current),
             .field("task", \.task), .field("attempts", \.attempts), .field("package", \.package),
             .field("feedback", \.feedback), .field("validation", \.validation), .field("execution", \.execution),
             .field("declined", \.declined), .field("iterations", \.iterations, .append),
@@ -154,7 +157,29 @@ public enum InspectWorkflow {
     ) throws -> CompiledGraph<State> {
         var graph = StateGraph<State>()
         graph.addNode("orchestrate") { state, context in
-            guard state.iteration == 0, state.planned.isEmpty else { return Update { $0.write(\.current, nil) } }
+            if state.iteration > 0 {
+                // What the last iteration found decides what else to look at: its script's follow-ups, while
+                // iterations remain.
+                let last = state.iterations.last
+                let found = state.findings.contains { $0.iteration == state.iteration }
+                let next = (last.flatMap { InspectionLibrary.script($0.topic) }?.followUps ?? [])
+                    .filter { !state.planned.contains($0) && InspectionLibrary.script($0) != nil }
+                guard found, !next.isEmpty, state.planned.count < state.maxIterations else {
+                    return Update { $0.write(\.current, nil) }
+                }
+                let added = Array(next.prefix(state.maxIterations - state.planned.count))
+                let resources = Array(Set(state.findings.filter { $0.iteration == state.iteration }.map(\.resource)))
+                    .sorted()
+                context.progress(
+                    "found \(resources.count) resource\(resources.count == 1 ? "" : "s"); next, about them: "
+                        + added.joined(separator: ", "))
+                return Update {
+                    $0.write(\.current, nil)
+                    $0.write(\.planned, state.planned + added)
+                    $0.write(\.focus, Dictionary(uniqueKeysWithValues: added.map { ($0, resources) }))
+                }
+            }
+            guard state.planned.isEmpty else { return Update { $0.write(\.current, nil) } }
             if state.userScript != nil { return Update { $0.write(\.planned, [userTopic]) } }
             let scripts = InspectionLibrary.matching(state.question).prefix(max(1, state.maxIterations))
             if scripts.isEmpty, state.model != nil {
@@ -189,6 +214,7 @@ public enum InspectWorkflow {
                 $0.write(\.task, task.text)
                 $0.write(\.attempts, 0)
                 $0.write(\.feedback, "")
+                $0.write(\.declined, false)
                 $0.write(\.package, nil)
                 $0.write(\.validation, nil)
                 $0.write(\.execution, nil)
@@ -297,8 +323,13 @@ public enum InspectWorkflow {
                     $0.append(\.gaps, "\(title): \(why)")
                 }
             }
-            let findings = Self.findings(
+            var findings = Self.findings(
                 report, execution: execution, script: package?.id ?? topic, iteration: state.iteration)
+            if let focus = state.focus[topic] {
+                // A follow-up answers about what the earlier iteration found, not the whole account.
+                let wanted = Set(focus)
+                findings = findings.filter { wanted.contains($0.resource) }
+            }
             let refused = execution.calls.filter { !$0.allowed }.map { "\($0.service):\($0.operation)" }
             context.progress(
                 "analysed: \(findings.count) finding\(findings.count == 1 ? "" : "s") in \(report.checked) resource"
@@ -416,7 +447,10 @@ public enum InspectWorkflow {
         default:
             let script = InspectionLibrary.script(topic)
             let title = script?.title ?? topic
-            let needed = script.map { " Needed: \($0.actions.joined(separator: ", "))." } ?? ""
+            var needed = script.map { " Needed: \($0.actions.joined(separator: ", "))." } ?? ""
+            if let focus = state.focus[topic] {
+                needed += " Report only on what the last iteration found: \(focus.prefix(20).joined(separator: ", "))."
+            }
             return (
                 title,
                 "Collect: \(title.lowercased()), for: \(state.question).\(needed) \(success) Context: \(earlier).\(gaps)"

@@ -12,6 +12,7 @@ public import NimbusSandbox
 /// # keywords: s3 bucket public policy acl
 /// # actions: s3:ListAllMyBuckets s3:GetBucketPolicy
 /// # parameters: max_age_days=90          (optional: positional arguments, with defaults)
+/// # follow-ups: s3-unencrypted-buckets     (optional: what to look at next when this one finds something)
 /// ```
 public struct InspectionScript: Sendable, Hashable, Codable {
     public let id: String
@@ -21,6 +22,8 @@ public struct InspectionScript: Sendable, Hashable, Codable {
     public let actions: [String]
     /// Positional parameters and their defaults, in order.
     public let parameters: [Parameter]
+    /// The scripts an inspection runs next when this one finds something (while iterations remain).
+    public let followUps: [String]
     public let source: String
 
     public struct Parameter: Sendable, Hashable, Codable {
@@ -52,6 +55,7 @@ public struct InspectionScript: Sendable, Hashable, Codable {
             guard parts.count == 2 else { return nil }
             return Parameter(name: String(parts[0]), defaultValue: String(parts[1]))
         }
+        followUps = (fields["follow-ups"] ?? "").split(separator: " ").map(String.init)
         self.source = source
     }
 }

@@ -135,6 +135,39 @@ struct InspectWorkflowTests {
         #expect("\(buckets)".contains(bucket), "the bucket is still in moto")
     }
 
+    @Test("what an iteration finds decides the next: public buckets are then checked for encryption and logging")
+    func followUps() async throws {
+        guard try await Self.available() else { return }
+        let harness = try await Harness()
+        let aws = try harness.moto.client()
+        let tag = String(UInt32.random(in: 0...UInt32.max), radix: 36)
+        let (open, closed) = ("insp-follow-open-\(tag)", "insp-follow-closed-\(tag)")
+        for bucket in [open, closed] {
+            _ = try await aws.call("s3", "CreateBucket", .object(["Bucket": .string(bucket)]))
+        }
+        _ = try await aws.call("s3", "PutBucketAcl", .object(["Bucket": .string(open), "ACL": "public-read"]))
+        let outcome = try await InspectProduct().start(
+            InspectProduct.Request(question: "which S3 buckets are public?", maxIterations: 3), threadID: nil,
+            environment: harness.environment(model: nil))
+        #expect(
+            outcome.iterations.map(\.script) == ["s3-public-buckets", "s3-unencrypted-buckets", "s3-bucket-logging"],
+            "\(outcome.iterations.map(\.script))")
+        let found = Set(outcome.findings.filter { $0.iteration == 1 }.map(\.resource))
+        #expect(found.contains("arn:aws:s3:::\(open)"))
+        let later = outcome.findings.filter { $0.iteration > 1 }
+        #expect(later.allSatisfy { found.contains($0.resource) }, "follow-ups report on what was found")
+        #expect(later.contains { $0.resource == "arn:aws:s3:::\(open)" && $0.script == "s3-bucket-logging" })
+        #expect(
+            !outcome.findings.contains { $0.resource == "arn:aws:s3:::\(closed)" }, "the private bucket is no finding")
+        #expect(outcome.iterations[2].task.contains(open), "the follow-up's task names what was found")
+
+        // With one iteration there is no room for follow-ups.
+        let single = try await InspectProduct().start(
+            InspectProduct.Request(question: "which S3 buckets are public?", maxIterations: 1), threadID: nil,
+            environment: harness.environment(model: nil))
+        #expect(single.iterations.map(\.script) == ["s3-public-buckets"])
+    }
+
     @Test("offline, a question no grounded script covers is answered with what Nimbus can look at")
     func unanswerable() async throws {
         let harness = try await Harness()

@@ -42,7 +42,10 @@ struct InspectionScriptTests {
         #expect(Set(scripts.map(\.id)).count == scripts.count)
         for script in scripts {
             #expect(!script.title.isEmpty && !script.keywords.isEmpty && !script.actions.isEmpty, "\(script.id)")
+            for next in script.followUps { #expect(InspectionLibrary.script(next) != nil, "\(script.id) → \(next)") }
         }
+        #expect(
+            InspectionLibrary.script("s3-public-buckets")?.followUps == ["s3-unencrypted-buckets", "s3-bucket-logging"])
         #expect(InspectionLibrary.matching("which S3 buckets are public?").map(\.id) == ["s3-public-buckets"])
         #expect(
             InspectionLibrary.matching("which S3 buckets are public or unencrypted?").map(\.id).sorted()

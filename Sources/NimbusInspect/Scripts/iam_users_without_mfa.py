@@ -2,6 +2,7 @@
 # title: IAM users with a console password but no MFA device
 # keywords: iam user users mfa multi-factor console password login
 # actions: iam:ListUsers iam:GetLoginProfile iam:ListMFADevices
+# follow-ups: iam-old-access-keys
 import json
 
 import boto3

@@ -2,6 +2,7 @@
 # title: S3 buckets open to the public (bucket policy, ACL, public access block)
 # keywords: s3 bucket buckets public exposure exposed open anonymous world policy acl
 # actions: s3:ListAllMyBuckets s3:GetBucketPolicy s3:GetBucketAcl s3:GetBucketPublicAccessBlock
+# follow-ups: s3-unencrypted-buckets s3-bucket-logging
 import json
 
 import boto3
