@@ -48,6 +48,7 @@ struct StoreUpgradeTests {
         #expect(
             try store.appliedMigrations() == [
                 "v1-core", "v2-llm-cache", "v3-audit", "v4-request-product", "v5-api-keys", "v6-workflows",
+                "v7-checkpoint-heads",
             ])
         let done = try await store.requests(limit: 10).first { $0.id == "fixture-ops" }
         #expect(done?.status == .completed)

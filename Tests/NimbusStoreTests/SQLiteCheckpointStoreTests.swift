@@ -45,6 +45,7 @@ struct SQLiteCheckpointStoreTests {
             #expect(
                 try store.appliedMigrations() == [
                     "v1-core", "v2-llm-cache", "v3-audit", "v4-request-product", "v5-api-keys", "v6-workflows",
+                    "v7-checkpoint-heads",
                 ])
             try store.write { db in
                 try db.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES ('v99-future')")
