@@ -293,6 +293,12 @@ extension JSONValue {
     /// Appends `string` as a JSON string literal (quoted and escaped).
     public static func writeString(_ string: String, to output: inout String) {
         output += "\""
+        // Most strings (ids, names, times) are printable ASCII with nothing to escape: appended whole.
+        if string.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F && $0 != 0x22 && $0 != 0x5C }) {
+            output += string
+            output += "\""
+            return
+        }
         for scalar in string.unicodeScalars {
             switch scalar {
             case "\"": output += "\\\""

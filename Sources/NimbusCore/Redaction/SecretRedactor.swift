@@ -75,16 +75,25 @@ public enum SecretRedactor {
     public static func redact(_ text: String) -> String {
         var output = text
         // Longest first, so a secret that contains another is masked whole.
-        let secrets = registered.withLock { Set($0.values.joined()) }.sorted { $0.count > $1.count }
+        let secrets = registered.withLock { $0.isEmpty ? [] : Set($0.values.joined()).sorted { $0.count > $1.count } }
         for secret in secrets where output.contains(secret) {
             output = output.replacingOccurrences(of: secret, with: placeholder)
         }
+        // Every pattern needs a separator (`:`, `=`, white space) or one of a few prefixes; text with none of them
+        // (ids, routes, numbers: most log fields) cannot match and skips the regular expressions.
+        guard mayMatchPattern(output) else { return output }
         for pattern in patterns {
             let range = NSRange(output.startIndex..., in: output)
             output = pattern.expression.stringByReplacingMatches(
                 in: output, range: range, withTemplate: pattern.template)
         }
         return output
+    }
+
+    static func mayMatchPattern(_ text: String) -> Bool {
+        let separators: Set<UInt8> = [0x3A, 0x3D, 0x20, 0x09, 0x0A, 0x0D, 0x0B, 0x0C]
+        if text.utf8.contains(where: { separators.contains($0) || $0 >= 0x80 }) { return true }
+        return ["AKIA", "ASIA", "AIDA", "AROA", "sk-", "eyJ"].contains { text.contains($0) }
     }
 
     /// `value` with secrets removed: members under sensitive keys are replaced whole, strings are scanned.

@@ -28,7 +28,8 @@ extension SQLiteStore {
 
     public func apiKey(digest: String) async throws -> APIKeyRecord? {
         try read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM api_keys WHERE digest = ?", arguments: [digest]).map(Self.apiKey)
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM api_keys WHERE digest = ?"), arguments: [digest])
+                .map(Self.apiKey)
         }
     }
 

@@ -26,13 +26,14 @@ extension SQLiteStore {
         let rows = try read { db in
             if let status {
                 return try Row.fetchAll(
-                    db,
-                    sql:
-                        "SELECT * FROM thread_states WHERE status = ? ORDER BY updated_at DESC, thread_id DESC LIMIT ?",
+                    db.cachedStatement(
+                        sql:
+                            "SELECT * FROM thread_states WHERE status = ? ORDER BY updated_at DESC, thread_id DESC LIMIT ?"
+                    ),
                     arguments: [status.rawValue, limit])
             }
             return try Row.fetchAll(
-                db, sql: "SELECT * FROM thread_states ORDER BY updated_at DESC, thread_id DESC LIMIT ?",
+                db.cachedStatement(sql: "SELECT * FROM thread_states ORDER BY updated_at DESC, thread_id DESC LIMIT ?"),
                 arguments: [limit])
         }
         return rows.map { row in
@@ -245,9 +246,18 @@ struct ThreadRow {
             threadID: id, graph: text("graph") ?? "", status: status, step: Int(number("step")),
             checkpointID: text("checkpoint_id"), parentThreadID: text("parent_thread_id"), owner: text("owner"),
             error: text("error"),
-            interrupts: try SQLiteStore.decode([Interrupt].self, text("interrupts"), table: "threads", id: id),
+            interrupts: try Self.interrupts(text("interrupts"), id: id),
             createdAt: Date(timeIntervalSince1970: number("created_at")),
             updatedAt: Date(timeIntervalSince1970: number("updated_at")),
-            metadata: try SQLiteStore.decode([String: JSONValue].self, text("metadata"), table: "threads", id: id))
+            metadata: try Self.metadata(text("metadata"), id: id))
+    }
+
+    // Most threads wait for nothing and carry no metadata: those columns are "[]" and "{}", read without a decoder.
+    static func interrupts(_ text: String?, id: String) throws -> [Interrupt] {
+        text == "[]" ? [] : try SQLiteStore.decode([Interrupt].self, text, table: "threads", id: id)
+    }
+
+    static func metadata(_ text: String?, id: String) throws -> [String: JSONValue] {
+        text == "{}" ? [:] : try SQLiteStore.decode([String: JSONValue].self, text, table: "threads", id: id)
     }
 }
