@@ -104,7 +104,8 @@ public final class NimbusServer: Sendable {
         let startedAt = Date()
         let requestID = SortableID().rawValue
         let parent = request.headers[.traceparent].flatMap(TraceContext.init(traceparent:))
-        let span = TraceContext.child(of: parent)
+        // A span only when spans are exported: its ids are random, and nobody would see them otherwise.
+        let span = tracer == nil ? nil : TraceContext.child(of: parent)
         var caller = Caller(key: nil, requestID: requestID, trace: span)
         var response: Response
         do {
@@ -120,7 +121,7 @@ public final class NimbusServer: Sendable {
             }
         }
         response.headers[.requestID] = requestID
-        if let tracer {
+        if let tracer, let span {
             response.headers[.traceparent] = span.traceparent
             tracer.record(
                 FinishedSpan(

@@ -36,10 +36,13 @@ extension SQLiteStore {
                 db.cachedStatement(sql: "SELECT * FROM thread_states ORDER BY updated_at DESC, thread_id DESC LIMIT ?"),
                 arguments: [limit])
         }
+        let columns = rows.first.map { first in
+            Dictionary(first.columnNames.enumerated().map { ($1, $0) }) { earlier, _ in earlier }
+        }
         return rows.map { row in
             let id: String = row["thread_id"] ?? "?"
             do {
-                return ThreadListing(threadID: id, record: try ThreadRow.record(row), problem: nil)
+                return ThreadListing(threadID: id, record: try ThreadRow.record(row, columns: columns), problem: nil)
             } catch {
                 return ThreadListing(threadID: id, record: nil, problem: "\(error)")
             }
@@ -209,9 +212,12 @@ struct ThreadRow {
         self.metadata = SQLiteStore.text(record.metadata)
     }
 
-    static func record(_ row: Row) throws -> ThreadRecord {
+    /// A record from a row; `columns` (column index by name, the same for every row of a statement) spares the
+    /// lookup by name for each column of each row.
+    static func record(_ row: Row, columns: [String: Int]? = nil) throws -> ThreadRecord {
         try record { name in
-            switch row[name] as DatabaseValue? {
+            let found: DatabaseValue? = if let index = columns?[name] { row[index] } else { row[name] }
+            switch found {
             case .none: return .null
             case .some(let value):
                 switch value.storage {
