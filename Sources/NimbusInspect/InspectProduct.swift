@@ -212,7 +212,7 @@ public struct InspectProduct: Product {
                     sandboxName == "process"
                     ? PlainProcessSandbox(python: python) : try BubblewrapSandbox(python: python)
                 let (result, calls) = try await AuditedSandbox.run(
-                    SandboxJob(script: script.source, arguments: script.arguments), in: sandbox,
+                    SandboxJob(script: script.source, arguments: script.arguments, limits: Self.limits), in: sandbox,
                     policy: script.policy, client: client, audit: store, requestID: thread,
                     tool: "inspect:\(script.id)")
                 return InspectWorkflow.Execution(
@@ -223,6 +223,12 @@ public struct InspectProduct: Product {
                     calls: calls)
             })
     }
+}
+
+extension InspectProduct {
+    /// An inspection script's limits: the sandbox's defaults, but five minutes of wall time, since a script that
+    /// reads every bucket of a large account makes a few calls per bucket, each through the proxy.
+    static let limits = SandboxLimits(wallSeconds: 300)
 }
 
 /// A request the inspection cannot take.

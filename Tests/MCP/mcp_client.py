@@ -100,13 +100,13 @@ async def without_elicitation(client: ClientSession, bucket: str) -> None:
     check("lists inspect_account, read-only", inspect is not None and inspect.annotations.read_only_hint is True, sorted(tools))
     if os.environ.get("MCP_TEST_INSPECT") == "1":
         inspected = await client.call_tool(
-            "inspect_account", {"question": "which S3 buckets are public?", "offline": True}
+            "inspect_account", {"question": "find security groups open to the world", "offline": True}
         )
         outcome = inspected.structured_content or {}
         check(
             "inspect_account answers with findings and their evidence",
             not inspected.is_error and outcome.get("status") == "completed" and "findings" in outcome
-            and outcome.get("iterations", [{}])[0].get("script") == "s3-public-buckets",
+            and outcome.get("iterations", [{}])[0].get("script") == "ec2-open-security-groups",
             text_of(inspected)[:800],
         )
 

@@ -29,7 +29,9 @@ struct InspectCommandTests {
 
     @Test("\"which S3 buckets are public?\" finds the public ones, spares the private one, with evidence and reports")
     func publicBuckets() async throws {
-        let moto = try await MotoServer.shared()
+        // A moto of its own: the shared one holds every other test's buckets, and S3 scripts read them all.
+        let moto = try await MotoServer.start()
+        defer { moto.stop() }
         guard let environment = Self.environment(moto) else { return }
         let cli = try CLI()
         let aws = try moto.client()
@@ -116,7 +118,9 @@ struct InspectCommandTests {
 
     @Test("a script of your own: a read-only policy runs; a policy with a write waits for approval and can be declined")
     func ownScript() async throws {
-        let moto = try await MotoServer.shared()
+        // A moto of its own: the shared one holds every other test's buckets, and S3 scripts read them all.
+        let moto = try await MotoServer.start()
+        defer { moto.stop() }
         guard let environment = Self.environment(moto) else { return }
         let cli = try CLI()
         let tag = Self.tag()
@@ -179,7 +183,9 @@ struct InspectCommandTests {
 
     @Test("killed (SIGKILL) right after a script ran: resumed, the finished script is not run again")
     func killedMidIteration() async throws {
-        let moto = try await MotoServer.shared()
+        // A moto of its own: the shared one holds every other test's buckets, and S3 scripts read them all.
+        let moto = try await MotoServer.start()
+        defer { moto.stop() }
         guard var environment = Self.environment(moto) else { return }
         let cli = try CLI()
         environment["NIMBUS_HOME"] = cli.home.path
@@ -235,7 +241,9 @@ struct InspectCommandTests {
 struct InspectServerTests {
     @Test("POST /v1/inspect, then its status and its report in every format")
     func inspectOverHTTP() async throws {
-        let moto = try await MotoServer.shared()
+        // A moto of its own: the shared one holds every other test's buckets, and S3 scripts read them all.
+        let moto = try await MotoServer.start()
+        defer { moto.stop() }
         guard let sandbox = InspectCommandTests.environment(moto) else { return }
         let cli = try CLI()
         let (base, aws) = try await ServeCommandTests.environment(moto)

@@ -131,7 +131,8 @@ struct SafetyCommandTests {
             Invocation(
                 command: "sandbox run", arguments: ["sandbox", "run", "./list.py", "--policy", "./policy.json"],
                 sends: true),
-            Invocation(command: "inspect", arguments: ["inspect", "which S3 buckets are public?"], sends: true),
+            Invocation(
+                command: "inspect", arguments: ["inspect", "find security groups open to the world"], sends: true),
             Invocation(
                 command: "mcp", arguments: ["mcp"],
                 input: """

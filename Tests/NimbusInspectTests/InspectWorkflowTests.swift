@@ -25,10 +25,14 @@ struct InspectWorkflowTests {
                 "nimbus-inspect-\(SortableID().rawValue)")
             try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
             store = try SQLiteStore(path: root.appendingPathComponent("nimbus.sqlite").path)
-            moto = try await MotoServer.shared()
+            // A moto of its own: the shared one holds every other test's buckets, and S3 scripts read them all.
+            moto = try await MotoServer.start()
         }
 
-        deinit { try? FileManager.default.removeItem(at: root) }
+        deinit {
+            moto.stop()
+            try? FileManager.default.removeItem(at: root)
+        }
 
         /// The sandbox's Python lives in the tests' shared cache, so the home is that cache's parent.
         func environment(model: ScriptedChatModel?) -> ProductEnvironment {

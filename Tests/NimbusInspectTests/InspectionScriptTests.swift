@@ -89,7 +89,9 @@ struct InspectionScriptTests {
         }
         let (runtime, _) = try await Self.environments()
         let sandbox = try BubblewrapSandbox(python: runtime)
-        let moto = try await MotoServer.shared()
+        // A moto of its own: the shared one holds every other test's buckets, and S3 scripts read them all.
+        let moto = try await MotoServer.start()
+        defer { moto.stop() }
         let aws = try moto.client()
         let tag = String(UInt32.random(in: 0...UInt32.max), radix: 36)
         let seeded = try await Self.seed(aws, tag: tag)
