@@ -117,6 +117,11 @@ struct RedactionTests {
                 + "Authorization: Bearer abcdefghijklmnop.qrs sk-proj-abcdefghijklmnopqrstuvwx password: hunter22 tokens=15"
         )
         #expect(!redacted.contains("AKIAIOSFODNN7EXAMPLE"))
+        // Text with no separator skips most patterns, but never the ones that need none.
+        #expect(SecretRedactor.redact("AKIAIOSFODNN7EXAMPLE") == SecretRedactor.placeholder)
+        #expect(!SecretRedactor.redact("x-sk-ant-abcdefghijklmnop1234").contains("abcdefghijklmnop"))
+        #expect(SecretRedactor.redact("01MCC5RM3VHP1JX97P165HEWRJ") == "01MCC5RM3VHP1JX97P165HEWRJ")
+        #expect(SecretRedactor.redact("/v1/runs/{id}") == "/v1/runs/{id}")
         #expect(!redacted.contains("wJalrXUtnFEMI"))
         #expect(!redacted.contains("abcdefghijklmnop"))
         #expect(!redacted.contains("sk-proj-abcdefghijklmnopqrstuvwx"))

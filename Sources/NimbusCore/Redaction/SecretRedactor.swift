@@ -90,10 +90,25 @@ public enum SecretRedactor {
         return output
     }
 
+    /// The prefixes of the patterns that need no separator.
+    private static let markers: [[UInt8]] = ["AKIA", "ASIA", "AIDA", "AROA", "sk-", "eyJ"].map { Array($0.utf8) }
+
     static func mayMatchPattern(_ text: String) -> Bool {
-        let separators: Set<UInt8> = [0x3A, 0x3D, 0x20, 0x09, 0x0A, 0x0D, 0x0B, 0x0C]
-        if text.utf8.contains(where: { separators.contains($0) || $0 >= 0x80 }) { return true }
-        return ["AKIA", "ASIA", "AIDA", "AROA", "sk-", "eyJ"].contains { text.contains($0) }
+        let bytes = Array(text.utf8)
+        for byte in bytes {
+            switch byte {
+            case 0x3A, 0x3D, 0x20, 0x09...0x0D: return true  // : = and white space
+            case 0x80...: return true
+            default: continue
+            }
+        }
+        guard bytes.count >= 3 else { return false }
+        for start in 0...(bytes.count - 3) {
+            for marker in markers where start + marker.count <= bytes.count && bytes[start] == marker[0] {
+                if bytes[start..<(start + marker.count)].elementsEqual(marker) { return true }
+            }
+        }
+        return false
     }
 
     /// `value` with secrets removed: members under sensitive keys are replaced whole, strings are scanned.

@@ -215,8 +215,13 @@ struct ThreadRow {
     /// A record from a row; `columns` (column index by name, the same for every row of a statement) spares the
     /// lookup by name for each column of each row.
     static func record(_ row: Row, columns: [String: Int]? = nil) throws -> ThreadRecord {
-        try record { name in
-            let found: DatabaseValue? = if let index = columns?[name] { row[index] } else { row[name] }
+        // The row's values in one pass: no generic decoding (and its metadata lookups) per column.
+        let pairs = Array(row)
+        return try record { name in
+            let found: DatabaseValue? =
+                if let index = columns?[name], index < pairs.count { pairs[index].1 } else {
+                    pairs.first { $0.0 == name }?.1
+                }
             switch found {
             case .none: return .null
             case .some(let value):
