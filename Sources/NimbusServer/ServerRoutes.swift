@@ -296,6 +296,7 @@ extension NimbusServer {
             return status
         }
         let listings = try await host.store.threads(status: status, limit: try limit(request) * 2)
+        let products = Dictionary(host.catalog.all.map { ($0.graph, $0.name) }) { first, _ in first }
         let runs: [JSONValue] = listings.compactMap { listing in
             guard let record = listing.record else {
                 return ["thread_id": .string(listing.threadID), "problem": .string(listing.problem ?? "unreadable")]
@@ -303,7 +304,7 @@ extension NimbusServer {
             // Subgraph threads belong to their parent run.
             guard record.parentThreadID == nil || record.status == .paused else { return nil }
             return [
-                "thread_id": .string(record.threadID), "product": .string(productName(record.graph)),
+                "thread_id": .string(record.threadID), "product": .string(products[record.graph] ?? record.graph),
                 "status": .string(record.status.rawValue), "step": .int(record.step),
                 "questions": .int(record.interrupts.count), "error": record.error.map(JSONValue.string) ?? .null,
                 "created_at": .string(Self.time(record.createdAt)), "updated_at": .string(Self.time(record.updatedAt)),
@@ -393,7 +394,7 @@ extension NimbusServer {
     }
 
     static func time(_ date: Date) -> String {
-        date.formatted(.iso8601)
+        UTCTimestamp.string(date)
     }
 }
 

@@ -117,6 +117,11 @@ struct RedactionTests {
                 + "Authorization: Bearer abcdefghijklmnop.qrs sk-proj-abcdefghijklmnopqrstuvwx password: hunter22 tokens=15"
         )
         #expect(!redacted.contains("AKIAIOSFODNN7EXAMPLE"))
+        // The direct ISO 8601 writer agrees with the format style.
+        for seconds in [0.0, 951_782_400.5, 1_796_687_182.61407, 4_102_444_799.999] {
+            let date = Date(timeIntervalSince1970: seconds)
+            #expect(UTCTimestamp.string(date) == date.formatted(.iso8601), "\(seconds)")
+        }
         // Text with no separator skips most patterns, but never the ones that need none.
         #expect(SecretRedactor.redact("AKIAIOSFODNN7EXAMPLE") == SecretRedactor.placeholder)
         #expect(!SecretRedactor.redact("x-sk-ant-abcdefghijklmnop1234").contains("abcdefghijklmnop"))

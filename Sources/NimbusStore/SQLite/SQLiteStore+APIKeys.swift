@@ -27,7 +27,7 @@ extension SQLiteStore {
     }
 
     public func apiKey(digest: String) async throws -> APIKeyRecord? {
-        try read { db in
+        try readStatement { db in
             try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM api_keys WHERE digest = ?"), arguments: [digest])
                 .map(Self.apiKey)
         }

@@ -23,7 +23,7 @@ extension SQLiteStore {
     }
 
     public func threads(status: RunStatus?, limit: Int) async throws -> [ThreadListing] {
-        let rows = try read { db in
+        let rows = try readStatement { db in
             if let status {
                 return try Row.fetchAll(
                     db.cachedStatement(
