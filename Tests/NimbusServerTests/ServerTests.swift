@@ -397,7 +397,8 @@ struct ServerTests {
                 for _ in 0..<50 {
                     try await Task.sleep(for: .milliseconds(100))
                     spans = Self.spans(bodies.withLock { $0 })
-                    if Self.named("run ops", in: spans) != nil { break }
+                    // Spans leave in batches, the request's and the run's in either order: wait for both.
+                    if Self.named("run ops", in: spans) != nil, Self.named("POST /v1/ask", in: spans) != nil { break }
                 }
                 let request = try #require(Self.named("POST /v1/ask", in: spans))
                 let run = try #require(Self.named("run ops", in: spans))
