@@ -118,7 +118,9 @@ public struct BubblewrapSandbox: Sandbox {
 /// what this user can read and reach the network. Only for a user who asks for it by name (`--sandbox process`).
 public struct PlainProcessSandbox: Sandbox {
     public let name = "process"
-    public let isolation =
+    public var isolation: String { Self.isolation }
+    /// What a plain process isolates, for a warning before anything runs in one.
+    public static let isolation =
         "a plain process: resource limits and a clean environment only; the script can read your files and reach the "
         + "network"
     public let python: SandboxPython

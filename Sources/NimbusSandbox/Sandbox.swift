@@ -13,6 +13,30 @@ public protocol Sandbox: Sendable {
     func run(_ job: SandboxJob) async throws -> SandboxResult
 }
 
+/// The sandboxes a user chooses by name: bubblewrap (the default), or a plain process, only when asked for by name.
+public enum SandboxKind: String, Sendable, CaseIterable {
+    case bubblewrap
+    case process
+
+    /// The kind `name` names, or an error that lists the known ones.
+    public init(named name: String) throws {
+        guard let kind = SandboxKind(rawValue: name) else {
+            throw SandboxError(
+                .unknownSandbox,
+                "there is no sandbox named '\(name)' (known: \(Self.allCases.map(\.rawValue).joined(separator: ", ")))")
+        }
+        self = kind
+    }
+
+    /// A sandbox of this kind that runs scripts with `python`.
+    public func sandbox(python: SandboxPython) throws -> any Sandbox {
+        switch self {
+        case .bubblewrap: try BubblewrapSandbox(python: python)
+        case .process: PlainProcessSandbox(python: python)
+        }
+    }
+}
+
 /// One script to run.
 public struct SandboxJob: Sendable {
     /// The script's source.

@@ -109,16 +109,9 @@ struct SandboxCommand: AsyncParsableCommand {
             if !python.isReady {
                 try await python.prepare { line in if output == .text { Console.progress(line) } }
             }
-            let runner: any Sandbox
-            switch sandbox {
-            case "bubblewrap": runner = try BubblewrapSandbox(python: python)
-            case "process":
-                runner = PlainProcessSandbox(python: python)
-                Console.progress("warning: \(runner.isolation)")
-            default:
-                throw SandboxError(
-                    .unknownSandbox, "there is no sandbox named '\(sandbox)' (known: bubblewrap, process)")
-            }
+            let kind = try SandboxKind(named: sandbox)
+            let runner = try kind.sandbox(python: python)
+            if kind == .process { Console.progress("warning: \(runner.isolation)") }
             let limits = SandboxLimits(
                 wallSeconds: timeout, cpuSeconds: cpuSeconds, memoryBytes: memoryMiB << 20, outputBytes: outputMiB << 20
             )
