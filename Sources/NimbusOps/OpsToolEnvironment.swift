@@ -90,7 +90,7 @@ struct S3URI: Sendable, Hashable {
 /// Small helpers the tools' reports share.
 enum Report {
     static func plural(_ count: Int, _ noun: String, _ plural: String? = nil) -> String {
-        "\(count) \(count == 1 ? noun : plural ?? noun + "s")"
+        counted(count, noun, plural: plural)
     }
 
     static func bytes(_ count: Int) -> String {

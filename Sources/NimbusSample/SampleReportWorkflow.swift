@@ -178,7 +178,7 @@ public enum SampleReportWorkflow {
     }
 
     static func plural(_ count: Int, _ noun: String) -> String {
-        "\(count) \(noun)\(count == 1 ? "" : "s")"
+        counted(count, noun)
     }
 
     static func write(_ text: String, to path: String) throws {
