@@ -132,10 +132,7 @@ public struct InspectProduct: Product {
         let modelName =
             request.offline == true || userScript != nil
             ? nil : request.model ?? environment.modelName(Self.name)
-        guard (["bubblewrap", "process"] as Set).contains(request.sandbox ?? "bubblewrap") else {
-            throw SandboxError(
-                .unknownSandbox, "there is no sandbox named '\(request.sandbox ?? "")' (known: bubblewrap, process)")
-        }
+        _ = try SandboxKind(named: request.sandbox ?? SandboxKind.bubblewrap.rawValue)
         let (modes, handler) = environment.graphEvents()
         let graph = try InspectWorkflow.graph(
             runtime: try runtime(request, model: modelName, thread: thread, environment: environment),
@@ -184,7 +181,7 @@ public struct InspectProduct: Product {
         let home = environment.home
         let python = SandboxPython.location(home: home)
         let checkers = SandboxPython.checkers(home: home)
-        let sandboxName = request.sandbox ?? "bubblewrap"
+        let kind = try SandboxKind(named: request.sandbox ?? SandboxKind.bubblewrap.rawValue)
         let gate = AWSGate(
             policy: try environment.policy(), readOnly: true, audit: environment.store, requestID: thread,
             tool: "inspect")
@@ -194,13 +191,8 @@ public struct InspectProduct: Product {
         return InspectWorkflow.Runtime(
             model: try model.map { try environment.makeModel($0, Self.name, thread) },
             validate: { script in
-                if !python.isReady {
-                    try await python.prepare { line in
-                        events(ProductEvent(type: .progress, threadID: thread, agent: "prepare", message: line))
-                    }
-                }
-                if !checkers.isReady {
-                    try await checkers.prepare { line in
+                for environment in [python, checkers] where !environment.isReady {
+                    try await environment.prepare { line in
                         events(ProductEvent(type: .progress, threadID: thread, agent: "prepare", message: line))
                     }
                 }
@@ -208,9 +200,7 @@ public struct InspectProduct: Product {
                     script: script.source, policy: script.policy)
             },
             execute: { script in
-                let sandbox: any Sandbox =
-                    sandboxName == "process"
-                    ? PlainProcessSandbox(python: python) : try BubblewrapSandbox(python: python)
+                let sandbox = try kind.sandbox(python: python)
                 let (result, calls) = try await AuditedSandbox.run(
                     SandboxJob(script: script.source, arguments: script.arguments, limits: Self.limits), in: sandbox,
                     policy: script.policy, client: client, audit: store, requestID: thread,
@@ -231,9 +221,25 @@ extension InspectProduct {
     static let limits = SandboxLimits(wallSeconds: 300)
 }
 
-/// A request the inspection cannot take.
+/// A request the inspection cannot take (`bad_request`), or a run that cannot go on (`cannot_run`).
 public struct InspectError: NimbusError {
+    public enum Code: String, Sendable, Hashable, CaseIterable {
+        case badRequest = "bad_request"
+        case cannotRun = "cannot_run"
+    }
+    public let code: Code
     public let message: String
-    public init(_ message: String) { self.message = message }
-    public var errorCode: ErrorCode { ErrorCode("inspect", "bad_request", .invalidInput) }
+
+    public init(_ message: String) { self.init(.badRequest, message) }
+
+    init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    static func cannotRun(_ message: String) -> InspectError { InspectError(.cannotRun, message) }
+
+    public var errorCode: ErrorCode {
+        ErrorCode("inspect", code.rawValue, code == .badRequest ? .invalidInput : .internal)
+    }
 }

@@ -171,7 +171,7 @@ public enum InspectWorkflow {
                 let resources = Array(Set(state.findings.filter { $0.iteration == state.iteration }.map(\.resource)))
                     .sorted()
                 context.progress(
-                    "found \(resources.count) resource\(resources.count == 1 ? "" : "s"); next, about them: "
+                    "found \(counted(resources.count, "resource")); next, about them: "
                         + added.joined(separator: ", "))
                 return Update {
                     $0.write(\.current, nil)
@@ -197,7 +197,7 @@ public enum InspectWorkflow {
                 }
             }
             context.progress(
-                "planned \(scripts.count) script\(scripts.count == 1 ? "" : "s"): "
+                "planned \(counted(scripts.count, "script")): "
                     + scripts.map(\.id).joined(separator: ", "))
             return Update { $0.write(\.planned, scripts.map(\.id)) }
         }
@@ -236,7 +236,7 @@ public enum InspectWorkflow {
         }
         graph.addNode("validate") { state, context in
             guard let runtime, let package = state.package else {
-                throw WorkflowStop("the inspection has no runtime to validate with")
+                throw InspectError.cannotRun("the inspection has no runtime to validate with")
             }
             let writes = package.actions.filter { OperationModel.access(named: $0) != .read }
             context.progress("policy: \(package.actions.joined(separator: ", "))")
@@ -250,6 +250,8 @@ public enum InspectWorkflow {
                                 "The script's policy allows \(writes.joined(separator: ", ")), which are not reads. "
                                     + "Run it? (the proxy refuses every write regardless)"),
                             "policy": .array(package.actions.map(JSONValue.string)),
+                            // Lets `--answer approve_policy=true` approve it up front.
+                            "key": "approve_policy",
                         ] as JSONValue, accepts: .yesOrNo) == true
                 guard approved else { return Update { $0.write(\.declined, true) } }
             }
@@ -273,15 +275,13 @@ public enum InspectWorkflow {
         }
         graph.addNode("execute") { state, context in
             guard let runtime, let package = state.package else {
-                throw WorkflowStop("the inspection has no sandbox to run in")
+                throw InspectError.cannotRun("the inspection has no sandbox to run in")
             }
             // Recorded: resumed after a crash, the finished run's result is returned, the script is not run again.
             let execution = try await context.step("run-\(state.iteration)-\(state.attempts)") { _ in
                 try await runtime.execute(package)
             }
-            context.progress(
-                "ran \(package.id): \(execution.summary), \(execution.calls.count) AWS call"
-                    + (execution.calls.count == 1 ? "" : "s"))
+            context.progress("ran \(package.id): \(execution.summary), \(counted(execution.calls.count, "AWS call"))")
             let failure = Self.failure(of: execution)
             return Update {
                 $0.write(\.execution, execution)
@@ -332,8 +332,7 @@ public enum InspectWorkflow {
             }
             let refused = execution.calls.filter { !$0.allowed }.map { "\($0.service):\($0.operation)" }
             context.progress(
-                "analysed: \(findings.count) finding\(findings.count == 1 ? "" : "s") in \(report.checked) resource"
-                    + (report.checked == 1 ? "" : "s"))
+                "analysed: \(counted(findings.count, "finding")) in \(counted(report.checked, "resource"))")
             return Update {
                 $0.append(\.iterations, iteration)
                 $0.write(\.findings, findings)
@@ -466,7 +465,9 @@ public enum InspectWorkflow {
         if topic == userTopic, let user = state.userScript { return user }
         let grounded = InspectionLibrary.script(topic).map { ScriptPackage(grounded: $0, question: state.question) }
         guard let model, state.model != nil else {
-            guard let grounded else { throw WorkflowStop("no grounded script for \(topic) and no model to write one") }
+            guard let grounded else {
+                throw InspectError.cannotRun("no grounded script for \(topic) and no model to write one")
+            }
             context.progress("using the grounded script \(grounded.id)")
             return grounded
         }
@@ -499,12 +500,12 @@ public enum InspectWorkflow {
         let checked = state.checked.values.reduce(0, +)
         var lines: [String] = []
         if state.findings.isEmpty {
-            lines.append("No problems found in \(checked) resource\(checked == 1 ? "" : "s") checked.")
+            lines.append("No problems found in \(counted(checked, "resource")) checked.")
         } else {
             let high = state.findings.filter { $0.severity == "high" }.count
             lines.append(
-                "\(state.findings.count) finding\(state.findings.count == 1 ? "" : "s") (\(high) high) in \(checked) "
-                    + "resource\(checked == 1 ? "" : "s") checked:")
+                "\(counted(state.findings.count, "finding")) (\(high) high) in \(counted(checked, "resource")) checked:"
+            )
             for finding in state.findings {
                 lines.append("- [\(finding.severity)] \(finding.resource): \(finding.title)")
             }
@@ -512,11 +513,4 @@ public enum InspectWorkflow {
         if !state.gaps.isEmpty { lines.append("Not covered: " + state.gaps.joined(separator: "; ") + ".") }
         return lines.joined(separator: "\n")
     }
-}
-
-/// A node that cannot go on.
-struct WorkflowStop: NimbusError {
-    let message: String
-    init(_ message: String) { self.message = message }
-    var errorCode: ErrorCode { ErrorCode("inspect", "cannot_run", .internal) }
 }

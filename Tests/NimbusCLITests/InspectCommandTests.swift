@@ -165,11 +165,20 @@ struct InspectCommandTests {
         let thread = try #require(paused["thread_id"]?.stringValue)
         let question = try #require(paused["questions"]?.arrayValue?.first)
         #expect(question["value"]?["question"]?.stringValue?.contains("s3:DeleteBucket") == true)
+        #expect(question["value"]?["key"] == "approve_policy")
         let id = try #require(question["id"]?.stringValue)
         let declined = try await cli.run(
             ["runs", "resume", thread, "--answer", "\(id)=false", "--output", "json"], environment: environment)
         #expect(declined.status == 0, "\(declined.err.suffix(800))")
         #expect(declined.out.contains("was not approved"), "\(declined.out.prefix(800))")
+        // Approved up front (--answer, as any run's questions are), it runs; the proxy still serves reads only.
+        let approved = try await cli.run(
+            [
+                "inspect", "--script", script.path, "--policy", writes.path, "what buckets are mine?",
+                "--answer", "approve_policy=true", "--output", "json",
+            ], environment: environment)
+        #expect(approved.status == 0, "\(approved.err.suffix(800))")
+        #expect(try JSONValue(parsing: approved.out)["iterations"]?.arrayValue?.first?["outcome"] == "ran")
 
         // Bad input is named.
         let noPolicy = try await cli.run(["inspect", "--script", script.path, "q"], environment: environment)

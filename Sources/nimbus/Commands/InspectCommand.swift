@@ -4,6 +4,7 @@ import NimbusCore
 import NimbusHost
 import NimbusInspect
 import NimbusProducts
+import NimbusSandbox
 
 struct InspectCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -24,6 +25,7 @@ struct InspectCommand: AsyncParsableCommand {
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var aws: AWSOptions
+    @OptionGroup var answers: AnswerOptions
 
     @Argument(help: "The question, in plain words.")
     var question: [String] = []
@@ -105,26 +107,23 @@ struct InspectCommand: AsyncParsableCommand {
         } else if policy != nil {
             throw CommandProblem.invalidInput("--policy goes with --script")
         }
+        if let sandbox, try SandboxKind(named: sandbox) == .process, output == .text {
+            Console.progress("warning: scripts run in \(PlainProcessSandbox.isolation)")
+        }
         let host = try global.host()
         let environment = OpsTerminal.environment(host, quiet: output == .json)
-        let product = InspectProduct()
-        var outcome = try await product.start(
+        let started = try await InspectProduct().start(
             InspectProduct.Request(
                 question: text, profile: aws.profile, region: aws.region, sandbox: sandbox,
                 maxIterations: maxIterations, maxRetries: maxRetries, model: model, offline: offline,
                 script: source, policy: policyDocument,
                 scriptName: script.map { ($0 as NSString).lastPathComponent }),
             threadID: thread, environment: environment)
-        // A policy of the user's that names more than reads waits for approval: asked here at a terminal.
-        while outcome.state == .waiting, let question = outcome.questions.first,
-            Console.standardInputIsTerminal, output == .text
-        {
-            let prompt = question.value["question"]?.stringValue ?? "Run the script?"
-            let reply = Console.ask("\(prompt) [y/N] ")?.trimmingCharacters(in: .whitespaces).lowercased() ?? ""
-            let yes = ["y", "yes"].contains(reply)
-            outcome = try await product.resume(
-                threadID: outcome.threadID, answers: [question.id: .bool(yes)], environment: environment)
-        }
+        // A policy of your own that names more than reads waits for approval: from --answer, --yes or the terminal.
+        let outcome = try await answerUntilDone(
+            try ProductResult(product: InspectProduct.name, started), host: host, environment: environment,
+            answers: answers, output: output
+        ).decode(InspectProduct.Outcome.self)
         var account = "000000000000"
         if formats.contains(where: { $0.1 == .asff }) {
             // ASFF names the account: asked of STS through the gate (audited like every call).
@@ -149,18 +148,10 @@ struct InspectCommand: AsyncParsableCommand {
             for finding in outcome.findings {
                 Console.out("  evidence for \(finding.resource): \(finding.requests.joined(separator: ", "))")
             }
-            if outcome.state == .waiting, let question = outcome.questions.first {
-                Console.progress(question.value["question"]?.stringValue ?? "The inspection waits for an answer.")
-                Console.progress(
-                    "Answer with: nimbus runs resume \(outcome.threadID) --answer \(question.id)=true (or =false)")
-            }
+            if outcome.state == .waiting { printResumeHint(threadID: outcome.threadID, interrupts: outcome.questions) }
             Console.progress("thread \(outcome.threadID): nimbus runs show \(outcome.threadID)")
         }
-        switch outcome.state {
-        case .done: return
-        case .waiting: throw ExitCode(ErrorKind.approvalRequired.exitCode)
-        case .failed, .refused: throw ExitCode(1)
-        }
+        try exitStatus(outcome.state)
     }
 
     func printLibrary() {
