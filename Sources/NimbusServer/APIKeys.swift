@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import NimbusCore
 public import NimbusStore
 
 /// API keys for the server: made here (`nmb_` and 32 random bytes, base64url), kept in the store only as their
@@ -46,14 +47,7 @@ public struct APIKeys: Sendable {
     }
 
     static func digest(_ secret: String) -> String {
-        let hex = Array("0123456789abcdef".utf8)
-        var text: [UInt8] = []
-        text.reserveCapacity(64)
-        for byte in SHA256.hash(data: Data(secret.utf8)) {
-            text.append(hex[Int(byte >> 4)])
-            text.append(hex[Int(byte & 0x0f)])
-        }
-        return String(decoding: text, as: UTF8.self)
+        Hex.string(SHA256.hash(data: Data(secret.utf8)))
     }
 
     static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {

@@ -517,28 +517,12 @@ public struct SigV4Signer: HTTPRequestSigner {
         hex(HMAC<SHA256>.authenticationCode(for: bytes, using: key))
     }
 
-    private static let hexDigits = Array("0123456789abcdef".utf8)
-
     static func appendHex(_ bytes: some ContiguousBytes, to output: inout [UInt8]) {
-        bytes.withUnsafeBytes { raw in
-            let start = output.count
-            output.append(contentsOf: repeatElement(UInt8(0), count: raw.count * 2))
-            hexDigits.withUnsafeBufferPointer { digits in
-                output.withUnsafeMutableBufferPointer { buffer in
-                    for (index, byte) in raw.enumerated() {
-                        buffer[start + 2 * index] = digits[Int(byte >> 4)]
-                        buffer[start + 2 * index + 1] = digits[Int(byte & 0x0F)]
-                    }
-                }
-            }
-        }
+        Hex.append(bytes, to: &output)
     }
 
     static func hex(_ bytes: some ContiguousBytes) -> String {
-        var output = [UInt8]()
-        output.reserveCapacity(64)
-        appendHex(bytes, to: &output)
-        return String(decoding: output, as: UTF8.self)
+        Hex.string(bytes)
     }
 
 }
