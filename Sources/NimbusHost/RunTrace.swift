@@ -18,20 +18,6 @@ public struct TraceSpan: Codable, Sendable, Hashable {
         case kind, name, start, attributes, children
         case durationMilliseconds = "duration_ms"
     }
-
-    /// The tree as indented lines: offset from the run's start, duration, name and the attributes that matter.
-    public func lines(origin: Date? = nil, depth: Int = 0) -> [String] {
-        let origin = origin ?? start
-        let offset = String(format: "%8.1f ms", start.timeIntervalSince(origin) * 1000)
-        let duration = durationMilliseconds.map { String(format: "%9.1f ms", $0) } ?? String(repeating: " ", count: 12)
-        let details = attributes.sorted { $0.key < $1.key }.map {
-            "\($0.key)=\($0.value.stringValue ?? $0.value.jsonText)"
-        }
-        let text =
-            "\(offset) \(duration)  \(String(repeating: "  ", count: depth))\(name)"
-            + (details.isEmpty ? "" : "  " + details.joined(separator: " "))
-        return [text] + children.flatMap { $0.lines(origin: origin, depth: depth + 1) }
-    }
 }
 
 extension NimbusHost {

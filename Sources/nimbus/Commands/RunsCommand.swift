@@ -231,8 +231,23 @@ struct RunsCommand: AsyncParsableCommand {
             case .json: Console.json((try? JSONValue(encoding: trace)) ?? .null)
             case .text:
                 Console.out("  OFFSET      DURATION  SPAN")
-                for line in trace.lines() { Console.out(line) }
+                for line in Self.lines(trace) { Console.out(line) }
             }
+        }
+
+        /// The tree as indented lines: offset from the run's start, duration, name and the span's attributes.
+        static func lines(_ span: TraceSpan, origin: Date? = nil, depth: Int = 0) -> [String] {
+            let origin = origin ?? span.start
+            let offset = String(format: "%8.1f ms", span.start.timeIntervalSince(origin) * 1000)
+            let duration =
+                span.durationMilliseconds.map { String(format: "%9.1f ms", $0) } ?? String(repeating: " ", count: 12)
+            let details = span.attributes.sorted { $0.key < $1.key }.map {
+                "\($0.key)=\($0.value.stringValue ?? $0.value.jsonText)"
+            }
+            let text =
+                "\(offset) \(duration)  \(String(repeating: "  ", count: depth))\(span.name)"
+                + (details.isEmpty ? "" : "  " + details.joined(separator: " "))
+            return [text] + span.children.flatMap { lines($0, origin: origin, depth: depth + 1) }
         }
     }
 
