@@ -36,13 +36,10 @@ extension SQLiteStore {
                 db.cachedStatement(sql: "SELECT * FROM thread_states ORDER BY updated_at DESC, thread_id DESC LIMIT ?"),
                 arguments: [limit])
         }
-        let columns = rows.first.map { first in
-            Dictionary(first.columnNames.enumerated().map { ($1, $0) }) { earlier, _ in earlier }
-        }
         return rows.map { row in
             let id: String = row["thread_id"] ?? "?"
             do {
-                return ThreadListing(threadID: id, record: try ThreadRow.record(row, columns: columns), problem: nil)
+                return ThreadListing(threadID: id, record: try ThreadRow.record(row), problem: nil)
             } catch {
                 return ThreadListing(threadID: id, record: nil, problem: "\(error)")
             }
@@ -212,17 +209,11 @@ struct ThreadRow {
         self.metadata = SQLiteStore.text(record.metadata)
     }
 
-    /// A record from a row; `columns` (column index by name, the same for every row of a statement) spares the
-    /// lookup by name for each column of each row.
-    static func record(_ row: Row, columns: [String: Int]? = nil) throws -> ThreadRecord {
-        // The row's values in one pass: no generic decoding (and its metadata lookups) per column.
+    static func record(_ row: Row) throws -> ThreadRecord {
+        // The row's names and values in one pass: no generic decoding (and its metadata lookups) per column.
         let pairs = Array(row)
         return try record { name in
-            let found: DatabaseValue? =
-                if let index = columns?[name], index < pairs.count { pairs[index].1 } else {
-                    pairs.first { $0.0 == name }?.1
-                }
-            switch found {
+            switch pairs.first(where: { $0.0 == name })?.1 {
             case .none: return .null
             case .some(let value):
                 switch value.storage {
